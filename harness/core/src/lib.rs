@@ -1,1 +1,8 @@
-//! placeholder
+//! rcs-harness: the case model and loader, profiles, planner, runner, checks, events and clock.
+//!
+//! The harness never knows a concrete simulator: simulators implement [`agent::Agent`] and are handed
+//! to the runner through an [`agent::AgentFactory`] by the command-line crate. Reporters see only
+//! [`events::Event`]s.
+
+pub mod events;
+pub mod verdict;
