@@ -6,3 +6,6 @@
 
 pub mod events;
 pub mod verdict;
+pub mod agent;
+pub mod clock;
+pub mod role;

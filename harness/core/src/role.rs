@@ -1,0 +1,151 @@
+//! Roles of a 5G Messaging network and the identities the harness gives them.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// A network role a case can name. Each can be a built-in simulator or an external system under test.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RoleKind {
+    /// A phone: 5G Messaging terminal (UE).
+    Terminal,
+    /// IMS core plus the 5G Message Center (registrar, routing, store-and-forward).
+    MessageCenter,
+    /// The chatbot platform.
+    Maap,
+    /// Another carrier's network, reached through an interworking gateway.
+    PeerCarrier,
+    /// An SMS center for fallback.
+    SmsCenter,
+    /// A chatbot owner's server behind the developer APIs.
+    CspBot,
+}
+
+impl RoleKind {
+    pub const ALL: [RoleKind; 6] = [
+        Self::Terminal,
+        Self::MessageCenter,
+        Self::Maap,
+        Self::PeerCarrier,
+        Self::SmsCenter,
+        Self::CspBot,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Terminal => "terminal",
+            Self::MessageCenter => "message-center",
+            Self::Maap => "maap",
+            Self::PeerCarrier => "peer-carrier",
+            Self::SmsCenter => "sms-center",
+            Self::CspBot => "csp-bot",
+        }
+    }
+
+    /// Network roles start before the terminals that register to them.
+    pub fn start_order(self) -> u8 {
+        match self {
+            Self::MessageCenter | Self::PeerCarrier | Self::SmsCenter => 0,
+            Self::Maap | Self::CspBot => 1,
+            Self::Terminal => 2,
+        }
+    }
+}
+
+impl fmt::Display for RoleKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for RoleKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| format!("unknown role kind `{s}`"))
+    }
+}
+
+/// Home network domain of the simulated carrier (protocols.md §1.2).
+pub const HOME_DOMAIN: &str = "ims.mnc000.mcc460.3gppnetwork.org";
+
+/// A subscriber of the home network: what a terminal needs to register and what the registrar checks.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Subscriber {
+    /// E.164 number with `+`, e.g. `+8613800000001`.
+    pub msisdn: String,
+    /// Private identity used as the digest username.
+    pub impi: String,
+    pub password: String,
+    /// Has a 5G Messaging (RCS) subscription; a non-RCS user gets 404 to OPTIONS.
+    #[serde(default = "yes")]
+    pub rcs: bool,
+    /// Home domain; defaults to [`HOME_DOMAIN`].
+    #[serde(default = "home_domain")]
+    pub domain: String,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn home_domain() -> String {
+    HOME_DOMAIN.to_owned()
+}
+
+impl Subscriber {
+    /// The built-in subscriber number `n` (1-based): RCS users `+86138000000nn`, non-RCS `+86139000000nn`.
+    pub fn builtin(n: usize, rcs: bool) -> Self {
+        let msisdn = if rcs {
+            format!("+861380000{n:04}")
+        } else {
+            format!("+861390000{n:04}")
+        };
+        Self {
+            impi: format!("{}@{HOME_DOMAIN}", msisdn.trim_start_matches('+')),
+            password: format!("secret-{}", msisdn.trim_start_matches('+')),
+            msisdn,
+            rcs,
+            domain: HOME_DOMAIN.to_owned(),
+        }
+    }
+
+    /// The SIP public identity (IMPU).
+    pub fn sip_uri(&self) -> String {
+        format!("sip:{}@{}", self.msisdn, self.domain)
+    }
+
+    /// The tel URI form of the public identity.
+    pub fn tel_uri(&self) -> String {
+        format!("tel:{}", self.msisdn)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_subscribers_are_distinct_and_well_formed() {
+        let a = Subscriber::builtin(1, true);
+        let b = Subscriber::builtin(1, false);
+        assert_eq!(a.msisdn, "+8613800000001");
+        assert_eq!(b.msisdn, "+8613900000001");
+        assert_eq!(a.sip_uri(), format!("sip:+8613800000001@{HOME_DOMAIN}"));
+        assert_eq!(a.tel_uri(), "tel:+8613800000001");
+        assert_ne!(a.password, b.password);
+    }
+
+    #[test]
+    fn kinds_round_trip_through_their_names() {
+        for k in RoleKind::ALL {
+            assert_eq!(k.as_str().parse::<RoleKind>(), Ok(k));
+        }
+        assert!("gateway".parse::<RoleKind>().is_err());
+    }
+}
