@@ -1,1 +1,23 @@
-//! placeholder
+//! rcs-simulators: built-in simulators of the 5G Messaging roles, over real sockets on loopback.
+//!
+//! Each simulator implements the harness's [`rcs_harness::agent::Agent`] contract and reports
+//! every message it sends or receives to the case's [`rcs_harness::agent::WireTap`]. Without
+//! faults a simulator follows the rules of `spec/protocols.md`; each fault id of [`faults`] breaks
+//! exactly one rule, so that a case can show that it detects that breach.
+//!
+//! - [`net`]: SIP over UDP and TCP on one port number, with a wire record of every message.
+//! - [`message_center`]: the IMS core and 5G Message Center (registrar, routing, relay).
+//! - [`terminal`]: the 5G Messaging terminal (UE).
+//! - [`faults`]: the fault catalogue.
+//!
+//! The command-line crate reaches them through [`Simulators`], the
+//! [`rcs_harness::agent::AgentFactory`] of this crate.
+
+pub mod faults;
+pub mod message_center;
+pub mod net;
+pub mod terminal;
+
+mod factory;
+
+pub use factory::Simulators;

@@ -1,0 +1,1 @@
+//! The fault catalogue of the built-in simulators.

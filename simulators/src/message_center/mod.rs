@@ -1,0 +1,1 @@
+//! The message-center simulator: IMS core and 5G Message Center.
