@@ -1,1 +1,897 @@
-//! Digest authentication (RFC 2617 / RFC 7616).
+//! SIP digest authentication (RFC 3261 §22.4, RFC 2617 §3, RFC 7616 §3).
+//!
+//! This module parses and writes the values of `WWW-Authenticate` / `Proxy-Authenticate`
+//! ([`Challenge`]) and of `Authorization` / `Proxy-Authorization` ([`Credentials`]), answers a
+//! challenge on the client side ([`Credentials::answer`]) and checks credentials on the server
+//! side ([`Credentials::verify`], [`Credentials::verify_challenge`]).
+//!
+//! Parsing follows the `digest-cln` / `dig-resp` grammar of RFC 3261 §25.1: LWS (including
+//! folded lines) around `=` and `,`, quoted strings with quoted-pairs, case-insensitive scheme
+//! and parameter names. Every parameter is accepted either as a token or as a quoted string,
+//! as real peers mix them; writing uses the forms RFC 7616 §3.4 requires (quoted `realm`,
+//! `nonce`, `uri`, ..., bare `algorithm`, `qop` in credentials, `nc`, `stale`). Unknown
+//! parameters (`domain`, `auts`, `userhash`, ...) are kept in order.
+//!
+//! Only `MD5` and `MD5-sess` are computed, with `qop=auth` or without qop (the RFC 2069 form).
+//! `SHA-256`, `SHA-256-sess` and other tokens such as `AKAv1-MD5` (IMS AKA, RFC 3310) are parsed
+//! and kept, but computing them returns [`AuthError::UnsupportedAlgorithm`]; `auth-int` returns
+//! [`AuthError::UnsupportedQop`]. This module works on header values only: it neither finds
+//! headers in a message nor keeps server state (nonce lifetime, `nc` replay checks).
+
+use md5::{Digest, Md5};
+use thiserror::Error;
+
+#[path = "auth_params.rs"]
+mod params;
+use params::{
+    MAX_HEADER_LEN, MAX_PARAMS, ParamWriter, digest_params, parse_nc, parse_qop_options,
+    parse_stale,
+};
+
+/// A digest algorithm token (RFC 7616 §3.3, RFC 3310 §3.2).
+#[non_exhaustive]
+#[derive(Clone, Debug, Eq, PartialEq)]
+pub enum Algorithm {
+    /// `MD5`, also what an absent `algorithm` parameter means.
+    Md5,
+    /// `MD5-sess`.
+    Md5Sess,
+    /// `SHA-256`.
+    Sha256,
+    /// `SHA-256-sess`.
+    Sha256Sess,
+    /// Any other token, as sent, such as `AKAv1-MD5` or `SHA-512-256`.
+    Other(String),
+}
+
+impl Algorithm {
+    /// Reads an algorithm token; the known tokens are matched ignoring ASCII case.
+    pub fn from_token(token: &str) -> Self {
+        [Self::Md5, Self::Md5Sess, Self::Sha256, Self::Sha256Sess]
+            .into_iter()
+            .find(|known| known.as_str().eq_ignore_ascii_case(token))
+            .unwrap_or_else(|| Self::Other(token.to_owned()))
+    }
+
+    /// The token as written on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Md5 => "MD5",
+            Self::Md5Sess => "MD5-sess",
+            Self::Sha256 => "SHA-256",
+            Self::Sha256Sess => "SHA-256-sess",
+            Self::Other(token) => token,
+        }
+    }
+}
+
+/// A digest challenge: the value of `WWW-Authenticate` or `Proxy-Authenticate`.
+#[derive(Clone, Debug, Eq, PartialEq)]
+pub struct Challenge {
+    /// `realm`.
+    pub realm: String,
+    /// `nonce`.
+    pub nonce: String,
+    /// `algorithm`; `None` when absent (which means MD5).
+    pub algorithm: Option<Algorithm>,
+    /// The `qop` options offered, such as `["auth", "auth-int"]`; empty when absent.
+    pub qop: Vec<String>,
+    /// `opaque`, to be echoed back unchanged.
+    pub opaque: Option<String>,
+    /// `stale=TRUE`: the previous nonce expired but the credentials were right.
+    pub stale: bool,
+    /// Every other parameter (name as sent, unquoted value), in order.
+    pub other: Vec<(String, String)>,
+}
+
+impl Challenge {
+    /// Parses a header value such as `Digest realm="a.example",nonce="xyz",qop="auth"`.
+    pub fn parse(header_value: &str) -> Result<Self, AuthError> {
+        let (mut realm, mut nonce) = (None, None);
+        let mut challenge = Self {
+            realm: String::new(),
+            nonce: String::new(),
+            algorithm: None,
+            qop: Vec::new(),
+            opaque: None,
+            stale: false,
+            other: Vec::new(),
+        };
+        for (name, value) in digest_params(header_value)? {
+            match name.to_ascii_lowercase().as_str() {
+                "realm" => realm = Some(value),
+                "nonce" => nonce = Some(value),
+                "algorithm" => challenge.algorithm = Some(Algorithm::from_token(&value)),
+                "qop" => challenge.qop = parse_qop_options(&value)?,
+                "opaque" => challenge.opaque = Some(value),
+                "stale" => challenge.stale = parse_stale(&value)?,
+                _ => challenge.other.push((name, value)),
+            }
+        }
+        challenge.realm = realm.ok_or(AuthError::MissingParam("realm"))?;
+        challenge.nonce = nonce.ok_or(AuthError::MissingParam("nonce"))?;
+        Ok(challenge)
+    }
+
+    /// Writes the header value: `Digest realm="...", nonce="...", algorithm=MD5, qop="auth"`.
+    pub fn to_header_value(&self) -> String {
+        let mut out = ParamWriter::default();
+        out.quoted("realm", &self.realm);
+        out.quoted("nonce", &self.nonce);
+        if let Some(algorithm) = &self.algorithm {
+            out.token("algorithm", algorithm.as_str());
+        }
+        if !self.qop.is_empty() {
+            out.quoted("qop", &self.qop.join(","));
+        }
+        if let Some(opaque) = &self.opaque {
+            out.quoted("opaque", opaque);
+        }
+        if self.stale {
+            out.token("stale", "TRUE");
+        }
+        out.others(&self.other);
+        out.finish()
+    }
+
+    /// The `qop` to answer with: `Some("auth")` when offered, `None` when no qop is offered.
+    fn chosen_qop(&self) -> Result<Option<&str>, AuthError> {
+        match self.qop.iter().find(|qop| qop.eq_ignore_ascii_case("auth")) {
+            Some(qop) => Ok(Some(qop)),
+            None if self.qop.is_empty() => Ok(None),
+            None => Err(AuthError::UnsupportedQop(self.qop.join(","))),
+        }
+    }
+}
+
+/// Digest credentials: the value of `Authorization` or `Proxy-Authorization`.
+#[derive(Clone, Debug, Eq, PartialEq)]
+pub struct Credentials {
+    /// `username` (in IMS, the private user identity).
+    pub username: String,
+    /// `realm`.
+    pub realm: String,
+    /// `nonce`, empty in the initial IMS REGISTER.
+    pub nonce: String,
+    /// `uri`: the digest-uri, a copy of the Request-URI.
+    pub uri: String,
+    /// `response`: 32 lowercase hex digits for MD5, empty in the initial IMS REGISTER.
+    pub response: String,
+    /// `algorithm`; `None` when absent (which means MD5).
+    pub algorithm: Option<Algorithm>,
+    /// `cnonce`.
+    pub cnonce: Option<String>,
+    /// `nc`: the nonce count, 8 hex digits.
+    pub nc: Option<String>,
+    /// `qop`: the quality of protection chosen.
+    pub qop: Option<String>,
+    /// `opaque`, echoed from the challenge.
+    pub opaque: Option<String>,
+    /// Every other parameter (name as sent, unquoted value), such as `auts`, in order.
+    pub other: Vec<(String, String)>,
+}
+
+impl Credentials {
+    /// Parses a header value such as `Digest username="u",realm="r",nonce="",uri="sip:r",response=""`.
+    pub fn parse(header_value: &str) -> Result<Self, AuthError> {
+        let (mut username, mut realm, mut nonce, mut uri, mut response) =
+            (None, None, None, None, None);
+        let mut credentials = Self {
+            username: String::new(),
+            realm: String::new(),
+            nonce: String::new(),
+            uri: String::new(),
+            response: String::new(),
+            algorithm: None,
+            cnonce: None,
+            nc: None,
+            qop: None,
+            opaque: None,
+            other: Vec::new(),
+        };
+        for (name, value) in digest_params(header_value)? {
+            match name.to_ascii_lowercase().as_str() {
+                "username" => username = Some(value),
+                "realm" => realm = Some(value),
+                "nonce" => nonce = Some(value),
+                "uri" => uri = Some(value),
+                "response" => response = Some(value),
+                "algorithm" => credentials.algorithm = Some(Algorithm::from_token(&value)),
+                "cnonce" => credentials.cnonce = Some(value),
+                "nc" => credentials.nc = Some(parse_nc(value)?),
+                "qop" => credentials.qop = Some(value),
+                "opaque" => credentials.opaque = Some(value),
+                _ => credentials.other.push((name, value)),
+            }
+        }
+        credentials.username = username.ok_or(AuthError::MissingParam("username"))?;
+        credentials.realm = realm.ok_or(AuthError::MissingParam("realm"))?;
+        credentials.nonce = nonce.ok_or(AuthError::MissingParam("nonce"))?;
+        credentials.uri = uri.ok_or(AuthError::MissingParam("uri"))?;
+        credentials.response = response.ok_or(AuthError::MissingParam("response"))?;
+        Ok(credentials)
+    }
+
+    /// Answers `challenge` as a client: computes `response` for `method` and `uri`.
+    ///
+    /// Uses `qop=auth` with `cnonce` and `nc` (written as 8 hex digits; pass 1 for the first
+    /// request under a nonce) when the challenge offers it, and the RFC 2069 form when the
+    /// challenge offers no qop. `algorithm` and `opaque` are echoed from the challenge.
+    pub fn answer(
+        challenge: &Challenge,
+        username: &str,
+        password: &str,
+        method: &str,
+        uri: &str,
+        cnonce: &str,
+        nc: u32,
+    ) -> Result<Self, AuthError> {
+        let qop = challenge.chosen_qop()?;
+        let nc = format!("{nc:08x}");
+        let response = digest_response(
+            challenge.algorithm.as_ref().unwrap_or(&Algorithm::Md5),
+            username,
+            &challenge.realm,
+            password,
+            method,
+            uri,
+            &challenge.nonce,
+            qop.map(|qop| (qop, nc.as_str(), cnonce)),
+        )?;
+        Ok(Self {
+            username: username.to_owned(),
+            realm: challenge.realm.clone(),
+            nonce: challenge.nonce.clone(),
+            uri: uri.to_owned(),
+            response,
+            algorithm: challenge.algorithm.clone(),
+            cnonce: qop.map(|_| cnonce.to_owned()),
+            nc: qop.map(|_| nc),
+            qop: qop.map(str::to_owned),
+            opaque: challenge.opaque.clone(),
+            other: Vec::new(),
+        })
+    }
+
+    /// Checks these credentials as a server: recomputes the response for `method` and
+    /// `password` from the parameters received and compares it in constant time.
+    ///
+    /// This does not check that `nonce` or `realm` are the ones the server issued; use
+    /// [`Credentials::verify_challenge`] for that.
+    pub fn verify(&self, method: &str, password: &str) -> Result<(), AuthError> {
+        let qop = match (&self.qop, &self.nc, &self.cnonce) {
+            (None, _, _) => None,
+            (Some(qop), Some(nc), Some(cnonce)) => {
+                Some((qop.as_str(), nc.as_str(), cnonce.as_str()))
+            }
+            (Some(_), None, _) => return Err(AuthError::MissingParam("nc")),
+            (Some(_), Some(_), None) => return Err(AuthError::MissingParam("cnonce")),
+        };
+        let expected = digest_response(
+            self.algorithm.as_ref().unwrap_or(&Algorithm::Md5),
+            &self.username,
+            &self.realm,
+            password,
+            method,
+            &self.uri,
+            &self.nonce,
+            qop,
+        )?;
+        match constant_time_eq(expected.as_bytes(), self.response.as_bytes()) {
+            true => Ok(()),
+            false => Err(AuthError::ResponseMismatch {
+                expected,
+                received: self.response.clone(),
+            }),
+        }
+    }
+
+    /// Like [`Credentials::verify`], after checking that `realm`, `nonce`, `opaque`,
+    /// `algorithm` and `qop` answer `challenge`; the error names the first parameter that differs.
+    pub fn verify_challenge(
+        &self,
+        challenge: &Challenge,
+        method: &str,
+        password: &str,
+    ) -> Result<(), AuthError> {
+        let md5 = Algorithm::Md5;
+        let algorithm =
+            |algorithm: &Option<Algorithm>| algorithm.as_ref().unwrap_or(&md5).as_str().to_owned();
+        let optional = |value: &Option<String>| value.clone().unwrap_or_default();
+        let pairs = [
+            ("realm", challenge.realm.clone(), self.realm.clone()),
+            ("nonce", challenge.nonce.clone(), self.nonce.clone()),
+            (
+                "opaque",
+                optional(&challenge.opaque),
+                optional(&self.opaque),
+            ),
+            (
+                "algorithm",
+                algorithm(&challenge.algorithm),
+                algorithm(&self.algorithm),
+            ),
+        ];
+        if let Some((name, expected, received)) = pairs.into_iter().find(|(_, e, r)| e != r) {
+            return Err(AuthError::ParamMismatch {
+                name,
+                expected,
+                received,
+            });
+        }
+        let qop_answers = match &self.qop {
+            None => challenge.qop.is_empty(),
+            Some(chosen) => challenge
+                .qop
+                .iter()
+                .any(|qop| qop.eq_ignore_ascii_case(chosen)),
+        };
+        if !qop_answers {
+            return Err(AuthError::ParamMismatch {
+                name: "qop",
+                expected: challenge.qop.join(","),
+                received: optional(&self.qop),
+            });
+        }
+        self.verify(method, password)
+    }
+
+    /// Writes the header value, parameters in the order of RFC 2617 §3.5's example.
+    pub fn to_header_value(&self) -> String {
+        let mut out = ParamWriter::default();
+        out.quoted("username", &self.username);
+        out.quoted("realm", &self.realm);
+        out.quoted("nonce", &self.nonce);
+        out.quoted("uri", &self.uri);
+        out.quoted("response", &self.response);
+        if let Some(algorithm) = &self.algorithm {
+            out.token("algorithm", algorithm.as_str());
+        }
+        if let Some(cnonce) = &self.cnonce {
+            out.quoted("cnonce", cnonce);
+        }
+        if let Some(opaque) = &self.opaque {
+            out.quoted("opaque", opaque);
+        }
+        if let Some(qop) = &self.qop {
+            out.token("qop", qop);
+        }
+        if let Some(nc) = &self.nc {
+            out.token("nc", nc);
+        }
+        out.others(&self.other);
+        out.finish()
+    }
+}
+
+/// Computes the `response` of RFC 2617 §3.2.2.1 as lowercase hex.
+///
+/// `qop` is `(qop, nc, cnonce)` as they appear on the wire, or `None` for the RFC 2069 form.
+/// Only `MD5` and `MD5-sess` (which needs `qop` for its `cnonce`) and `qop=auth` are supported.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the inputs of RFC 2617 §3.2.2, in its order"
+)]
+pub fn digest_response(
+    algorithm: &Algorithm,
+    username: &str,
+    realm: &str,
+    password: &str,
+    method: &str,
+    uri: &str,
+    nonce: &str,
+    qop: Option<(&str, &str, &str)>,
+) -> Result<String, AuthError> {
+    let ha1 = match (algorithm, qop) {
+        (Algorithm::Md5, _) => md5_hex(&[username, realm, password]),
+        (Algorithm::Md5Sess, Some((_, _, cnonce))) => {
+            md5_hex(&[&md5_hex(&[username, realm, password]), nonce, cnonce])
+        }
+        (Algorithm::Md5Sess, None) => return Err(AuthError::MissingParam("cnonce")),
+        (other, _) => return Err(AuthError::UnsupportedAlgorithm(other.as_str().to_owned())),
+    };
+    let ha2 = md5_hex(&[method, uri]);
+    Ok(match qop {
+        Some((qop, nc, cnonce)) if qop.eq_ignore_ascii_case("auth") => {
+            md5_hex(&[&ha1, nonce, nc, cnonce, qop, &ha2])
+        }
+        Some((qop, _, _)) => return Err(AuthError::UnsupportedQop(qop.to_owned())),
+        None => md5_hex(&[&ha1, nonce, &ha2]),
+    })
+}
+
+/// An error parsing, answering or verifying digest authentication; the message completes
+/// "failed to ..." and names the parameter or construct at fault.
+#[non_exhaustive]
+#[derive(Clone, Debug, Eq, Error, PartialEq)]
+pub enum AuthError {
+    /// A parameter appeared twice (RFC 7235 §2.1).
+    #[error("parse the digest parameters: {0} appears more than once")]
+    DuplicateParam(String),
+    /// A parameter value does not follow its grammar.
+    #[error("parse the digest parameter {name}: invalid value {value:?}")]
+    InvalidParam {
+        /// The parameter name as sent.
+        name: String,
+        /// The offending value.
+        value: String,
+    },
+    /// A required parameter is absent.
+    #[error("find the digest parameter {0}")]
+    MissingParam(&'static str),
+    /// The scheme is not `Digest`.
+    #[error("parse the authentication scheme: {0:?} is not Digest")]
+    NotDigest(String),
+    /// A parameter of the credentials does not answer the challenge.
+    #[error("verify the digest parameter {name}: got {received:?}, the challenge has {expected:?}")]
+    ParamMismatch {
+        /// The parameter name.
+        name: &'static str,
+        /// The value the challenge holds.
+        expected: String,
+        /// The value the credentials hold.
+        received: String,
+    },
+    /// The response does not match the one recomputed with the password.
+    #[error("verify the digest response: got {received:?}, expected {expected:?}")]
+    ResponseMismatch {
+        /// The response recomputed from the parameters and the password.
+        expected: String,
+        /// The response received.
+        received: String,
+    },
+    /// The parameter list does not follow the grammar.
+    #[error("parse the digest parameters: expected {expected} at byte {at}")]
+    Syntax {
+        /// What the grammar requires.
+        expected: &'static str,
+        /// The byte offset in the header value.
+        at: usize,
+    },
+    /// The header value is longer than `MAX_HEADER_LEN`.
+    #[error("parse the digest header value: {0} bytes exceed the cap of {MAX_HEADER_LEN}")]
+    TooLong(usize),
+    /// More parameters than `MAX_PARAMS`.
+    #[error("parse the digest parameters: more than {MAX_PARAMS} parameters")]
+    TooManyParams,
+    /// The algorithm cannot be computed here.
+    #[error("compute the digest: algorithm {0} is not supported")]
+    UnsupportedAlgorithm(String),
+    /// The quality of protection cannot be computed here.
+    #[error("compute the digest: qop {0} is not supported")]
+    UnsupportedQop(String),
+    /// A quoted string runs to the end of the header value.
+    #[error("parse the digest parameter {0}: unterminated quoted string")]
+    UnterminatedQuote(String),
+}
+
+fn md5_hex(parts: &[&str]) -> String {
+    let mut hasher = Md5::new();
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            hasher.update(b":");
+        }
+        hasher.update(part.as_bytes());
+    }
+    hex::encode(hasher.finalize())
+}
+
+/// Compares without an early exit, so the time taken does not reveal the matching prefix.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use proptest::collection::{btree_map, vec};
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const WWW_AUTHENTICATE: &[u8] =
+        include_bytes!("../../tests/vectors/auth/rfc2617-3.5-www-authenticate.dat");
+    const AUTHORIZATION: &[u8] =
+        include_bytes!("../../tests/vectors/auth/rfc2617-3.5-authorization.dat");
+    const REGISTER_INITIAL: &[u8] =
+        include_bytes!("../../tests/vectors/auth/protocols-2.2-register-initial.sip");
+    const REGISTER_401: &[u8] =
+        include_bytes!("../../tests/vectors/auth/protocols-2.4-register-401.sip");
+    const REGISTER_AUTHORIZED: &[u8] =
+        include_bytes!("../../tests/vectors/auth/protocols-2.4-register-authorized.sip");
+
+    const IMS_USER: &str = "460001234567890@ims.mnc000.mcc460.3gppnetwork.org";
+    const IMS_PASSWORD: &str = "5gm-Secret!";
+    const IMS_URI: &str = "sip:ims.mnc000.mcc460.3gppnetwork.org";
+    const IMS_CNONCE: &str = "a1b2c3d4e5f60718";
+
+    /// The value of header `name` in a vector, folded continuation lines included.
+    fn header(vector: &[u8], name: &str) -> String {
+        let text = std::str::from_utf8(vector).unwrap();
+        let mut lines = text.split("\r\n");
+        let prefix = format!("{name}:");
+        let first = lines
+            .by_ref()
+            .find(|line| line.starts_with(&prefix))
+            .unwrap();
+        let mut value = first[prefix.len()..].to_owned();
+        for line in lines.take_while(|line| line.starts_with([' ', '\t'])) {
+            value.push_str("\r\n");
+            value.push_str(line);
+        }
+        value
+    }
+
+    fn rfc2617_challenge() -> Challenge {
+        Challenge::parse(&header(WWW_AUTHENTICATE, "WWW-Authenticate")).unwrap()
+    }
+
+    fn register_challenge() -> Challenge {
+        Challenge::parse(&header(REGISTER_401, "WWW-Authenticate")).unwrap()
+    }
+
+    fn register_answer() -> Credentials {
+        let challenge = register_challenge();
+        Credentials::answer(
+            &challenge,
+            IMS_USER,
+            IMS_PASSWORD,
+            "REGISTER",
+            IMS_URI,
+            IMS_CNONCE,
+            1,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn rfc2617_challenge_parses_from_folded_lines() {
+        assert_eq!(
+            rfc2617_challenge(),
+            Challenge {
+                realm: "testrealm@host.com".to_owned(),
+                nonce: "dcd98b7102dd2f0e8b11d0f600bfb0c093".to_owned(),
+                algorithm: None,
+                qop: vec!["auth".to_owned(), "auth-int".to_owned()],
+                opaque: Some("5ccc069c403ebaf9f0171e9517f40e41".to_owned()),
+                stale: false,
+                other: Vec::new(),
+            }
+        );
+    }
+
+    #[test]
+    fn rfc2617_answer_matches_the_example() {
+        // RFC 2617 §3.5: HA1 = MD5("Mufasa:testrealm@host.com:Circle Of Life")
+        // = 939e7578ed9e3c518a452acee763bce9, HA2 = MD5("GET:/dir/index.html")
+        // = 39aff3a2bab6126f332b942af96d3366.
+        let answer = Credentials::answer(
+            &rfc2617_challenge(),
+            "Mufasa",
+            "Circle Of Life",
+            "GET",
+            "/dir/index.html",
+            "0a4f113b",
+            1,
+        )
+        .unwrap();
+        assert_eq!(answer.response, "6629fae49393a05397450978507c4ef1");
+        let sent = Credentials::parse(&header(AUTHORIZATION, "Authorization")).unwrap();
+        assert_eq!(answer, sent);
+        assert_eq!(sent.verify("GET", "Circle Of Life"), Ok(()));
+        assert_eq!(
+            sent.verify_challenge(&rfc2617_challenge(), "GET", "Circle Of Life"),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn register_answer_matches_the_vector_byte_for_byte() {
+        // HA1 = MD5("460001234567890@ims.mnc000.mcc460.3gppnetwork.org:
+        //            ims.mnc000.mcc460.3gppnetwork.org:5gm-Secret!")
+        //     = dd1f1e1b1440cbe419ad29f90264584a
+        // HA2 = MD5("REGISTER:sip:ims.mnc000.mcc460.3gppnetwork.org")
+        //     = cb449c95f54270790fd12568b874ce8a
+        // response = MD5(HA1 ":MzEyNTY0MDhmYzYzNGQ3ZWI0ZTk=:00000001:a1b2c3d4e5f60718:auth:" HA2)
+        //          = ab4f0276193821d2961c72ca22331633
+        let answer = register_answer();
+        assert_eq!(answer.response, "ab4f0276193821d2961c72ca22331633");
+        assert_eq!(
+            format!(" {}", answer.to_header_value()),
+            header(REGISTER_AUTHORIZED, "Authorization")
+        );
+        let received = Credentials::parse(&header(REGISTER_AUTHORIZED, "Authorization")).unwrap();
+        assert_eq!(
+            received.verify_challenge(&register_challenge(), "REGISTER", IMS_PASSWORD),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn initial_register_form_parses_and_fails_verification() {
+        let initial = Credentials::parse(&header(REGISTER_INITIAL, "Authorization")).unwrap();
+        assert_eq!(initial.username, IMS_USER);
+        assert_eq!(initial.uri, IMS_URI);
+        assert_eq!(
+            (initial.nonce.as_str(), initial.response.as_str()),
+            ("", "")
+        );
+        assert!(matches!(
+            initial.verify("REGISTER", IMS_PASSWORD),
+            Err(AuthError::ResponseMismatch { received, .. }) if received.is_empty()
+        ));
+    }
+
+    #[test]
+    fn verify_rejects_wrong_password_nonce_uri_and_method() {
+        let good = register_answer();
+        let mismatch = |result| matches!(result, Err(AuthError::ResponseMismatch { .. }));
+        assert!(mismatch(good.verify("REGISTER", "5gm-secret!")));
+        assert!(mismatch(good.verify("INVITE", IMS_PASSWORD)));
+        let mut tampered = good.clone();
+        tampered.nonce.push('x');
+        assert!(mismatch(tampered.verify("REGISTER", IMS_PASSWORD)));
+        assert_eq!(
+            tampered.verify_challenge(&register_challenge(), "REGISTER", IMS_PASSWORD),
+            Err(AuthError::ParamMismatch {
+                name: "nonce",
+                expected: "MzEyNTY0MDhmYzYzNGQ3ZWI0ZTk=".to_owned(),
+                received: "MzEyNTY0MDhmYzYzNGQ3ZWI0ZTk=x".to_owned(),
+            })
+        );
+        let mut tampered = good.clone();
+        tampered.uri = "sip:evil.example".to_owned();
+        assert!(mismatch(tampered.verify("REGISTER", IMS_PASSWORD)));
+        let mut tampered = good;
+        tampered.nc = Some("00000002".to_owned());
+        assert!(mismatch(tampered.verify("REGISTER", IMS_PASSWORD)));
+    }
+
+    #[test]
+    fn verify_challenge_names_the_differing_parameter() {
+        let challenge = rfc2617_challenge();
+        let good = Credentials::answer(&challenge, "u", "p", "GET", "/", "c", 1).unwrap();
+        let name_of = |credentials: &Credentials| match credentials
+            .verify_challenge(&challenge, "GET", "p")
+        {
+            Err(AuthError::ParamMismatch { name, .. }) => name,
+            other => panic!("unexpected {other:?}"),
+        };
+        let mut changed = good.clone();
+        changed.realm = "other".to_owned();
+        assert_eq!(name_of(&changed), "realm");
+        let mut changed = good.clone();
+        changed.opaque = None;
+        assert_eq!(name_of(&changed), "opaque");
+        let mut changed = good.clone();
+        changed.algorithm = Some(Algorithm::Md5Sess);
+        assert_eq!(name_of(&changed), "algorithm");
+        let mut changed = good;
+        changed.qop = None;
+        assert_eq!(name_of(&changed), "qop");
+    }
+
+    #[test]
+    fn md5_sess_and_rfc2069_forms() {
+        // MD5-sess: HA1 = MD5(dd1f1e1b1440cbe419ad29f90264584a ":" nonce ":" cnonce)
+        // = a7c58aa941765282ffc509a9bfdc8af6; response with qop=auth, nc=00000001.
+        let nonce = "MzEyNTY0MDhmYzYzNGQ3ZWI0ZTk=";
+        let realm = "ims.mnc000.mcc460.3gppnetwork.org";
+        let qop = Some(("auth", "00000001", IMS_CNONCE));
+        let sess = digest_response(
+            &Algorithm::Md5Sess,
+            IMS_USER,
+            realm,
+            IMS_PASSWORD,
+            "REGISTER",
+            IMS_URI,
+            nonce,
+            qop,
+        );
+        assert_eq!(sess.unwrap(), "6c12f1d8c5c4f7562abb13a834ec33b4");
+        // RFC 2069: response = MD5(HA1 ":" nonce ":" HA2).
+        let plain = digest_response(
+            &Algorithm::Md5,
+            IMS_USER,
+            realm,
+            IMS_PASSWORD,
+            "REGISTER",
+            IMS_URI,
+            nonce,
+            None,
+        );
+        assert_eq!(plain.unwrap(), "e088941b86a2ea5d45ed3ab01f9b7e49");
+        let mut challenge = register_challenge();
+        challenge.qop.clear();
+        let answer = Credentials::answer(
+            &challenge,
+            IMS_USER,
+            IMS_PASSWORD,
+            "REGISTER",
+            IMS_URI,
+            "c",
+            1,
+        );
+        let answer = answer.unwrap();
+        assert_eq!(answer.response, "e088941b86a2ea5d45ed3ab01f9b7e49");
+        assert_eq!((answer.qop, answer.nc, answer.cnonce), (None, None, None));
+    }
+
+    #[test]
+    fn unsupported_computations_are_named() {
+        let compute =
+            |algorithm, qop| digest_response(&algorithm, "u", "r", "p", "GET", "/", "n", qop);
+        assert_eq!(
+            compute(Algorithm::Sha256, None),
+            Err(AuthError::UnsupportedAlgorithm("SHA-256".to_owned()))
+        );
+        assert_eq!(
+            compute(Algorithm::from_token("AKAv1-MD5"), None),
+            Err(AuthError::UnsupportedAlgorithm("AKAv1-MD5".to_owned()))
+        );
+        assert_eq!(
+            compute(Algorithm::Md5Sess, None),
+            Err(AuthError::MissingParam("cnonce"))
+        );
+        assert_eq!(
+            compute(Algorithm::Md5, Some(("auth-int", "00000001", "c"))),
+            Err(AuthError::UnsupportedQop("auth-int".to_owned()))
+        );
+        let mut challenge = rfc2617_challenge();
+        challenge.qop = vec!["auth-int".to_owned()];
+        assert_eq!(
+            Credentials::answer(&challenge, "u", "p", "GET", "/", "c", 1),
+            Err(AuthError::UnsupportedQop("auth-int".to_owned()))
+        );
+        let mut credentials = register_answer();
+        credentials.nc = None;
+        assert_eq!(
+            credentials.verify("REGISTER", IMS_PASSWORD),
+            Err(AuthError::MissingParam("nc"))
+        );
+    }
+
+    #[test]
+    fn challenge_errors_name_the_parameter() {
+        assert_eq!(
+            Challenge::parse("Digest nonce=\"n\""),
+            Err(AuthError::MissingParam("realm"))
+        );
+        assert_eq!(
+            Challenge::parse("Digest realm=\"r\""),
+            Err(AuthError::MissingParam("nonce"))
+        );
+        assert_eq!(
+            Challenge::parse("Digest realm=\"r\", nonce=\"n\", stale=maybe"),
+            Err(params::invalid("stale", "maybe"))
+        );
+        assert_eq!(
+            Credentials::parse("Digest username=\"u\", realm=\"r\", nonce=\"n\", uri=\"/\""),
+            Err(AuthError::MissingParam("response"))
+        );
+        assert_eq!(
+            AuthError::MissingParam("realm").to_string(),
+            "find the digest parameter realm"
+        );
+    }
+
+    #[test]
+    fn ims_aka_values_are_kept() {
+        let challenge = Challenge::parse(
+            "Digest realm=\"ims.example\", nonce=\"cmFuZGF1dG4=\", algorithm=AKAv1-MD5, \
+             qop=\"auth\", stale=TRUE, domain=\"sip:ims.example\"",
+        )
+        .unwrap();
+        assert_eq!(
+            challenge.algorithm,
+            Some(Algorithm::Other("AKAv1-MD5".to_owned()))
+        );
+        assert!(challenge.stale);
+        assert_eq!(
+            challenge.to_header_value(),
+            "Digest realm=\"ims.example\", nonce=\"cmFuZGF1dG4=\", algorithm=AKAv1-MD5, \
+             qop=\"auth\", stale=TRUE, domain=\"sip:ims.example\""
+        );
+        let resync = Credentials::parse(
+            "Digest username=\"u@ims.example\",realm=\"ims.example\",nonce=\"cmFuZGF1dG4=\",\
+             uri=\"sip:ims.example\",response=\"\",algorithm=AKAv1-MD5,auts=\"YXV0cw==\"",
+        )
+        .unwrap();
+        assert_eq!(resync.other, [("auts".to_owned(), "YXV0cw==".to_owned())]);
+        assert!(resync.to_header_value().ends_with(", auts=\"YXV0cw==\""));
+    }
+
+    #[test]
+    fn algorithm_tokens_ignore_case() {
+        assert_eq!(Algorithm::from_token("md5"), Algorithm::Md5);
+        assert_eq!(Algorithm::from_token("MD5-SESS"), Algorithm::Md5Sess);
+        assert_eq!(Algorithm::from_token("sha-256"), Algorithm::Sha256);
+        assert_eq!(Algorithm::from_token("SHA-256-sess"), Algorithm::Sha256Sess);
+        assert_eq!(Algorithm::Md5Sess.as_str(), "MD5-sess");
+    }
+
+    #[test]
+    fn constant_time_eq_compares_all_bytes() {
+        assert!(constant_time_eq(b"abcd", b"abcd"));
+        assert!(!constant_time_eq(b"abcd", b"abce"));
+        assert!(!constant_time_eq(b"abcd", b"abc"));
+        assert!(constant_time_eq(b"", b""));
+    }
+
+    fn text() -> impl Strategy<Value = String> {
+        "[ -~]{0,24}"
+    }
+
+    fn token() -> impl Strategy<Value = String> {
+        "[A-Za-z0-9.!%*_+`'~-]{1,12}"
+    }
+
+    fn algorithm() -> impl Strategy<Value = Option<Algorithm>> {
+        proptest::option::of(prop_oneof![
+            Just(Algorithm::Md5),
+            Just(Algorithm::Md5Sess),
+            Just(Algorithm::Sha256),
+            Just(Algorithm::Sha256Sess),
+            "X-[A-Za-z0-9-]{1,8}".prop_map(Algorithm::Other),
+        ])
+    }
+
+    /// Extension parameters with distinct names that cannot collide with the known ones.
+    fn others() -> impl Strategy<Value = Vec<(String, String)>> {
+        btree_map("x-[a-z0-9]{1,8}", text(), 0..3).prop_map(|map| map.into_iter().collect())
+    }
+
+    prop_compose! {
+        fn challenge()(
+            realm in text(), nonce in text(), algorithm in algorithm(),
+            qop in vec(token(), 0..3), opaque in proptest::option::of(text()),
+            stale in any::<bool>(), other in others(),
+        ) -> Challenge {
+            Challenge { realm, nonce, algorithm, qop, opaque, stale, other }
+        }
+    }
+
+    prop_compose! {
+        fn credentials()(
+            (username, realm, nonce, uri, response) in (text(), text(), text(), text(), text()),
+            algorithm in algorithm(), cnonce in proptest::option::of(text()),
+            nc in proptest::option::of("[0-9a-f]{8}"), qop in proptest::option::of(token()),
+            opaque in proptest::option::of(text()), other in others(),
+        ) -> Credentials {
+            Credentials {
+                username, realm, nonce, uri, response, algorithm, cnonce, nc, qop, opaque, other,
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn challenge_round_trips(challenge in challenge()) {
+            prop_assert_eq!(Challenge::parse(&challenge.to_header_value()), Ok(challenge));
+        }
+
+        #[test]
+        fn credentials_round_trip(credentials in credentials()) {
+            prop_assert_eq!(Credentials::parse(&credentials.to_header_value()), Ok(credentials));
+        }
+
+        #[test]
+        fn answer_then_verify_succeeds(
+            (username, password, nonce, realm) in (text(), text(), text(), text()),
+            cnonce in token(), nc in any::<u32>(), sess in any::<bool>(),
+        ) {
+            let algorithm = if sess { Algorithm::Md5Sess } else { Algorithm::Md5 };
+            let challenge = Challenge {
+                realm, nonce, algorithm: Some(algorithm), qop: vec!["auth".to_owned()],
+                opaque: None, stale: false, other: Vec::new(),
+            };
+            let answer = Credentials::answer(
+                &challenge, &username, &password, "MESSAGE", "sip:bob@example.com", &cnonce, nc,
+            ).unwrap();
+            let received = Credentials::parse(&answer.to_header_value()).unwrap();
+            prop_assert_eq!(received.verify_challenge(&challenge, "MESSAGE", &password), Ok(()));
+            let wrong = format!("{password}x");
+            prop_assert!(received.verify("MESSAGE", &wrong).is_err());
+        }
+    }
+}
