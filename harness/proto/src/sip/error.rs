@@ -83,6 +83,22 @@ pub enum SipError {
     },
 }
 
+impl SipError {
+    pub(crate) fn header(header: &'static str, detail: impl Into<String>) -> Self {
+        Self::Header {
+            header,
+            detail: detail.into(),
+        }
+    }
+
+    pub(crate) fn uri(uri: &str, detail: impl Into<String>) -> Self {
+        Self::Uri {
+            uri: uri.to_owned(),
+            detail: detail.into(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

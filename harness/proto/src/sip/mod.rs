@@ -3,21 +3,39 @@
 //! - [`Message`]: the lossless model, parsed leniently from one datagram or built with
 //!   [`MessageBuilder`]; header lookup by name with compact forms.
 //! - [`StreamDecoder`]: Content-Length framing on TCP/TLS, with CRLF keep-alives.
+//! - Typed views parsed on demand: [`Uri`], [`NameAddr`], [`Via`], [`CSeq`], [`FeatureTags`].
+//! - [`Message::validate`]: the strict grammar checks the lenient parser lets through.
 //! - [`SipError`]: every failure, naming the construct at fault.
 
 pub mod auth;
 mod builder;
+mod contact;
+mod cseq;
 mod error;
+mod feature_tags;
 mod head;
 mod message;
+mod name_addr;
 mod names;
+mod params;
 mod split;
 mod stream;
+mod tel_uri;
 pub mod transaction;
+mod uri;
+mod via;
+mod views;
 
 pub use builder::MessageBuilder;
+pub use cseq::{CSeq, MAX_CSEQ};
 pub use error::SipError;
+pub use feature_tags::{FeatureTags, IARI_REF, ICSI_REF};
 pub use head::MAX_HEADERS;
 pub use message::{Header, Message, StartLine};
+pub use name_addr::NameAddr;
 pub use names::{canonical_name, compact_form, names_equal};
+pub use params::{MAX_PARAMS, Params, percent_decode, percent_encode, unquote};
 pub use stream::{DEFAULT_MAX_MESSAGE_SIZE, StreamDecoder};
+pub use tel_uri::TelUri;
+pub use uri::{Host, SipUri, Uri};
+pub use via::{MAGIC_COOKIE, Via};
