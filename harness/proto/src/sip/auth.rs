@@ -169,7 +169,8 @@ pub struct Credentials {
 }
 
 impl Credentials {
-    /// Parses a header value such as `Digest username="u",realm="r",nonce="",uri="sip:r",response=""`.
+    /// Parses a header value such as
+    /// `Digest username="u",realm="r",nonce="",uri="sip:r",response=""`.
     pub fn parse(header_value: &str) -> Result<Self, AuthError> {
         let (mut username, mut realm, mut nonce, mut uri, mut response) =
             (None, None, None, None, None);

@@ -387,7 +387,10 @@ mod tests {
         out.others(&[pair("userhash", "false"), pair("domain", "sip:a")]);
         assert_eq!(
             out.finish(),
-            r#"Digest realm="a\"b\\c", algorithm=MD5, algorithm="not a token", userhash=false, domain="sip:a""#
+            concat!(
+                r#"Digest realm="a\"b\\c", algorithm=MD5, algorithm="not a token", "#,
+                r#"userhash=false, domain="sip:a""#,
+            )
         );
         assert_eq!(ParamWriter::default().finish(), "Digest");
     }
