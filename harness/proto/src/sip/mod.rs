@@ -23,6 +23,8 @@ mod stream;
 mod tel_uri;
 pub mod transaction;
 mod uri;
+mod validate;
+mod validate_addr;
 mod via;
 mod views;
 
@@ -38,4 +40,5 @@ pub use params::{MAX_PARAMS, Params, percent_decode, percent_encode, unquote};
 pub use stream::{DEFAULT_MAX_MESSAGE_SIZE, StreamDecoder};
 pub use tel_uri::TelUri;
 pub use uri::{Host, SipUri, Uri};
+pub use validate::Deviation;
 pub use via::{MAGIC_COOKIE, Via};
