@@ -30,7 +30,7 @@ pub struct RunLog {
 }
 
 /// One case execution: its header, how its roles were played, and what happened.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct CaseLog {
     pub header: CaseHeader,
     /// True once a `CaseStarted` was seen (planned cases may never start).
