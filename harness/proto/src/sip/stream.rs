@@ -19,9 +19,17 @@ use super::names::names_equal;
 pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 256 * 1024;
 
 /// Splits a byte stream into SIP messages.
+///
+/// A decoder belongs to one connection's buffer: it remembers how far it has searched and the
+/// length of a message whose body is still arriving, so feeding a message byte by byte costs
+/// linear time.
 #[derive(Debug, Clone)]
 pub struct StreamDecoder {
     max_message_size: usize,
+    /// Bytes at the front of the buffer already searched for the end of the head.
+    scanned: usize,
+    /// Length of the message at the front of the buffer, once its head is complete.
+    frame_len: Option<usize>,
 }
 
 impl Default for StreamDecoder {
@@ -33,7 +41,11 @@ impl Default for StreamDecoder {
 impl StreamDecoder {
     /// A decoder that refuses messages larger than `max_message_size` bytes (head and body).
     pub fn new(max_message_size: usize) -> Self {
-        Self { max_message_size }
+        Self {
+            max_message_size,
+            scanned: 0,
+            frame_len: None,
+        }
     }
 
     /// Takes the next whole message off the front of `buf`.
@@ -41,33 +53,56 @@ impl StreamDecoder {
     /// Returns `Ok(None)` when more bytes are needed; consumed keep-alive CRLFs are removed from
     /// `buf` even then. Several messages in one buffer come out one per call.
     pub fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Message>, SipError> {
-        let skip = buf
-            .iter()
-            .position(|b| *b != b'\r' && *b != b'\n')
-            .unwrap_or(buf.len());
-        buf.advance(skip);
-        let Some(head_len) = find_head_end(buf) else {
+        if self.scanned > buf.len() {
+            self.scanned = 0;
+            self.frame_len = None;
+        }
+        if self.scanned == 0 {
+            let skip = buf
+                .iter()
+                .position(|b| *b != b'\r' && *b != b'\n')
+                .unwrap_or(buf.len());
+            buf.advance(skip);
+        }
+        let total = match self.frame_len {
+            Some(total) => total,
+            None => match self.frame_length(buf)? {
+                Some(total) => total,
+                None => return Ok(None),
+            },
+        };
+        if buf.len() < total {
+            buf.reserve(total - buf.len());
+            return Ok(None);
+        }
+        self.scanned = 0;
+        self.frame_len = None;
+        Message::parse(buf.split_to(total).freeze()).map(Some)
+    }
+
+    /// The length of the message at the front of `buf`, once its head is complete.
+    fn frame_length(&mut self, buf: &[u8]) -> Result<Option<usize>, SipError> {
+        let from = self.scanned.saturating_sub(3);
+        let Some(head_len) = find_head_end(&buf[from..]).map(|end| from + end) else {
             if buf.len() > self.max_message_size {
                 return Err(SipError::TooLarge {
                     size: buf.len(),
                     max: self.max_message_size,
                 });
             }
+            self.scanned = buf.len();
             return Ok(None);
         };
-        let body_len = content_length(&buf[..head_len])?;
-        let total = head_len.saturating_add(body_len);
+        let total = head_len.saturating_add(content_length(&buf[..head_len])?);
         if total > self.max_message_size {
             return Err(SipError::TooLarge {
                 size: total,
                 max: self.max_message_size,
             });
         }
-        if buf.len() < total {
-            buf.reserve(total - buf.len());
-            return Ok(None);
-        }
-        Message::parse(buf.split_to(total).freeze()).map(Some)
+        self.scanned = head_len;
+        self.frame_len = Some(total);
+        Ok(Some(total))
     }
 }
 

@@ -7,9 +7,9 @@
 //! resolve hosts.
 
 use std::fmt;
-use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::error::SipError;
+use super::host::{Host, parse_hostport};
 use super::params::{MAX_PARAMS, Params, escapes_valid, percent_decode};
 use super::tel_uri::TelUri;
 
@@ -29,27 +29,6 @@ pub enum Uri {
     },
     /// `*`, as in `Contact: *` (RFC 3261 10.2.2) or `Accept-Contact: *` (RFC 3841).
     Wildcard,
-}
-
-/// The host part of a SIP URI or a Via sent-by.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Host {
-    /// A domain name, as sent.
-    Domain(String),
-    /// An IPv4 address.
-    Ipv4(Ipv4Addr),
-    /// An IPv6 reference `[...]`.
-    Ipv6(Ipv6Addr),
-}
-
-impl fmt::Display for Host {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Domain(name) => f.write_str(name),
-            Self::Ipv4(addr) => write!(f, "{addr}"),
-            Self::Ipv6(addr) => write!(f, "[{addr}]"),
-        }
-    }
 }
 
 /// A `sip:` or `sips:` URI, split into its escaped parts.
@@ -231,58 +210,6 @@ fn parse_sip(text: &str, scheme: &str, rest: &str) -> Result<SipUri, SipError> {
     })
 }
 
-/// Parses `host[:port]`, where host may be an IPv6 reference.
-pub(crate) fn parse_hostport(text: &str) -> Result<(Host, Option<u16>), String> {
-    let (host, port) = if let Some(inner) = text.strip_prefix('[') {
-        let (addr, after) = inner.split_once(']').ok_or("IPv6 reference lacks ']'")?;
-        let addr: Ipv6Addr = addr
-            .parse()
-            .map_err(|_| format!("{addr:?} is not an IPv6 address"))?;
-        let port = match after {
-            "" => None,
-            _ => Some(
-                after
-                    .strip_prefix(':')
-                    .ok_or("text after the IPv6 reference")?,
-            ),
-        };
-        (Host::Ipv6(addr), port)
-    } else {
-        let (host, port) = match text.split_once(':') {
-            Some((host, port)) => (host, Some(port)),
-            None => (text, None),
-        };
-        (parse_host(host)?, port)
-    };
-    let port = port.map(parse_port).transpose()?;
-    Ok((host, port))
-}
-
-fn parse_host(host: &str) -> Result<Host, String> {
-    if let Ok(addr) = host.parse::<Ipv4Addr>() {
-        return Ok(Host::Ipv4(addr));
-    }
-    let valid = !host.is_empty()
-        && host
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-._".contains(&b))
-        && !host.starts_with(['-', '.'])
-        && !host.contains("..");
-    if valid {
-        Ok(Host::Domain(host.to_owned()))
-    } else {
-        Err(format!("{host:?} is not a host name or address"))
-    }
-}
-
-fn parse_port(port: &str) -> Result<u16, String> {
-    if port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("port {port:?} is not a number"));
-    }
-    port.parse()
-        .map_err(|_| format!("port {port} is larger than 65535"))
-}
-
 fn parse_uri_params(text: &str) -> Result<Params, String> {
     let pieces: Vec<&str> = text.split(';').collect();
     if pieces.len() > MAX_PARAMS {
@@ -352,6 +279,8 @@ fn check_chars_or_empty(text: &str, extra: &[u8]) -> Result<(), String> {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
+    use std::net::Ipv4Addr;
+
     use super::*;
 
     fn sip(text: &str) -> SipUri {

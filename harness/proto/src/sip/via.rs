@@ -6,9 +6,9 @@
 //! remove Via values.
 
 use super::error::SipError;
+use super::host::{Host, parse_hostport};
 use super::message::Message;
 use super::params::{Params, find_param, parse_header_params};
-use super::uri::{Host, parse_hostport};
 
 /// The RFC 3261 magic cookie that starts a compliant branch.
 pub const MAGIC_COOKIE: &str = "z9hG4bK";
