@@ -9,3 +9,8 @@ pub mod verdict;
 pub mod agent;
 pub mod clock;
 pub mod role;
+pub mod case;
+pub mod check;
+pub mod plan;
+pub mod profile;
+pub mod runner;

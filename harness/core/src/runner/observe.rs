@@ -1,0 +1,140 @@
+//! The observation log of one case: every captured message, numbered, parsed once, and matched by
+//! expectations in arrival order.
+//!
+//! A collector task takes [`Captured`] messages from the simulators' taps, gives each a frame number,
+//! emits a [`Wire`] event, and appends it here. An expectation takes the first message at its role that
+//! it has not consumed and that matches; messages it skips stay for later expectations.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rcs_proto::sip::Message;
+use tokio::sync::{Notify, mpsc};
+
+use crate::agent::Captured;
+use crate::events::{Direction, Event, Protocol, Wire, WireBytes};
+
+/// One captured message.
+#[derive(Clone, Debug)]
+pub struct Observed {
+    pub frame: u64,
+    pub role: String,
+    pub direction: Direction,
+    pub message: Option<Arc<Message>>,
+    pub summary: String,
+    consumed: bool,
+}
+
+/// Every message of one case so far.
+#[derive(Debug, Default)]
+pub struct Observations {
+    log: Mutex<Vec<Observed>>,
+    arrived: Notify,
+}
+
+impl Observations {
+    fn push(&self, o: Observed) {
+        lock(&self.log).push(o);
+        self.arrived.notify_waiters();
+    }
+
+    /// Wait up to `within` (real time) for the first unconsumed message at `role` in `direction` that
+    /// `accept` takes; consume and return it.
+    pub async fn take(
+        &self,
+        role: &str,
+        direction: Direction,
+        within: Duration,
+        accept: impl Fn(&Message) -> bool,
+    ) -> Option<Observed> {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let notified = self.arrived.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if let Some(found) = self.take_now(role, direction, &accept) {
+                return Some(found);
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return self.take_now(role, direction, &accept);
+            }
+        }
+    }
+
+    fn take_now(&self, role: &str, direction: Direction, accept: &impl Fn(&Message) -> bool) -> Option<Observed> {
+        let mut log = lock(&self.log);
+        let hit = log.iter_mut().find(|o| {
+            !o.consumed && o.role == role && o.direction == direction && o.message.as_deref().is_some_and(accept)
+        })?;
+        hit.consumed = true;
+        Some(hit.clone())
+    }
+
+    /// What arrived at `role` and was not consumed: for the "observed" side of a failed expectation.
+    pub fn unconsumed_at(&self, role: &str, direction: Direction) -> Vec<String> {
+        lock(&self.log)
+            .iter()
+            .filter(|o| !o.consumed && o.role == role && o.direction == direction)
+            .map(|o| format!("frame {}: {}", o.frame, o.summary))
+            .collect()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Number, parse and publish every captured message of a case until every tap is dropped.
+pub async fn collect(
+    case: String,
+    mut rx: mpsc::UnboundedReceiver<Captured>,
+    log: Arc<Observations>,
+    events: mpsc::UnboundedSender<Event>,
+) {
+    let mut frame = 0;
+    while let Some(c) = rx.recv().await {
+        frame += 1;
+        let (message, summary) = parse(&c);
+        let _ = events.send(Event::Wire(Wire {
+            case: case.clone(),
+            frame,
+            time_us: c.time_us,
+            case_ms: c.case_ms,
+            role: c.role.clone(),
+            direction: c.direction,
+            transport: c.transport,
+            protocol: c.protocol,
+            src: c.src,
+            dst: c.dst,
+            summary: summary.clone(),
+            bytes: WireBytes(c.bytes),
+        }));
+        log.push(Observed {
+            frame,
+            role: c.role,
+            direction: c.direction,
+            message,
+            summary,
+            consumed: false,
+        });
+    }
+}
+
+fn parse(c: &Captured) -> (Option<Arc<Message>>, String) {
+    match c.protocol {
+        Protocol::Sip => match Message::parse(c.bytes.clone()) {
+            Ok(m) => {
+                let s = m.summary();
+                (Some(Arc::new(m)), s)
+            }
+            Err(e) => (None, format!("unparseable SIP ({} bytes): {e}", c.bytes.len())),
+        },
+        Protocol::Msrp => (None, first_line(&c.bytes)),
+        Protocol::Http => (None, first_line(&c.bytes)),
+    }
+}
+
+fn first_line(bytes: &[u8]) -> String {
+    let end = bytes.iter().position(|b| *b == b'\r' || *b == b'\n').unwrap_or(bytes.len()).min(120);
+    String::from_utf8_lossy(&bytes[..end]).into_owned()
+}
