@@ -1,0 +1,112 @@
+//! The terminal's fault switches: which single rule a faulty terminal breaks.
+//!
+//! Each fault id of the catalogue (`terminal.*`) maps to one flag here, and each flag is read at
+//! exactly one decision point in the terminal's code. This module only parses the ids; it does
+//! not describe the faults to users (the factory's catalogue does).
+
+/// One terminal fault.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Fault {
+    /// REGISTER Contact lacks `+sip.instance` (RFC 5626 4.1).
+    OmitSipInstance,
+    /// `+g.3gpp.icsi-ref` values are not URL-encoded (protocols.md §2.2, §14 fact 2).
+    UnencodedIcsi,
+    /// REGISTER Contact lacks the `rcs.chatbot` and `rcs.chatbot.sa` IARIs (protocols.md §2.3).
+    OmitChatbotIari,
+    /// The digest response is computed with the wrong method in HA2 (RFC 2617 3.2.2.3).
+    WrongDigestResponse,
+    /// 200 to OPTIONS carries no feature tags in its Contact (protocols.md §3.1).
+    OptionsWithoutTags,
+    /// Pager MESSAGE sent without Conversation-ID (protocols.md §4.2).
+    OmitConversationId,
+    /// The CPIM of a pager message lacks `imdn.Message-ID` (RFC 5438 6.3).
+    OmitImdnMessageId,
+    /// Pager MESSAGE body is text/plain instead of message/cpim (protocols.md §4.3).
+    PlainTextPager,
+    /// Incoming MESSAGE answered 488 instead of 200 (RFC 3428 7).
+    RejectMessage,
+    /// An IMDN reuses the original message's `imdn.Message-ID` (RFC 5438 6.3).
+    ImdnReusesMessageId,
+    /// An IMDN's `<message-id>` does not reference the original message (RFC 5438 7.2.1.1).
+    ImdnWrongReference,
+}
+
+impl Fault {
+    /// Every terminal fault, in catalogue order.
+    pub(crate) const ALL: [Self; 11] = [
+        Self::OmitSipInstance,
+        Self::UnencodedIcsi,
+        Self::OmitChatbotIari,
+        Self::WrongDigestResponse,
+        Self::OptionsWithoutTags,
+        Self::OmitConversationId,
+        Self::OmitImdnMessageId,
+        Self::PlainTextPager,
+        Self::RejectMessage,
+        Self::ImdnReusesMessageId,
+        Self::ImdnWrongReference,
+    ];
+
+    /// The catalogue id, e.g. `terminal.omit-sip-instance`.
+    pub(crate) fn id(self) -> &'static str {
+        match self {
+            Self::OmitSipInstance => "terminal.omit-sip-instance",
+            Self::UnencodedIcsi => "terminal.unencoded-icsi",
+            Self::OmitChatbotIari => "terminal.omit-chatbot-iari",
+            Self::WrongDigestResponse => "terminal.wrong-digest-response",
+            Self::OptionsWithoutTags => "terminal.options-without-tags",
+            Self::OmitConversationId => "terminal.omit-conversation-id",
+            Self::OmitImdnMessageId => "terminal.omit-imdn-message-id",
+            Self::PlainTextPager => "terminal.plain-text-pager",
+            Self::RejectMessage => "terminal.reject-message",
+            Self::ImdnReusesMessageId => "terminal.imdn-reuses-message-id",
+            Self::ImdnWrongReference => "terminal.imdn-wrong-reference",
+        }
+    }
+}
+
+/// The faults one terminal was started with.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Faults(Vec<Fault>);
+
+impl Faults {
+    /// Parses fault ids; an id that is not a terminal fault is an error naming it.
+    pub(crate) fn from_ids(ids: &[String]) -> Result<Self, String> {
+        let mut faults = Vec::with_capacity(ids.len());
+        for id in ids {
+            match Fault::ALL.into_iter().find(|f| f.id() == id) {
+                Some(fault) => faults.push(fault),
+                None => return Err(format!("unknown terminal fault `{id}`")),
+            }
+        }
+        Ok(Self(faults))
+    }
+
+    /// Whether `fault` is switched on.
+    pub(crate) fn has(&self, fault: Fault) -> bool {
+        self.0.contains(&fault)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_and_in_the_terminal_namespace() {
+        let mut ids: Vec<_> = Fault::ALL.iter().map(|f| f.id()).collect();
+        assert!(ids.iter().all(|id| id.starts_with("terminal.")));
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), Fault::ALL.len());
+    }
+
+    #[test]
+    fn parses_known_ids_and_rejects_others() {
+        let faults = Faults::from_ids(&["terminal.reject-message".to_owned()]).unwrap();
+        assert!(faults.has(Fault::RejectMessage));
+        assert!(!faults.has(Fault::PlainTextPager));
+        let err = Faults::from_ids(&["message-center.omit-qop".to_owned()]).unwrap_err();
+        assert!(err.contains("message-center.omit-qop"), "{err}");
+    }
+}

@@ -1,0 +1,258 @@
+//! Typed parameters of the terminal's actions and settings, as case files write them.
+//!
+//! Every struct denies unknown fields and uses kebab-case names, so a misspelt parameter is a
+//! load-time error. At load time string values may still be `${...}` placeholders; values that
+//! are not placeholders (durations, IMDN statuses, transports) are checked then too. This module
+//! does not resolve role names or placeholders: the actions do that when they run.
+
+use std::time::Duration;
+
+use rcs_harness::events::Transport;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+/// Default bound on every wait inside an action.
+pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// `register`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct RegisterParams {
+    /// Requested expiry; defaults to the `requested-expires` setting.
+    pub expires: Option<u32>,
+    /// Overrides the subscriber's password (negative cases).
+    pub password: Option<String>,
+    pub timeout: Option<String>,
+}
+
+/// `deregister`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct DeregisterParams {
+    pub timeout: Option<String>,
+}
+
+/// `send-pager`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct PagerParams {
+    /// A role name or a URI.
+    pub to: String,
+    #[serde(default = "default_text")]
+    pub text: String,
+    /// The inner (CPIM payload) content type.
+    #[serde(default = "default_content_type")]
+    pub content_type: String,
+    /// `imdn.Disposition-Notification`.
+    #[serde(default = "default_disposition")]
+    pub disposition: String,
+    /// SIP or CPIM header names to leave out.
+    #[serde(default)]
+    pub omit: Vec<String>,
+    pub timeout: Option<String>,
+}
+
+/// `send-options`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct OptionsParams {
+    pub to: String,
+    pub timeout: Option<String>,
+}
+
+/// `send-imdn`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct ImdnParams {
+    /// Role name or URI; defaults to the sender of the last received message.
+    pub to: Option<String>,
+    /// The message id to report on; defaults to the last message received from `to`.
+    #[serde(rename = "for")]
+    pub for_id: Option<String>,
+    /// `delivered` or `displayed`.
+    pub status: String,
+    pub timeout: Option<String>,
+}
+
+/// `send-raw`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct RawParams {
+    pub text: String,
+    /// `udp` or `tcp`; defaults to the role's transport.
+    pub transport: Option<String>,
+    /// Convert bare LF to CRLF.
+    #[serde(default = "yes")]
+    pub crlf: bool,
+}
+
+/// Role settings of a terminal.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct Settings {
+    #[serde(default = "default_requested_expires")]
+    pub requested_expires: u32,
+    #[serde(default = "yes")]
+    pub auto_delivery_imdn: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            requested_expires: default_requested_expires(),
+            auto_delivery_imdn: true,
+        }
+    }
+}
+
+/// Which IMDN to send.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ImdnStatus {
+    Delivered,
+    Displayed,
+}
+
+impl ImdnStatus {
+    pub(crate) fn parse(value: &str) -> Result<Self, String> {
+        match value {
+            "delivered" => Ok(Self::Delivered),
+            "displayed" => Ok(Self::Displayed),
+            other => Err(format!("status `{other}` is not `delivered` or `displayed`")),
+        }
+    }
+}
+
+/// Reads `udp` or `tcp`.
+pub(crate) fn transport(value: &str) -> Result<Transport, String> {
+    match value {
+        "udp" => Ok(Transport::Udp),
+        "tcp" => Ok(Transport::Tcp),
+        other => Err(format!("transport `{other}` is not `udp` or `tcp`")),
+    }
+}
+
+/// Deserializes `params` into `T`, with a message naming the action.
+pub(crate) fn parse<T: DeserializeOwned>(params: &Map<String, Value>) -> Result<T, String> {
+    serde_json::from_value(Value::Object(params.clone())).map_err(|e| e.to_string())
+}
+
+/// Reads an action's `timeout`; `None` gives [`DEFAULT_TIMEOUT`].
+pub(crate) fn timeout(value: Option<&str>) -> Result<Duration, String> {
+    value.map_or(Ok(DEFAULT_TIMEOUT), duration)
+}
+
+/// Reads a duration such as `5s`, `500ms` or `2m`.
+pub(crate) fn duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let (digits, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("timeout `{text}` is not a number with a unit (ms, s, m)"))?;
+    match unit {
+        "ms" => Ok(Duration::from_millis(n)),
+        "s" => Ok(Duration::from_secs(n)),
+        "m" => Ok(Duration::from_secs(n.saturating_mul(60))),
+        _ => Err(format!("timeout `{text}` has no unit of ms, s or m")),
+    }
+}
+
+/// Whether a string is (or contains) a `${...}` placeholder that is resolved only at run time.
+pub(crate) fn is_placeholder(value: &str) -> bool {
+    value.contains("${")
+}
+
+/// Checks a value that must parse at run time, unless it is still a placeholder.
+pub(crate) fn check_later<T>(value: Option<&str>, check: impl Fn(&str) -> Result<T, String>) -> Result<(), String> {
+    match value {
+        Some(v) if !is_placeholder(v) => check(v).map(|_| ()),
+        _ => Ok(()),
+    }
+}
+
+fn default_text() -> String {
+    "hello".to_owned()
+}
+
+fn default_content_type() -> String {
+    "text/plain;charset=UTF-8".to_owned()
+}
+
+fn default_disposition() -> String {
+    "positive-delivery, display".to_owned()
+}
+
+fn default_requested_expires() -> u32 {
+    600_000
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn map(value: Value) -> Map<String, Value> {
+        match value {
+            Value::Object(map) => map,
+            _ => unreachable!("test maps are objects"),
+        }
+    }
+
+    #[test]
+    fn pager_defaults_follow_the_brief() {
+        let p: PagerParams = parse(&map(json!({ "to": "bob" }))).unwrap();
+        assert_eq!(p.text, "hello");
+        assert_eq!(p.content_type, "text/plain;charset=UTF-8");
+        assert_eq!(p.disposition, "positive-delivery, display");
+        assert!(p.omit.is_empty());
+    }
+
+    #[test]
+    fn unknown_and_misspelt_params_are_rejected() {
+        let err = parse::<PagerParams>(&map(json!({ "to": "bob", "txt": "x" }))).unwrap_err();
+        assert!(err.contains("txt"), "{err}");
+        let err = parse::<ImdnParams>(&map(json!({ "status": "delivered", "four": "x" }))).unwrap_err();
+        assert!(err.contains("four"), "{err}");
+        assert!(parse::<RegisterParams>(&map(json!({ "expires": "60" }))).is_err());
+    }
+
+    #[test]
+    fn imdn_for_is_read_from_the_keyword() {
+        let p: ImdnParams = parse(&map(json!({ "for": "abc123XYZ0", "status": "displayed" }))).unwrap();
+        assert_eq!(p.for_id.as_deref(), Some("abc123XYZ0"));
+        assert_eq!(ImdnStatus::parse(&p.status), Ok(ImdnStatus::Displayed));
+        assert!(ImdnStatus::parse("read").is_err());
+    }
+
+    #[test]
+    fn settings_default_and_reject_unknown_keys() {
+        let s: Settings = parse(&Map::new()).unwrap();
+        assert_eq!(s.requested_expires, 600_000);
+        assert!(s.auto_delivery_imdn);
+        assert!(parse::<Settings>(&map(json!({ "max-expires": 60 }))).is_err());
+        let s: Settings = parse(&map(json!({ "auto-delivery-imdn": false }))).unwrap();
+        assert!(!s.auto_delivery_imdn);
+    }
+
+    #[test]
+    fn timeouts_need_a_unit() {
+        assert_eq!(timeout(None), Ok(DEFAULT_TIMEOUT));
+        assert_eq!(timeout(Some("500ms")), Ok(Duration::from_millis(500)));
+        assert_eq!(timeout(Some("2s")), Ok(Duration::from_secs(2)));
+        assert_eq!(timeout(Some("1m")), Ok(Duration::from_secs(60)));
+        assert!(timeout(Some("5")).is_err());
+        assert!(timeout(Some("s")).is_err());
+        assert!(timeout(Some("5h")).is_err());
+    }
+
+    #[test]
+    fn placeholders_are_checked_at_run_time_only() {
+        assert!(check_later(Some("${x.y}"), duration).is_ok());
+        assert!(check_later(Some("soon"), duration).is_err());
+        assert!(check_later(None, duration).is_ok());
+    }
+}
