@@ -187,7 +187,7 @@ pub fn human_duration(ms: f64) -> String {
     if !ms.is_finite() || ms < 0.0 {
         return "? ms".to_owned();
     }
-    if ms < 10_000.0 {
+    if ms < 1000.0 {
         format!("{ms:.0} ms")
     } else {
         format!("{:.1} s", ms / 1000.0)
@@ -271,7 +271,8 @@ pub(crate) mod tests {
     #[test]
     fn durations_read_well() {
         assert_eq!(human_duration(12.4), "12 ms");
-        assert_eq!(human_duration(3200.0), "3200 ms");
+        assert_eq!(human_duration(999.0), "999 ms");
+        assert_eq!(human_duration(3210.0), "3.2 s");
         assert_eq!(human_duration(12_345.0), "12.3 s");
         assert_eq!(human_duration(f64::NAN), "? ms");
     }

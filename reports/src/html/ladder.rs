@@ -17,7 +17,7 @@ use crate::dedupe::exchanges;
 use crate::model::{CaseLog, truncate_chars};
 
 const LEFT: usize = 96;
-const LANE_W: usize = 190;
+const LANE_W: usize = 230;
 const TOP: usize = 64;
 const ROW: usize = 38;
 const HEAD_W: usize = 158;
@@ -209,7 +209,7 @@ fn draw_arrow(svg: &mut String, anchor: &str, row: usize, arrow: &Arrow) {
         let tip = x2 as isize - dir * 2;
         let base = tip - dir * 9;
         let span = x1.abs_diff(x2);
-        let chars = (span / 7).max(18);
+        let chars = (span / if arrow.failed { 8 } else { 7 }).max(24);
         let _ = write!(
             svg,
             r#"<line x1="{x1}" y1="{y}" x2="{base}" y2="{y}" stroke="{color}" stroke-width="1.6"/><polygon points="{tip},{y} {base},{} {base},{}" fill="{color}"/><text x="{}" y="{}" text-anchor="middle" fill="{color}" font-weight="{weight}">{}</text>"#,
