@@ -57,7 +57,7 @@ pub fn load_profile_arg(path: Option<&Path>) -> Result<Option<Arc<Profile>>, Vec
 }
 
 pub fn list(paths: &[PathBuf], filter: Option<&str>, faults: bool, actions: bool) -> Exit {
-    let factory = Simulators::new();
+    let factory = Simulators;
     if faults {
         for f in factory.faults() {
             println!("{:<48} {}", f.id, f.description);
@@ -79,7 +79,7 @@ pub fn list(paths: &[PathBuf], filter: Option<&str>, faults: bool, actions: bool
 }
 
 pub fn validate(paths: &[PathBuf], profile: Option<&Path>) -> Exit {
-    let factory = Simulators::new();
+    let factory = Simulators;
     let (cases, mut errors) = load_all(paths, &factory);
     if let Err(e) = load_profile_arg(profile) {
         errors.extend(e);

@@ -13,7 +13,7 @@ use crate::exit::Exit;
 use crate::{RunArgs, TransportArg};
 
 pub fn run(args: RunArgs) -> Exit {
-    let factory = Arc::new(Simulators::new());
+    let factory = Arc::new(Simulators);
     let (cases, mut errors) = load_all(&args.paths, factory.as_ref());
     let profile = match load_profile_arg(args.profile.as_deref()) {
         Ok(p) => p,
