@@ -80,6 +80,12 @@ fn the_main_job_writes_every_report_and_tshark_decodes_every_capture() {
     for f in ["index.html", "junit.xml", "events.jsonl"] {
         assert!(out_dir.join(f).metadata().map(|m| m.len() > 0).unwrap_or(false), "{f} missing");
     }
+    // Every report is a function of the event log: rebuilding from it gives the same JUnit.
+    let rebuilt = dir.path().join("rebuilt");
+    let again = rcs_interop(&["report", out_dir.join("events.jsonl").to_str().expect("utf-8"), "--out", rebuilt.to_str().expect("utf-8")]);
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again.stderr));
+    let junit = |d: &Path| std::fs::read_to_string(d.join("junit.xml")).expect("junit.xml");
+    assert_eq!(junit(&out_dir), junit(&rebuilt));
     let captures: Vec<_> = std::fs::read_dir(out_dir.join("pcap")).expect("pcap folder").filter_map(|e| e.ok().map(|e| e.path())).collect();
     let cases = rcs_harness::case::find_case_files(&[cases_dir()]).expect("cases").len();
     assert_eq!(captures.len(), cases, "one capture per case");

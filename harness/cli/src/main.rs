@@ -4,6 +4,7 @@
 
 mod cases;
 mod exit;
+mod report;
 mod run;
 
 use std::path::PathBuf;
@@ -42,6 +43,14 @@ enum Command {
         paths: Vec<PathBuf>,
         #[arg(long)]
         profile: Option<PathBuf>,
+    },
+    /// Rebuild the HTML, JUnit and pcapng reports from an events.jsonl.
+    Report {
+        /// The events.jsonl of a run.
+        events: PathBuf,
+        /// Where the rebuilt reports go.
+        #[arg(long, short, default_value = "target/rcs-interop-report")]
+        out: PathBuf,
     },
     /// Print the JSON Schema of the case format.
     Schema,
@@ -87,6 +96,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run::run(args),
         Command::List { paths, filter, faults, actions } => cases::list(&paths, filter.as_deref(), faults, actions),
         Command::Validate { paths, profile } => cases::validate(&paths, profile.as_deref()),
+        Command::Report { events, out } => report::rebuild(&events, &out),
         Command::Schema => {
             print!("{}", rcs_harness::case::schema::case_schema_json());
             exit::Exit::Pass
