@@ -111,4 +111,41 @@ a: *;+g.3gpp.icsi-ref=\"urn%3Aurn-7%3A3gpp-service.ims.icsi.oma.cpm.msg\";requir
             })
         ));
     }
+
+    #[test]
+    fn protocols_register_and_its_200() {
+        let register = Message::parse(
+            &include_bytes!("../../tests/vectors/sip/protocols-2.2-register.sip")[..],
+        )
+        .unwrap();
+        let contact = &register.contacts().unwrap()[0];
+        assert_eq!(contact.uri.param("transport"), Some(Some("tcp")));
+        assert_eq!(contact.param("reg-id"), Some(Some("1")));
+        let tags = register.contact_feature_tags().unwrap();
+        assert!(
+            tags.icsi_refs()
+                .contains(&"urn:urn-7:3gpp-service.ims.icsi.oma.cpm.session.group".to_owned())
+        );
+        assert!(
+            tags.iari_refs()
+                .contains(&"urn:urn-7:3gpp-application.ims.iari.rcs.geosms".to_owned())
+        );
+        assert_eq!(register.expires().unwrap(), Some(600_000));
+        assert_eq!(register.header_values("k"), ["path", "gruu"]);
+
+        let ok = Message::parse(
+            &include_bytes!("../../tests/vectors/sip/protocols-2.5-register-200.sip")[..],
+        )
+        .unwrap();
+        let contact = &ok.contacts().unwrap()[0];
+        assert_eq!(contact.param("expires"), Some(Some("3600")));
+        assert_eq!(ok.to_header().unwrap().tag(), Some("scscf1"));
+        let associated = ok
+            .name_addrs("P-Associated-URI", "P-Associated-URI")
+            .unwrap();
+        assert_eq!(associated[1].uri.to_string(), "tel:+8613800000001");
+        assert_eq!(ok.vias().unwrap()[0].rport(), Some(Some(5060)));
+        let tags = FeatureTags::from_params(&contact.params).unwrap();
+        assert!(tags.normalized().is_empty());
+    }
 }

@@ -334,4 +334,16 @@ To: <sip:bob@x>\r\nFrom: <sip:alice@x>;tag=1\r\nCall-ID: c\r\nCSeq: 1 MESSAGE\r\
             ["Content-Type"]
         );
     }
+
+    #[test]
+    fn protocols_examples_are_clean() {
+        for raw in [
+            &include_bytes!("../../tests/vectors/sip/protocols-2.2-register.sip")[..],
+            &include_bytes!("../../tests/vectors/sip/protocols-2.5-register-200.sip")[..],
+            &include_bytes!("../../tests/vectors/sip/protocols-4.3-message.sip")[..],
+        ] {
+            let msg = Message::parse(raw).unwrap();
+            assert_eq!(msg.validate(), Vec::new(), "{}", msg.summary());
+        }
+    }
 }
