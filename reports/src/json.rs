@@ -169,7 +169,10 @@ mod tests {
         assert_eq!(read_events(&path).unwrap(), vec![finished("A")]);
         writer.event(&finished("B"));
         assert_eq!(writer.finish().unwrap(), vec![path.clone()]);
-        assert_eq!(read_events(&path).unwrap(), vec![finished("A"), finished("B")]);
+        assert_eq!(
+            read_events(&path).unwrap(),
+            vec![finished("A"), finished("B")]
+        );
     }
 
     #[test]

@@ -131,7 +131,11 @@ fn status(case: &CaseLog) -> TestCaseStatus {
         Verdict::UnexpectedPass => {
             let message = "unexpected pass: listed as a known deviation in the profile, but \
                            every check held; the profile is stale";
-            failure(case, "unexpected-pass", Some(reason.unwrap_or_else(|| message.to_owned())))
+            failure(
+                case,
+                "unexpected-pass",
+                Some(reason.unwrap_or_else(|| message.to_owned())),
+            )
         }
     }
 }
@@ -156,7 +160,12 @@ fn failure(case: &CaseLog, ty: &str, reason: Option<String>) -> TestCaseStatus {
 fn failed_checks_text(case: &CaseLog) -> String {
     let mut text = String::new();
     for check in case.failed_checks() {
-        text.push_str(&format!("{}:{}: {}", case.header.file, check.line, describe_check(check)));
+        text.push_str(&format!(
+            "{}:{}: {}",
+            case.header.file,
+            check.line,
+            describe_check(check)
+        ));
         if let Some(frame) = check.frame {
             text.push_str(&format!(" (frame {frame})"));
         }
@@ -233,29 +242,70 @@ mod tests {
         let xml = run(&[
             ("RB-1", "robustness", Verdict::Pass, None),
             ("PLT-1", "platform", Verdict::Fail, None),
-            ("PLT-2", "platform", Verdict::Error, Some("simulator did not bind")),
-            ("TRM-1", "terminal", Verdict::Skip, Some("no chatbot capability")),
-            ("TRM-2", "terminal", Verdict::KnownDeviation, Some("vendor bug 12")),
+            (
+                "PLT-2",
+                "platform",
+                Verdict::Error,
+                Some("simulator did not bind"),
+            ),
+            (
+                "TRM-1",
+                "terminal",
+                Verdict::Skip,
+                Some("no chatbot capability"),
+            ),
+            (
+                "TRM-2",
+                "terminal",
+                Verdict::KnownDeviation,
+                Some("vendor bug 12"),
+            ),
             ("TRM-3", "terminal", Verdict::UnexpectedPass, None),
         ]);
         let platform = xml.find(r#"<testsuite name="platform""#).unwrap();
         let terminal = xml.find(r#"<testsuite name="terminal""#).unwrap();
         let robustness = xml.find(r#"<testsuite name="robustness""#).unwrap();
         assert!(platform < terminal && terminal < robustness, "{xml}");
-        assert!(xml.contains(r#"name="PLT-1 title of PLT-1" classname="platform.reg""#), "{xml}");
+        assert!(
+            xml.contains(r#"name="PLT-1 title of PLT-1" classname="platform.reg""#),
+            "{xml}"
+        );
         assert!(xml.contains(r#"time="1.500""#), "{xml}");
         assert!(
             xml.contains(r#"message="RFC 3862 3: cpim body: expected &quot;hello&quot;, observed &quot;&lt;b&gt;&quot;""#),
             "{xml}"
         );
         assert!(xml.contains("cases/platform/reg/PLT-1.yaml:14:"), "{xml}");
-        assert!(xml.contains(r#"<error message="simulator did not bind" type="error""#), "{xml}");
-        assert!(xml.contains(r#"<skipped message="no chatbot capability""#), "{xml}");
+        assert!(
+            xml.contains(r#"<error message="simulator did not bind" type="error""#),
+            "{xml}"
+        );
+        assert!(
+            xml.contains(r#"<skipped message="no chatbot capability""#),
+            "{xml}"
+        );
         assert!(xml.contains("known deviation: vendor bug 12"), "{xml}");
-        assert!(xml.contains("unexpected pass: listed as a known deviation"), "{xml}");
-        assert!(xml.contains(r#"<property name="ref" value="RFC 3261 10.3""#), "{xml}");
-        assert!(xml.contains(r#"<property name="under_test" value="mc (message-center)""#), "{xml}");
-        assert!(!xml.contains('\u{1b}'), "escape characters must not reach the xml");
-        assert!(xml.contains(r#"<testsuite name="terminal" tests="3" skipped="1" errors="0" failures="1""#), "{xml}");
+        assert!(
+            xml.contains("unexpected pass: listed as a known deviation"),
+            "{xml}"
+        );
+        assert!(
+            xml.contains(r#"<property name="ref" value="RFC 3261 10.3""#),
+            "{xml}"
+        );
+        assert!(
+            xml.contains(r#"<property name="under_test" value="mc (message-center)""#),
+            "{xml}"
+        );
+        assert!(
+            !xml.contains('\u{1b}'),
+            "escape characters must not reach the xml"
+        );
+        assert!(
+            xml.contains(
+                r#"<testsuite name="terminal" tests="3" skipped="1" errors="0" failures="1""#
+            ),
+            "{xml}"
+        );
     }
 }

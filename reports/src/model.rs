@@ -81,7 +81,9 @@ impl RunLog {
 
     /// Case executions that started.
     pub fn executed(&self) -> impl Iterator<Item = &CaseLog> {
-        self.cases.iter().filter(|c| c.started || c.finished.is_some())
+        self.cases
+            .iter()
+            .filter(|c| c.started || c.finished.is_some())
     }
 
     /// Executions per verdict, counted from the cases themselves; an unfinished case counts as an
@@ -122,9 +124,7 @@ impl RunLog {
             self.dropped += 1;
             return None;
         }
-        let header = header
-            .cloned()
-            .unwrap_or_else(|| bare_header(key));
+        let header = header.cloned().unwrap_or_else(|| bare_header(key));
         self.by_key.insert(key.to_owned(), self.cases.len());
         self.cases.push(CaseLog::new(header));
         self.cases.last_mut()
@@ -148,9 +148,7 @@ impl CaseLog {
 
     /// The verdict; a case that started but never finished is an error of the harness.
     pub fn verdict(&self) -> Verdict {
-        self.finished
-            .as_ref()
-            .map_or(Verdict::Error, |f| f.verdict)
+        self.finished.as_ref().map_or(Verdict::Error, |f| f.verdict)
     }
 
     /// Why the verdict is what it is.

@@ -49,16 +49,28 @@ mod tests {
     #[test]
     fn fault_keys_are_sanitised_and_stay_distinct() {
         let a = safe_name("PLT-MSG-001[message-center.rewrites-cpim-body]");
-        assert!(a.starts_with("PLT-MSG-001_message-center.rewrites-cpim-body_-"), "{a}");
-        assert_ne!(a, safe_name("PLT-MSG-001_message-center.rewrites-cpim-body_"));
-        assert!(a.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)));
+        assert!(
+            a.starts_with("PLT-MSG-001_message-center.rewrites-cpim-body_-"),
+            "{a}"
+        );
+        assert_ne!(
+            a,
+            safe_name("PLT-MSG-001_message-center.rewrites-cpim-body_")
+        );
+        assert!(
+            a.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+        );
     }
 
     #[test]
     fn hostile_keys_cannot_escape_the_directory() {
         for key in ["../../etc/passwd", "..", "", "a/b\\c", "<script>"] {
             let name = safe_name(key);
-            assert!(!name.starts_with('.') && !name.contains('/') && !name.is_empty(), "{name}");
+            assert!(
+                !name.starts_with('.') && !name.contains('/') && !name.is_empty(),
+                "{name}"
+            );
         }
     }
 }

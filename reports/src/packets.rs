@@ -179,11 +179,28 @@ impl Capture {
         let handshake = [
             (client, server, isn[0], None, true),
             (server, client, isn[1], Some(isn[0].wrapping_add(1)), true),
-            (client, server, isn[0].wrapping_add(1), Some(isn[1].wrapping_add(1)), false),
+            (
+                client,
+                server,
+                isn[0].wrapping_add(1),
+                Some(isn[1].wrapping_add(1)),
+                false,
+            ),
         ];
         for (src, dst, seq, ack, syn) in handshake {
-            let fields = TcpFields { seq, ack, syn, fin: false, psh: false };
-            let segment = Segment { src, dst, tcp: Some(fields), payload: &[] };
+            let fields = TcpFields {
+                seq,
+                ack,
+                syn,
+                fin: false,
+                psh: false,
+            };
+            let segment = Segment {
+                src,
+                dst,
+                tcp: Some(fields),
+                payload: &[],
+            };
             self.push(wire.time_us, &segment, note.clone());
         }
         let index = self.connections.len();
@@ -210,11 +227,28 @@ impl Capture {
             let close = [
                 (conn.client, conn.server, c, s, true),
                 (conn.server, conn.client, s, c.wrapping_add(1), true),
-                (conn.client, conn.server, c.wrapping_add(1), s.wrapping_add(1), false),
+                (
+                    conn.client,
+                    conn.server,
+                    c.wrapping_add(1),
+                    s.wrapping_add(1),
+                    false,
+                ),
             ];
             for (src, dst, seq, ack, fin) in close {
-                let fields = TcpFields { seq, ack: Some(ack), syn: false, fin, psh: false };
-                let segment = Segment { src, dst, tcp: Some(fields), payload: &[] };
+                let fields = TcpFields {
+                    seq,
+                    ack: Some(ack),
+                    syn: false,
+                    fin,
+                    psh: false,
+                };
+                let segment = Segment {
+                    src,
+                    dst,
+                    tcp: Some(fields),
+                    payload: &[],
+                };
                 self.push(self.last_time_us, &segment, note.clone());
             }
         }
@@ -222,7 +256,11 @@ impl Capture {
 
     fn push(&mut self, time_us: u64, segment: &Segment<'_>, comment: String) {
         if let Some(data) = frame(segment) {
-            self.packets.push(CapturedPacket { time_us, data, comment });
+            self.packets.push(CapturedPacket {
+                time_us,
+                data,
+                comment,
+            });
         }
     }
 }
@@ -307,13 +345,25 @@ mod tests {
     use etherparse::{NetHeaders, PacketHeaders, TransportHeader};
     use rcs_harness::events::{Protocol, WireBytes};
 
-    fn wire(frame: u64, direction: Direction, t: Transport, src: &str, dst: &str, body: &[u8]) -> Wire {
+    fn wire(
+        frame: u64,
+        direction: Direction,
+        t: Transport,
+        src: &str,
+        dst: &str,
+        body: &[u8],
+    ) -> Wire {
         Wire {
             case: "K".into(),
             frame,
             time_us: 1_000_000 * frame,
             case_ms: frame as f64,
-            role: if direction == Direction::Out { "alice" } else { "mc" }.into(),
+            role: if direction == Direction::Out {
+                "alice"
+            } else {
+                "mc"
+            }
+            .into(),
             direction,
             transport: t,
             protocol: Protocol::Sip,
@@ -338,7 +388,11 @@ mod tests {
         let (src_ip, dst_ip, ip_len): (IpAddr, IpAddr, usize) = match h.net.as_ref().unwrap() {
             NetHeaders::Ipv4(ip, _) => {
                 assert_eq!(ip.header_checksum, ip.calc_header_checksum());
-                (ip.source.into(), ip.destination.into(), usize::from(ip.total_len))
+                (
+                    ip.source.into(),
+                    ip.destination.into(),
+                    usize::from(ip.total_len),
+                )
             }
             NetHeaders::Ipv6(ip, _) => (
                 ip.source.into(),
@@ -366,7 +420,13 @@ mod tests {
                     NetHeaders::Arp(_) => unreachable!(),
                 };
                 assert_eq!(t.checksum, sum);
-                let flags = (t.sequence_number, t.acknowledgment_number, t.syn, t.fin, t.psh);
+                let flags = (
+                    t.sequence_number,
+                    t.acknowledgment_number,
+                    t.syn,
+                    t.fin,
+                    t.psh,
+                );
                 ((t.source_port, t.destination_port), Some(flags))
             }
             _ => panic!("unexpected transport"),
@@ -391,10 +451,16 @@ mod tests {
         ];
         let packets = capture_for_case("K", &wires);
         assert_eq!(packets.len(), 1);
-        assert_eq!(packets[0].comment, "case K / frame 1 / alice out (also frame 2 / mc in)");
+        assert_eq!(
+            packets[0].comment,
+            "case K / frame 1 / alice out (also frame 2 / mc in)"
+        );
         assert_eq!(packets[0].time_us, 1_000_000);
         let seen = parse(&packets[0].data);
-        assert_eq!((seen.src, seen.dst), (A.parse().unwrap(), B.parse().unwrap()));
+        assert_eq!(
+            (seen.src, seen.dst),
+            (A.parse().unwrap(), B.parse().unwrap())
+        );
         assert_eq!(seen.payload, msg);
         assert_eq!(packets_for_case(&wires), vec![packets[0].data.clone()]);
     }
@@ -415,22 +481,39 @@ mod tests {
         let (c0, s0) = (tcp[0].0, tcp[1].0);
         assert!(tcp[0].2 && tcp[1].2 && !tcp[2].2, "SYN, SYN-ACK, ACK");
         assert_eq!(tcp[1].1, c0.wrapping_add(1));
-        assert_eq!((tcp[2].0, tcp[2].1), (c0.wrapping_add(1), s0.wrapping_add(1)));
+        assert_eq!(
+            (tcp[2].0, tcp[2].1),
+            (c0.wrapping_add(1), s0.wrapping_add(1))
+        );
         assert_eq!(tcp[3].0, c0.wrapping_add(1));
-        assert_eq!(tcp[4], (s0.wrapping_add(1), c0.wrapping_add(13), false, false, true));
+        assert_eq!(
+            tcp[4],
+            (s0.wrapping_add(1), c0.wrapping_add(13), false, false, true)
+        );
         let lens: Vec<usize> = seen[5..8].iter().map(|s| s.payload.len()).collect();
         assert_eq!(lens, [MSS, MSS, 10]);
         assert_eq!(tcp[6].0, tcp[5].0.wrapping_add(MSS as u32));
         assert!(!tcp[5].4 && tcp[7].4, "PSH only on the last segment");
         let joined: Vec<u8> = seen[5..8].iter().flat_map(|s| s.payload.clone()).collect();
         assert_eq!(joined, big);
-        assert!(packets[6].comment.ends_with("; segment 2/3"), "{}", packets[6].comment);
+        assert!(
+            packets[6].comment.ends_with("; segment 2/3"),
+            "{}",
+            packets[6].comment
+        );
         let client_end = tcp[7].0.wrapping_add(10);
-        assert_eq!(tcp[8], (client_end, s0.wrapping_add(15), false, true, false));
+        assert_eq!(
+            tcp[8],
+            (client_end, s0.wrapping_add(15), false, true, false)
+        );
         assert_eq!(tcp[9].1, client_end.wrapping_add(1));
         assert_eq!(tcp[10].0, client_end.wrapping_add(1));
         assert!(packets[10].comment.contains("tcp close"));
-        assert!(packets[0].comment.starts_with("case K / frame 1 / alice out; tcp handshake"));
+        assert!(
+            packets[0]
+                .comment
+                .starts_with("case K / frame 1 / alice out; tcp handshake")
+        );
     }
 
     #[test]
@@ -450,9 +533,14 @@ mod tests {
     #[test]
     fn oversized_datagrams_are_cut_not_dropped() {
         let huge = vec![b'y'; MAX_UDP_PAYLOAD + 100];
-        let packets = capture_for_case("K", &[wire(1, Direction::Out, Transport::Udp, A, B, &huge)]);
+        let packets =
+            capture_for_case("K", &[wire(1, Direction::Out, Transport::Udp, A, B, &huge)]);
         assert_eq!(packets.len(), 1);
-        assert!(packets[0].comment.ends_with(&format!("; cut from {} bytes", huge.len())));
+        assert!(
+            packets[0]
+                .comment
+                .ends_with(&format!("; cut from {} bytes", huge.len()))
+        );
         assert_eq!(parse(&packets[0].data).payload.len(), MAX_UDP_PAYLOAD);
     }
 

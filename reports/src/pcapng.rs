@@ -119,24 +119,21 @@ pub fn write_capture(path: &Path, packets: &[CapturedPacket]) -> Result<(), Stri
             InterfaceDescriptionOption::IfTsResol(9),
         ],
     };
-    writer
-        .write_pcapng_block(interface)
-        .map_err(|e| fail(&e))?;
+    writer.write_pcapng_block(interface).map_err(|e| fail(&e))?;
     for packet in packets {
         let block = EnhancedPacketBlock {
             interface_id: 0,
             timestamp: Duration::from_micros(packet.time_us),
             original_len: packet.data.len() as u32,
             data: Cow::Borrowed(&packet.data),
-            options: vec![EnhancedPacketOption::Comment(Cow::Borrowed(&packet.comment))],
+            options: vec![EnhancedPacketOption::Comment(Cow::Borrowed(
+                &packet.comment,
+            ))],
         };
         writer.write_pcapng_block(block).map_err(|e| fail(&e))?;
     }
     use std::io::Write;
-    writer
-        .into_inner()
-        .flush()
-        .map_err(|e| fail(&e))
+    writer.into_inner().flush().map_err(|e| fail(&e))
 }
 
 #[cfg(test)]
@@ -182,7 +179,10 @@ mod tests {
         assert!(path_a.exists(), "written when the case finished");
         assert!(path_a.parent().unwrap().ends_with("pcap"));
         let written = writer.finish().unwrap();
-        assert_eq!(written, vec![path_a.clone(), dir.path().join("pcap/B.pcapng")]);
+        assert_eq!(
+            written,
+            vec![path_a.clone(), dir.path().join("pcap/B.pcapng")]
+        );
         let packets = read(&path_a);
         assert_eq!(packets.len(), 1);
         assert_eq!(packets[0].0, Duration::from_micros(a.time_us));

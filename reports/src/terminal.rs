@@ -95,7 +95,8 @@ impl TerminalReporter {
             None => writeln!(out, "{line}"),
         };
         if let Err(e) = result.and_then(|()| self.out.flush()) {
-            self.error.get_or_insert(format!("failed to write to the terminal: {e}"));
+            self.error
+                .get_or_insert(format!("failed to write to the terminal: {e}"));
         }
     }
 }
@@ -125,15 +126,15 @@ impl EventSink for TerminalReporter {
 /// What follows a case line: the first failed check, or the reason for the verdict.
 fn detail(case: &crate::model::CaseLog) -> Option<String> {
     let verdict = case.verdict();
-    if verdict == Verdict::Fail || verdict == Verdict::KnownDeviation {
-        if let Some(check) = case.first_failed_check() {
-            return Some(format!(
-                "{}: expected {}, observed {}",
-                printable(&check.rule, MAX_VALUE_CHARS),
-                printable(&check.expected, MAX_VALUE_CHARS),
-                printable(&check.observed, MAX_VALUE_CHARS)
-            ));
-        }
+    if matches!(verdict, Verdict::Fail | Verdict::KnownDeviation)
+        && let Some(check) = case.first_failed_check()
+    {
+        return Some(format!(
+            "{}: expected {}, observed {}",
+            printable(&check.rule, MAX_VALUE_CHARS),
+            printable(&check.expected, MAX_VALUE_CHARS),
+            printable(&check.observed, MAX_VALUE_CHARS)
+        ));
     }
     case.reason().map(|r| printable(&r, 2 * MAX_VALUE_CHARS))
 }
@@ -245,7 +246,11 @@ mod tests {
             started_at: "t".into(),
             tool_version: "0.1.0".into(),
             profile: None,
-            cases: vec![header("A", "platform"), header("B", "platform"), header("C", "terminal")],
+            cases: vec![
+                header("A", "platform"),
+                header("B", "platform"),
+                header("C", "terminal"),
+            ],
             jobs: 2,
         }));
         reporter.event(&finished("A", Verdict::Pass, 12.3, None));
@@ -261,7 +266,12 @@ mod tests {
             frame: Some(4),
         }));
         reporter.event(&finished("B", Verdict::Fail, 34.0, None));
-        reporter.event(&finished("C", Verdict::Skip, 0.0, Some("no chatbot capability")));
+        reporter.event(&finished(
+            "C",
+            Verdict::Skip,
+            0.0,
+            Some("no chatbot capability"),
+        ));
         reporter.event(&Event::RunFinished(RunFinished {
             duration_ms: 3210.0,
             counts: Counts::default(),
@@ -282,8 +292,17 @@ mod tests {
 
     #[test]
     fn colour_wraps_only_the_label() {
-        let line = case_line(&header("A", "p"), Verdict::Fail, 1.0, Some("x".into()), true);
-        assert_eq!(line, "\u{1b}[1;31mFAIL     \u{1b}[0m A title of A (1 ms): x");
+        let line = case_line(
+            &header("A", "p"),
+            Verdict::Fail,
+            1.0,
+            Some("x".into()),
+            true,
+        );
+        assert_eq!(
+            line,
+            "\u{1b}[1;31mFAIL     \u{1b}[0m A title of A (1 ms): x"
+        );
     }
 
     #[test]

@@ -3,6 +3,8 @@
 //! The pcapng files are checked with tshark and the HTML page with headless Chromium when they are
 //! installed; when they are not, the checks fail under CI (`CI` set) and print a notice otherwise.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::path::{Path, PathBuf};
@@ -35,7 +37,10 @@ fn out_dir(name: &str) -> PathBuf {
 
 /// Whether `tool` can be run; under CI its absence is a failure.
 fn have(tool: &str) -> bool {
-    let found = Command::new(tool).arg("--version").output().is_ok_and(|o| o.status.success());
+    let found = Command::new(tool)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
     if !found {
         assert!(std::env::var_os("CI").is_none(), "{tool} required in CI");
         eprintln!("notice: {tool} is not installed; skipping the checks that need it");
@@ -60,7 +65,10 @@ fn jsonl_round_trips_the_run() {
     assert_eq!(feed(&mut writer), vec![path.clone()]);
     let text = std::fs::read_to_string(&path).unwrap();
     assert_eq!(text.lines().count(), fixture_events().len());
-    assert!(text.contains(r"\r\nCSeq: 1 MESSAGE\r\n"), "CRLF kept in the wire text");
+    assert!(
+        text.contains(r"\r\nCSeq: 1 MESSAGE\r\n"),
+        "CRLF kept in the wire text"
+    );
     assert_eq!(read_events(&path).unwrap(), fixture_events());
 }
 
@@ -72,10 +80,19 @@ fn junit_has_one_case_per_execution() {
     let xml = std::fs::read_to_string(&path).unwrap();
     assert!(xml.contains(r#"<testsuites name="rcs-interop" tests="3" skipped="1" failures="1" errors="0" time="3.210""#), "{xml}");
     assert!(xml.contains(r#"name="PLT-MSG-001[message-center.rewrites-cpim-body] Pager-mode chat is relayed to an online user unchanged" classname="platform.messaging""#), "{xml}");
-    assert!(xml.contains(r#"<failure message="RFC 3862 3: cpim body: expected 尊敬的客户"#), "{xml}");
-    assert!(xml.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{xml}");
+    assert!(
+        xml.contains(r#"<failure message="RFC 3862 3: cpim body: expected 尊敬的客户"#),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{xml}"
+    );
     assert!(!xml.contains("<script>") && !xml.contains("<img"), "{xml}");
-    assert!(xml.contains(r#"<property name="fault" value="message-center.rewrites-cpim-body"/>"#), "{xml}");
+    assert!(
+        xml.contains(r#"<property name="fault" value="message-center.rewrites-cpim-body"/>"#),
+        "{xml}"
+    );
     assert!(xml.contains(r#"<skipped message="not applicable: the profile does not declare the capability chatbot"/>"#), "{xml}");
 }
 
@@ -97,10 +114,19 @@ fn terminal_prints_each_case_and_the_summary() {
     let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 4, "{text}");
-    assert!(lines[0].starts_with("SKIP      TRM-BOT-002 Chatbot suggested reply"), "{text}");
-    assert_eq!(lines[1], "PASS      PLT-REG-001 Digest challenge, then registration with credentials (12 ms)");
+    assert!(
+        lines[0].starts_with("SKIP      TRM-BOT-002 Chatbot suggested reply"),
+        "{text}"
+    );
+    assert_eq!(
+        lines[1],
+        "PASS      PLT-REG-001 Digest challenge, then registration with credentials (12 ms)"
+    );
     assert!(lines[2].starts_with("FAIL      PLT-MSG-001[message-center.rewrites-cpim-body] Pager-mode chat is relayed to an online user unchanged (32 ms): RFC 3862 3: expected 尊敬的客户"), "{text}");
-    assert_eq!(lines[3], "1 passed, 1 failed, 0 errors, 1 skipped, 0 known deviations, 0 unexpected passes in 3.2 s");
+    assert_eq!(
+        lines[3],
+        "1 passed, 1 failed, 0 errors, 1 skipped, 0 known deviations, 0 unexpected passes in 3.2 s"
+    );
 }
 
 fn wires_of(key: &str) -> Vec<Wire> {
@@ -117,10 +143,17 @@ fn wires_of(key: &str) -> Vec<Wire> {
 fn pcapng_has_one_file_per_case_with_each_message_once() {
     let dir = out_dir("fixture-pcap");
     let written = feed(&mut PcapngWriter::new(&dir));
-    assert_eq!(written.len(), 2, "the skipped case sent nothing: {written:?}");
+    assert_eq!(
+        written.len(),
+        2,
+        "the skipped case sent nothing: {written:?}"
+    );
     let reg = capture_for_case(REG, &wires_of(REG));
     assert_eq!(reg.len(), 4, "8 captures, 4 packets");
-    assert_eq!(reg[1].comment, "case PLT-REG-001 / frame 3 / mc out (also frame 4 / alice in)");
+    assert_eq!(
+        reg[1].comment,
+        "case PLT-REG-001 / frame 3 / mc out (also frame 4 / alice in)"
+    );
     let msg = capture_for_case(MSG, &wires_of(MSG));
     // Two connections: 3 handshake + 3 close each; MESSAGEs of 2 segments, responses of 1.
     assert_eq!(msg.len(), 2 * 6 + 2 * 2 + 2);
@@ -161,22 +194,46 @@ fn tshark_decodes_pipelined_segmented_and_ipv6_sip() {
         wire(2, ue, mc, Transport::Tcp, REGISTER_AUTH),
         wire(3, mc, ue, Transport::Tcp, ACCEPTED),
         wire(4, mc, ue, Transport::Tcp, CHALLENGE),
-        wire(5, "[2001:db8::1]:40500", "[2001:db8::2]:45060", Transport::Udp, REGISTERED),
-        wire(6, "[2001:db8::1]:40501", "[2001:db8::2]:45062", Transport::Tcp, RELAYED),
+        wire(
+            5,
+            "[2001:db8::1]:40500",
+            "[2001:db8::2]:45060",
+            Transport::Udp,
+            REGISTERED,
+        ),
+        wire(
+            6,
+            "[2001:db8::1]:40501",
+            "[2001:db8::2]:45062",
+            Transport::Tcp,
+            RELAYED,
+        ),
     ];
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("pipe.pcapng");
     rcs_reports::pcapng::write_capture(&path, &capture_for_case("PIPE", &wires)).unwrap();
     let (methods, malformed) = tshark(&path);
     assert_eq!(malformed, "");
-    assert_eq!(methods, ["MESSAGE", "REGISTER", "202", "401", "200", "MESSAGE"]);
+    assert_eq!(
+        methods,
+        ["MESSAGE", "REGISTER", "202", "401", "200", "MESSAGE"]
+    );
 }
 
 /// The SIP method or status of every frame tshark decoded as SIP, and the malformed frames.
 fn tshark(path: &Path) -> (Vec<String>, String) {
     let run = |args: &[&str]| {
-        let out = Command::new("tshark").arg("-r").arg(path).args(args).output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let out = Command::new("tshark")
+            .arg("-r")
+            .arg(path)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8(out.stdout).unwrap()
     };
     let malformed = run(&["-Y", "_ws.malformed"]);
@@ -193,32 +250,69 @@ fn tshark(path: &Path) -> (Vec<String>, String) {
 #[test]
 fn html_escapes_wire_text_and_counts_right() {
     let dir = out_dir("fixture-html");
-    assert_eq!(feed(&mut HtmlReport::new(&dir)), vec![dir.join("index.html")]);
+    assert_eq!(
+        feed(&mut HtmlReport::new(&dir)),
+        vec![dir.join("index.html")]
+    );
     let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
-    for raw in ["<script>alert(1)</script>", "\"><img src=x onerror=alert(1)>", "<img"] {
+    for raw in [
+        "<script>alert(1)</script>",
+        "\"><img src=x onerror=alert(1)>",
+        "<img",
+    ] {
         assert!(!html.contains(raw), "{raw} appears unescaped");
     }
-    assert_eq!(html.matches("<script").count(), 1, "only the report's own filter script");
-    assert!(html.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;") || html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
-    assert!(!html.contains("http://") && !html.contains("https://"), "no external resource");
-    for (verdict, n) in [("pass", 1), ("fail", 1), ("error", 0), ("skip", 1), ("known-deviation", 0), ("unexpected-pass", 0)] {
-        assert!(html.contains(&format!(r#"data-count-{verdict}="{n}""#)), "{verdict} count");
+    assert_eq!(
+        html.matches("<script").count(),
+        1,
+        "only the report's own filter script"
+    );
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;")
+            || html.contains("&lt;script&gt;alert(1)&lt;/script&gt;")
+    );
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "no external resource"
+    );
+    for (verdict, n) in [
+        ("pass", 1),
+        ("fail", 1),
+        ("error", 0),
+        ("skip", 1),
+        ("known-deviation", 0),
+        ("unexpected-pass", 0),
+    ] {
+        assert!(
+            html.contains(&format!(r#"data-count-{verdict}="{n}""#)),
+            "{verdict} count"
+        );
     }
     assert!(html.contains(r#"<tr data-suite="platform"><td>platform</td><td class="num">2</td>"#));
     let ladders: Vec<&str> = html.split("<svg class=\"ladder\"").skip(1).collect();
     assert_eq!(ladders.len(), 2, "one ladder per case that sent messages");
     for ladder in &ladders {
         let svg = &ladder[..ladder.find("</svg>").unwrap()];
-        assert_eq!(svg.matches(r#"<a class="arrow"#).count(), 4, "4 deduplicated frames");
+        assert_eq!(
+            svg.matches(r#"<a class="arrow"#).count(),
+            4,
+            "4 deduplicated frames"
+        );
     }
-    assert_eq!(ladders[1].matches(r#"<a class="arrow failed""#).count(), 1, "frame 4 is red");
+    assert_eq!(
+        ladders[1].matches(r#"<a class="arrow failed""#).count(),
+        1,
+        "frame 4 is red"
+    );
     let anchor = rcs_reports::names::safe_name(MSG);
     for frame in [1, 3, 5, 7] {
         assert!(ladders[1].contains(&format!(r##"href="#{anchor}-frame-{frame}""##)));
         assert!(html.contains(&format!(r#"<pre id="{anchor}-frame-{frame}">"#)));
     }
     assert!(html.contains(&format!(r#"<span class="anchor" id="{anchor}-frame-4">"#)));
-    assert!(html.contains(r#"<span class="d-del">-Amount due: 3,280.00 CNY, due date: 2026-12-05.</span>"#));
+    assert!(html.contains(
+        r#"<span class="d-del">-Amount due: 3,280.00 CNY, due date: 2026-12-05.</span>"#
+    ));
     assert!(html.contains(r#"<span class="d-ins">+Amount due: &lt;script&gt;"#));
     if have_browser() {
         browser_checks(&dir);
@@ -237,14 +331,27 @@ fn have_browser() -> bool {
 fn chromium(dir: &Path, extra: &[&str]) -> String {
     let profile = tempfile::tempdir().unwrap();
     let out = Command::new("/usr/bin/chromium")
-        .args(["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        .args(["--disable-component-update", "--disable-sync", "--no-first-run"])
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+        ])
+        .args([
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ])
         .arg(format!("--user-data-dir={}", profile.path().display()))
         .args(extra)
         .arg(format!("file://{}", dir.join("index.html").display()))
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -252,12 +359,25 @@ fn browser_checks(dir: &Path) {
     let dom = chromium(dir, &["--dump-dom"]);
     assert!(dom.contains(REG) && dom.contains(MSG) && dom.contains(BOT));
     assert!(dom.contains(r#"data-count-fail="1""#) && dom.contains(r#"data-count-pass="1""#));
-    assert_eq!(dom.matches("<script").count(), 1, "no injected script element");
+    assert_eq!(
+        dom.matches("<script").count(),
+        1,
+        "no injected script element"
+    );
     assert!(!dom.contains("<img"), "no injected image element");
     assert!(dom.contains("3 shown"), "the filter script ran");
     let shot = dir.join("shot.png");
-    chromium(dir, &[&format!("--screenshot={}", shot.display()), "--window-size=1280,2000"]);
-    assert!(std::fs::metadata(&shot).unwrap().len() > 10_000, "a real screenshot");
+    chromium(
+        dir,
+        &[
+            &format!("--screenshot={}", shot.display()),
+            "--window-size=1280,2000",
+        ],
+    );
+    assert!(
+        std::fs::metadata(&shot).unwrap().len() > 10_000,
+        "a real screenshot"
+    );
 }
 
 #[test]
@@ -277,8 +397,17 @@ fn fanout_writes_every_report() {
     let pcap = rcs_reports::names::safe_name(MSG);
     assert_eq!(
         names,
-        ["events.jsonl", "junit.xml", "pcap/PLT-REG-001.pcapng", &format!("pcap/{pcap}.pcapng"), "index.html"]
+        [
+            "events.jsonl",
+            "junit.xml",
+            "pcap/PLT-REG-001.pcapng",
+            &format!("pcap/{pcap}.pcapng"),
+            "index.html"
+        ]
     );
     let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
-    assert!(html.contains(&format!(r#"href="pcap/{pcap}.pcapng""#)), "the report links the capture");
+    assert!(
+        html.contains(&format!(r#"href="pcap/{pcap}.pcapng""#)),
+        "the report links the capture"
+    );
 }

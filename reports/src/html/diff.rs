@@ -77,7 +77,10 @@ mod tests {
     use super::*;
 
     fn render(lines: &[DiffLine]) -> Vec<String> {
-        lines.iter().map(|l| format!("{} {}", l.kind, l.text)).collect()
+        lines
+            .iter()
+            .map(|l| format!("{} {}", l.kind, l.text))
+            .collect()
     }
 
     #[test]
@@ -98,14 +101,19 @@ mod tests {
 
     #[test]
     fn single_values_and_line_endings() {
-        assert_eq!(render(&unified_diff("200", "403")), ["hunk @@ -1,1 +1,1 @@", "del -200", "ins +403"]);
+        assert_eq!(
+            render(&unified_diff("200", "403")),
+            ["hunk @@ -1,1 +1,1 @@", "del -200", "ins +403"]
+        );
         assert!(unified_diff("a\r\nb", "a\nb\n").is_empty());
     }
 
     #[test]
     fn distant_changes_make_separate_hunks() {
         let expected: String = (0..20).map(|i| format!("line {i}\n")).collect();
-        let observed = expected.replace("line 1\n", "line one\n").replace("line 18\n", "line x\n");
+        let observed = expected
+            .replace("line 1\n", "line one\n")
+            .replace("line 18\n", "line x\n");
         let hunks = unified_diff(&expected, &observed)
             .into_iter()
             .filter(|l| l.kind == "hunk")

@@ -289,7 +289,11 @@ mod tests {
         assert_eq!(arrows.len(), 3);
         assert_eq!((arrows[0].from, arrows[0].to), (0, 1));
         assert_eq!((arrows[1].from, arrows[1].to), (1, 0));
-        assert_eq!((arrows[2].from, arrows[2].to), (0, 1), "lone out: receiver by address");
+        assert_eq!(
+            (arrows[2].from, arrows[2].to),
+            (0, 1),
+            "lone out: receiver by address"
+        );
         assert!(!arrows[0].failed && arrows[1].failed && !arrows[2].failed);
         let svg = ladder_svg("C", &lanes, &arrows);
         assert_eq!(svg.matches(r#"<a class="arrow"#).count(), 3);
@@ -332,7 +336,11 @@ mod tests {
         }];
         let svg = ladder_svg("a\"b", &lanes, &arrows);
         assert!(!svg.contains("<script") && !svg.contains("<img") && !svg.contains("<b>"));
-        assert!(svg.contains("&lt;script&gt;") && svg.contains("&amp;") && svg.contains("&#39;\u{fffd}"));
+        assert!(
+            svg.contains("&lt;script&gt;")
+                && svg.contains("&amp;")
+                && svg.contains("&#39;\u{fffd}")
+        );
         assert!(svg.contains(r##"href="#a&quot;b-frame-1""##));
     }
 }

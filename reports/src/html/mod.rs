@@ -82,7 +82,10 @@ mod tests {
     fn an_empty_run_renders() {
         let html = render_page(&RunLog::new()).unwrap();
         assert!(html.starts_with("<!DOCTYPE html>"));
-        assert!(!html.contains("http://") && !html.contains("https://"), "no external fetch");
+        assert!(
+            !html.contains("http://") && !html.contains("https://"),
+            "no external fetch"
+        );
     }
 
     #[test]
@@ -124,8 +127,14 @@ mod tests {
         let html = render_page(&log).unwrap();
         assert!(!html.contains("<script>alert(1)"), "title escaped");
         assert!(!html.contains("<img src=x"), "observed value escaped");
-        assert!(html.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;") || html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+        assert!(
+            html.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;")
+                || html.contains("&lt;script&gt;alert(1)&lt;/script&gt;")
+        );
         assert!(html.contains(r#"data-count-fail="1""#), "fail counted");
-        assert!(html.contains("-200") && html.contains("+&quot;&gt;&lt;img"), "diff shown escaped");
+        assert!(
+            html.contains("-200") && html.contains("+&quot;&gt;&lt;img"),
+            "diff shown escaped"
+        );
     }
 }

@@ -154,10 +154,10 @@ pub fn page(log: &RunLog) -> PageView {
     PageView {
         run_id: started.map_or_else(String::new, |r| r.run_id.clone()),
         started_at: started.map_or_else(String::new, |r| r.started_at.clone()),
-        duration: log
-            .finished
-            .as_ref()
-            .map_or_else(|| "unfinished".to_owned(), |r| human_duration(r.duration_ms)),
+        duration: log.finished.as_ref().map_or_else(
+            || "unfinished".to_owned(),
+            |r| human_duration(r.duration_ms),
+        ),
         tool_version: started.map_or_else(String::new, |r| r.tool_version.clone()),
         profile: started.and_then(|r| r.profile.clone()),
         jobs: started.map_or(0, |r| r.jobs),
@@ -201,7 +201,10 @@ fn suites(
         .map(|(name, counts)| SuiteRow {
             name,
             total: counts.total(),
-            counts: VERDICTS.iter().map(|(v, _)| per_verdict(*v, &counts)).collect(),
+            counts: VERDICTS
+                .iter()
+                .map(|(v, _)| per_verdict(*v, &counts))
+                .collect(),
         })
         .collect()
 }
@@ -266,7 +269,13 @@ fn case_view(case: &CaseLog) -> CaseView {
         ladder: ladder_svg(&anchor, &lanes, &arrows),
         frames: exchanges
             .iter()
-            .map(|e| frame_view(e, &lanes_route(&lanes, &arrows, e.first.frame), &failed_frames))
+            .map(|e| {
+                frame_view(
+                    e,
+                    &lanes_route(&lanes, &arrows, e.first.frame),
+                    &failed_frames,
+                )
+            })
             .collect(),
         pcap: (!case.wires.is_empty()).then(|| format!("pcap/{anchor}.pcapng")),
         dropped: case.dropped,
@@ -307,7 +316,11 @@ fn check_view(check: &CheckOutcome) -> CheckView {
 }
 
 /// `alice → mc`, from the ladder's lanes for the arrow of `frame`.
-fn lanes_route(lanes: &[super::ladder::Lane], arrows: &[super::ladder::Arrow], frame: u64) -> String {
+fn lanes_route(
+    lanes: &[super::ladder::Lane],
+    arrows: &[super::ladder::Arrow],
+    frame: u64,
+) -> String {
     let name = |i: usize| lanes.get(i).map_or("?", |l| l.name.as_str());
     arrows
         .iter()
