@@ -8,7 +8,7 @@
 //! hold TLS records or decryption secrets.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
@@ -34,6 +34,8 @@ pub struct PcapngWriter {
     open: HashMap<String, Vec<Wire>>,
     /// Keys of open cases in the order they were first seen, so leftovers are written in order.
     order: Vec<String>,
+    /// Cases whose file is written; a message arriving after that is left out, not written over it.
+    closed: HashSet<String>,
     written: Vec<PathBuf>,
     errors: Vec<String>,
 }
@@ -45,6 +47,7 @@ impl PcapngWriter {
             dir: out_dir.as_ref().join("pcap"),
             open: HashMap::new(),
             order: Vec::new(),
+            closed: HashSet::new(),
             written: Vec::new(),
             errors: Vec::new(),
         }
@@ -56,6 +59,9 @@ impl PcapngWriter {
     }
 
     fn keep(&mut self, wire: &Wire) {
+        if self.closed.contains(&wire.case) {
+            return;
+        }
         let wires = match self.open.get_mut(&wire.case) {
             Some(wires) => wires,
             None => {
@@ -73,6 +79,7 @@ impl PcapngWriter {
             return;
         };
         self.order.retain(|k| k != key);
+        self.closed.insert(key.to_owned());
         let path = self.path_for(key);
         match write_capture(&path, &capture_for_case(key, &wires)) {
             Ok(()) => self.written.push(path),
@@ -178,6 +185,8 @@ mod tests {
         let path_a = writer.path_for("A[x/y]");
         assert!(path_a.exists(), "written when the case finished");
         assert!(path_a.parent().unwrap().ends_with("pcap"));
+        // A late message of a finished case does not replace its capture.
+        writer.event(&Event::Wire(a.clone()));
         let written = writer.finish().unwrap();
         assert_eq!(
             written,

@@ -411,3 +411,93 @@ fn fanout_writes_every_report() {
         "the report links the capture"
     );
 }
+
+/// A small deterministic generator, so the hostile stream is the same on every run.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, below: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 33) % below.max(1)
+    }
+}
+
+#[test]
+fn hostile_streams_do_not_panic_any_reporter() {
+    let mut rng = Lcg(7);
+    let addrs = [
+        "127.0.0.1:0",
+        "[::1]:5060",
+        "0.0.0.0:65535",
+        "[2001:db8::9]:40000",
+        "10.0.0.1:5060",
+    ];
+    let keys = ["A", "B[../../x]", "<script>", "", "C"];
+    let mut events = Vec::new();
+    for frame in 0..400 {
+        let key = keys[rng.next(5) as usize];
+        let len = [0, 3, 1448, 1449, 70_000][rng.next(5) as usize];
+        let bytes: Vec<u8> = (0..len).map(|_| rng.next(256) as u8).collect();
+        let event = match rng.next(6) {
+            0 => Event::CaseFinished(rcs_harness::events::CaseFinished {
+                case: key.into(),
+                verdict: rcs_harness::verdict::Verdict::Fail,
+                duration_ms: [f64::NAN, -1.0, 1e300, 5.0][rng.next(4) as usize],
+                reason: Some("\u{1b}[2J<b>".into()),
+            }),
+            1 => Event::Check(rcs_harness::events::CheckOutcome {
+                case: key.into(),
+                step: rng.next(1000) as usize,
+                line: 1,
+                rule: "<r>".into(),
+                what: "w".into(),
+                expected: String::from_utf8_lossy(&bytes[..bytes.len().min(50)]).into_owned(),
+                observed: "\"><img src=x onerror=alert(1)>\r\n".repeat(3),
+                passed: rng.next(2) == 0,
+                frame: Some(rng.next(400)),
+            }),
+            _ => Event::Wire(Wire {
+                case: key.into(),
+                frame,
+                time_us: rng.next(u64::MAX),
+                case_ms: f64::INFINITY,
+                role: keys[rng.next(5) as usize].into(),
+                direction: if rng.next(2) == 0 {
+                    Direction::In
+                } else {
+                    Direction::Out
+                },
+                transport: if rng.next(2) == 0 {
+                    Transport::Udp
+                } else {
+                    Transport::Tcp
+                },
+                protocol: rcs_harness::events::Protocol::Sip,
+                src: addr(addrs[rng.next(5) as usize]),
+                dst: addr(addrs[rng.next(5) as usize]),
+                summary: "<svg onload=alert(1)>".into(),
+                bytes: WireBytes(bytes),
+            }),
+        };
+        events.push(event);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut fanout = Fanout::new(vec![
+        Box::new(JsonlWriter::create(dir.path().join("events.jsonl")).unwrap()),
+        Box::new(JunitReport::new(dir.path().join("junit.xml"))),
+        Box::new(PcapngWriter::new(dir.path())),
+        Box::new(HtmlReport::new(dir.path())),
+        Box::new(TerminalReporter::new(Box::new(std::io::sink()), false)),
+    ]);
+    for event in &events {
+        fanout.event(event);
+    }
+    let written = fanout.finish().unwrap();
+    assert!(written.len() >= 7, "{written:?}");
+    let html = std::fs::read_to_string(dir.path().join("index.html")).unwrap();
+    assert!(!html.contains("<img") && !html.contains("<svg onload") && !html.contains("<b>"));
+    assert_eq!(html.matches("<script").count(), 1);
+}

@@ -406,3 +406,26 @@ fn hex_dump(bytes: &[u8]) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dedupe::tests::wire;
+    use rcs_harness::events::WireBytes;
+
+    #[test]
+    fn binary_messages_show_as_hex_and_long_ones_are_cut() {
+        let mut w = wire(1, "alice", Direction::Out, "x");
+        w.bytes = WireBytes(vec![0xff, b'A', 0x00]);
+        let (text, cut) = shown_text(&w);
+        assert_eq!(cut, None);
+        assert_eq!(
+            text.lines().nth(1),
+            Some(format!("00000000  ff 41 00 {}.A.", "   ".repeat(13)).as_str())
+        );
+        w.bytes = WireBytes("é".repeat(MAX_SHOWN_BYTES).into_bytes());
+        let (text, cut) = shown_text(&w);
+        assert_eq!(cut, Some(2 * MAX_SHOWN_BYTES));
+        assert!(text.starts_with("éé") && text.len() == MAX_SHOWN_BYTES);
+    }
+}
