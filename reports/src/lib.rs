@@ -17,6 +17,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod dedupe;
+mod frame;
 pub mod html;
 pub mod json;
 pub mod junit;

@@ -12,12 +12,12 @@
 //! addresses are made up from the IP addresses.
 
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 
-use etherparse::PacketBuilder;
 use rcs_harness::events::{Direction, Transport, Wire};
 
 use crate::dedupe::{Exchange, exchanges};
+use crate::frame::{Segment, TcpFields, frame};
 use crate::names::fnv1a;
 
 /// Largest TCP payload in one synthesised segment (a 1500-byte MTU less IP, TCP and timestamps).
@@ -26,8 +26,6 @@ pub const MSS: usize = 1448;
 pub const MAX_MESSAGE_BYTES: usize = 16 * 1024 * 1024;
 /// Largest UDP payload an IPv4 datagram can carry (IPv6 allows 20 bytes more; we use the lower).
 const MAX_UDP_PAYLOAD: usize = 65_507;
-const TTL: u8 = 64;
-const WINDOW: u16 = 65_535;
 
 /// One packet of a capture: when, the Ethernet frame, and the comment Wireshark shows.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -72,23 +70,6 @@ struct Capture {
     connections: Vec<Connection>,
     by_pair: HashMap<(SocketAddr, SocketAddr), usize>,
     last_time_us: u64,
-}
-
-/// The addresses and TCP fields of one packet.
-struct Segment<'a> {
-    src: SocketAddr,
-    dst: SocketAddr,
-    tcp: Option<TcpFields>,
-    payload: &'a [u8],
-}
-
-#[derive(Clone, Copy)]
-struct TcpFields {
-    seq: u32,
-    ack: Option<u32>,
-    syn: bool,
-    fin: bool,
-    psh: bool,
 }
 
 impl Capture {
@@ -281,60 +262,6 @@ fn direction(direction: Direction) -> &'static str {
     }
 }
 
-/// Build one Ethernet frame; `None` only if the payload does not fit an IP packet.
-fn frame(segment: &Segment<'_>) -> Option<Vec<u8>> {
-    let (src_ip, dst_ip) = (segment.src.ip(), segment.dst.ip());
-    let ether = PacketBuilder::ethernet2(mac(src_ip), mac(dst_ip));
-    let ip = match (src_ip, dst_ip) {
-        (IpAddr::V4(s), IpAddr::V4(d)) => ether.ipv4(s.octets(), d.octets(), TTL),
-        (s, d) => ether.ipv6(v6(s), v6(d), TTL),
-    };
-    let (sport, dport) = (segment.src.port(), segment.dst.port());
-    let mut out = Vec::new();
-    let written = match segment.tcp {
-        None => ip.udp(sport, dport).write(&mut out, segment.payload),
-        Some(f) => {
-            let mut tcp = ip.tcp(sport, dport, f.seq, WINDOW);
-            if f.syn {
-                tcp = tcp.syn();
-            }
-            if f.fin {
-                tcp = tcp.fin();
-            }
-            if f.psh {
-                tcp = tcp.psh();
-            }
-            if let Some(ack) = f.ack {
-                tcp = tcp.ack(ack);
-            }
-            tcp.write(&mut out, segment.payload)
-        }
-    };
-    written.ok().map(|()| out)
-}
-
-/// A locally administered MAC address made from the IP address.
-fn mac(ip: IpAddr) -> [u8; 6] {
-    match ip {
-        IpAddr::V4(v4) => {
-            let [a, b, c, d] = v4.octets();
-            [0x02, 0x00, a, b, c, d]
-        }
-        IpAddr::V6(v6) => {
-            let [_, _, _, a, b, c, d, e] = fnv1a(&v6.octets()).to_be_bytes();
-            [0x02, a, b, c, d, e]
-        }
-    }
-}
-
-/// IPv6 form of an address, mapping IPv4 when a packet mixes families.
-fn v6(ip: IpAddr) -> [u8; 16] {
-    match ip {
-        IpAddr::V4(v4) => v4.to_ipv6_mapped().octets(),
-        IpAddr::V6(v6) => v6.octets(),
-    }
-}
-
 fn initial_seq(from: SocketAddr, to: SocketAddr) -> u32 {
     fnv1a(format!("{from}>{to}").as_bytes()) as u32
 }
@@ -342,7 +269,7 @@ fn initial_seq(from: SocketAddr, to: SocketAddr) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use etherparse::{NetHeaders, PacketHeaders, TransportHeader};
+    use crate::frame::tests::{Seen, parse};
     use rcs_harness::events::{Protocol, WireBytes};
 
     fn wire(
@@ -371,71 +298,6 @@ mod tests {
             dst: dst.parse().unwrap(),
             summary: String::new(),
             bytes: WireBytes(body.to_vec()),
-        }
-    }
-
-    /// Parsed view of one frame, with its checksums verified.
-    struct Seen {
-        src: SocketAddr,
-        dst: SocketAddr,
-        tcp: Option<(u32, u32, bool, bool, bool)>,
-        payload: Vec<u8>,
-    }
-
-    fn parse(data: &[u8]) -> Seen {
-        let h = PacketHeaders::from_ethernet_slice(data).unwrap();
-        let payload = h.payload.slice();
-        let (src_ip, dst_ip, ip_len): (IpAddr, IpAddr, usize) = match h.net.as_ref().unwrap() {
-            NetHeaders::Ipv4(ip, _) => {
-                assert_eq!(ip.header_checksum, ip.calc_header_checksum());
-                (
-                    ip.source.into(),
-                    ip.destination.into(),
-                    usize::from(ip.total_len),
-                )
-            }
-            NetHeaders::Ipv6(ip, _) => (
-                ip.source.into(),
-                ip.destination.into(),
-                usize::from(ip.payload_length) + 40,
-            ),
-            NetHeaders::Arp(_) => panic!("arp"),
-        };
-        assert_eq!(ip_len, data.len() - 14, "ip length covers the frame");
-        let (ports, tcp) = match (h.transport.as_ref().unwrap(), h.net.as_ref().unwrap()) {
-            (TransportHeader::Udp(u), net) => {
-                let sum = match net {
-                    NetHeaders::Ipv4(ip, _) => u.calc_checksum_ipv4(ip, payload).unwrap(),
-                    NetHeaders::Ipv6(ip, _) => u.calc_checksum_ipv6(ip, payload).unwrap(),
-                    NetHeaders::Arp(_) => unreachable!(),
-                };
-                assert_eq!(u.checksum, sum);
-                assert_eq!(usize::from(u.length), payload.len() + 8);
-                ((u.source_port, u.destination_port), None)
-            }
-            (TransportHeader::Tcp(t), net) => {
-                let sum = match net {
-                    NetHeaders::Ipv4(ip, _) => t.calc_checksum_ipv4(ip, payload).unwrap(),
-                    NetHeaders::Ipv6(ip, _) => t.calc_checksum_ipv6(ip, payload).unwrap(),
-                    NetHeaders::Arp(_) => unreachable!(),
-                };
-                assert_eq!(t.checksum, sum);
-                let flags = (
-                    t.sequence_number,
-                    t.acknowledgment_number,
-                    t.syn,
-                    t.fin,
-                    t.psh,
-                );
-                ((t.source_port, t.destination_port), Some(flags))
-            }
-            _ => panic!("unexpected transport"),
-        };
-        Seen {
-            src: SocketAddr::new(src_ip, ports.0),
-            dst: SocketAddr::new(dst_ip, ports.1),
-            tcp,
-            payload: payload.to_vec(),
         }
     }
 
