@@ -127,6 +127,9 @@ impl FrameBuilder {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::msrp::Decoder;
+    use bytes::BytesMut;
+    use proptest::prelude::*;
 
     #[test]
     fn request_puts_paths_first_and_content_type_last() {
@@ -175,5 +178,45 @@ mod tests {
             .header("Status", "000 200 OK")
             .build();
         assert_eq!(Frame::parse(frame.as_bytes()).unwrap(), frame);
+    }
+
+    /// Bodies drawn from the bytes end-lines are made of, so look-alikes are frequent.
+    fn tricky_body() -> impl Strategy<Value = Vec<u8>> {
+        let byte = prop::sample::select(&b"-\r\n$+#abcdMSRP "[..]);
+        prop::collection::vec(byte, 0..120)
+    }
+
+    proptest! {
+        #[test]
+        fn built_frames_decode_whole_and_split(
+            body in tricky_body(),
+            flag in prop::sample::select(&[Flag::Complete, Flag::Continue, Flag::Abort][..]),
+            at in any::<prop::sample::Index>(),
+        ) {
+            let tid = "abcd";
+            // The sender must keep its own end-line out of the body (RFC 4975 §7.1), and a
+            // foreign end-line followed by a start line is read as ROB-MSRP-001.
+            let text = String::from_utf8_lossy(&body);
+            prop_assume!(!text.contains("-------abcd") && !text.contains("MSRP "));
+            let frame = FrameBuilder::request(tid, "SEND")
+                .to_path("msrp://b:2/s;tcp")
+                .from_path("msrp://a:1/s;tcp")
+                .body("text/plain", body.clone())
+                .flag(flag)
+                .build();
+            prop_assert_eq!(&Frame::parse(frame.as_bytes()).unwrap(), &frame);
+            let wire = frame.as_bytes();
+            let (head, tail) = wire.split_at(at.index(wire.len() + 1));
+            let mut decoder = Decoder::new(1024);
+            let mut buf = BytesMut::from(head);
+            let first = decoder.decode(&mut buf).unwrap();
+            buf.extend_from_slice(tail);
+            let decoded = match first {
+                Some(frame) => frame,
+                None => decoder.decode(&mut buf).unwrap().unwrap(),
+            };
+            prop_assert_eq!(decoded.body, body);
+            prop_assert!(buf.is_empty());
+        }
     }
 }

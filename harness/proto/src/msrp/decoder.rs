@@ -8,8 +8,8 @@
 //! of its own transaction ends it (RFC 4975 §7.1 obliges the sender to pick a transaction id that
 //! does not occur in the body).
 //!
-//! Errors are fatal for the stream: after one, the caller should close the connection, as an
-//! MSRP endpoint would (RFC 4975 §7.3).
+//! Errors are fatal for the stream: MSRP has no way to find the next frame once framing is lost,
+//! so after an error the caller should close the connection.
 //!
 //! A wrong end-line (ROB-MSRP-001) is reported as [`MsrpError::EndLineMismatch`] when it is
 //! certain: right after the headers of a frame without body, or, inside a body, when the foreign
@@ -19,7 +19,7 @@
 use bytes::BytesMut;
 use memchr::memmem;
 
-use super::frame::{find_crlf, parse_complete, parse_start_line};
+use super::parse::{find_crlf, parse_complete, parse_start_line};
 use super::{END_LINE_DASHES, Flag, Frame, MsrpError, is_ident};
 
 /// The longest start line accepted (a 32-character id plus a status comment fits easily).

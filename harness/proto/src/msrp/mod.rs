@@ -18,6 +18,7 @@ mod chunker;
 mod decoder;
 mod error;
 mod frame;
+mod parse;
 mod reassembly;
 mod uri;
 #[cfg(test)]
