@@ -20,9 +20,16 @@ pub fn cases_dir() -> PathBuf {
 /// A binary of the workspace, built by `cargo test --workspace` next to the test executables.
 pub fn binary(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");
-    let dir = exe.parent().and_then(Path::parent).expect("target profile folder");
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target profile folder");
     let path = dir.join(name);
-    assert!(path.exists(), "{} is not built: run `cargo test --workspace` (or `cargo build --workspace`) first", path.display());
+    assert!(
+        path.exists(),
+        "{} is not built: run `cargo test --workspace` (or `cargo build --workspace`) first",
+        path.display()
+    );
     path
 }
 
@@ -55,9 +62,17 @@ impl Outcome {
 
     /// A readable account for assertion messages.
     pub fn explain(&self) -> String {
-        let mut s = format!("{} -> {} ({})", self.key, self.verdict, self.reason.as_deref().unwrap_or("-"));
+        let mut s = format!(
+            "{} -> {} ({})",
+            self.key,
+            self.verdict,
+            self.reason.as_deref().unwrap_or("-")
+        );
         for c in self.checks.iter().filter(|c| !c.passed) {
-            s += &format!("\n    FAILED [{}] {}: expected {}, observed {}", c.rule, c.what, c.expected, c.observed);
+            s += &format!(
+                "\n    FAILED [{}] {}: expected {}, observed {}",
+                c.rule, c.what, c.expected, c.observed
+            );
         }
         s
     }

@@ -7,7 +7,11 @@ use std::process::{Command, Output};
 use interop_tests::{binary, cases_dir, workspace};
 
 fn rcs_interop(args: &[&str]) -> Output {
-    Command::new(binary("rcs-interop")).args(args).current_dir(workspace()).output().expect("run rcs-interop")
+    Command::new(binary("rcs-interop"))
+        .args(args)
+        .current_dir(workspace())
+        .output()
+        .expect("run rcs-interop")
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -20,22 +24,52 @@ fn broken_case_files_are_reported_with_location_hint_and_exit_code_3() {
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{stderr}");
     let expected = [
-        ("BRK-001.yaml:15:7: error: unknown field `chekcs`", "did you mean `checks`?"),
-        ("BRK-002.yaml:10:5: error: `alcie` is neither a role of this case nor a step keyword", "did you mean `alice`?"),
-        ("BRK-002.yaml:11:5: error: a terminal has no action `regsiter`", "did you mean `register`?"),
-        ("BRK-002.yaml:12:5: error: `at: bob` is not a role of this case", ""),
-        ("BRK-003.yaml:8:7: error: unknown role kind `message-centre` for `mc`", "did you mean `message-center`?"),
+        (
+            "BRK-001.yaml:15:7: error: unknown field `chekcs`",
+            "did you mean `checks`?",
+        ),
+        (
+            "BRK-002.yaml:10:5: error: `alcie` is neither a role of this case nor a step keyword",
+            "did you mean `alice`?",
+        ),
+        (
+            "BRK-002.yaml:11:5: error: a terminal has no action `regsiter`",
+            "did you mean `register`?",
+        ),
+        (
+            "BRK-002.yaml:12:5: error: `at: bob` is not a role of this case",
+            "",
+        ),
+        (
+            "BRK-003.yaml:8:7: error: unknown role kind `message-centre` for `mc`",
+            "did you mean `message-center`?",
+        ),
         ("BRK-003.yaml:11:5: error: bad `sip`: `ok` is neither", ""),
         ("BRK-003.yaml:16:11: error: a check needs one predicate", ""),
         ("BRK-004.yaml:5:1: error:", ""),
-        ("BRK-005.yaml:13:26: error: no check or expectation of this case has `rule: RFC 2617 3.2.1`", ""),
+        (
+            "BRK-005.yaml:13:26: error: no check or expectation of this case has `rule: RFC 2617 3.2.1`",
+            "",
+        ),
     ];
     for (line, hint) in expected {
-        let found = stderr.lines().position(|l| l.replace('\\', "/").contains(line));
-        let Some(at) = found else { panic!("missing diagnostic `{line}` in:\n{stderr}") };
+        let found = stderr
+            .lines()
+            .position(|l| l.replace('\\', "/").contains(line));
+        let Some(at) = found else {
+            panic!("missing diagnostic `{line}` in:\n{stderr}")
+        };
         if !hint.is_empty() {
-            let block: String = stderr.lines().skip(at).take(5).collect::<Vec<_>>().join("\n");
-            assert!(block.contains(hint), "diagnostic `{line}` lacks hint `{hint}`:\n{block}");
+            let block: String = stderr
+                .lines()
+                .skip(at)
+                .take(5)
+                .collect::<Vec<_>>()
+                .join("\n");
+            assert!(
+                block.contains(hint),
+                "diagnostic `{line}` lacks hint `{hint}`:\n{block}"
+            );
         }
     }
     assert!(stderr.contains("0 valid case(s)"), "{stderr}");
@@ -52,7 +86,10 @@ fn every_committed_case_is_valid_and_listed() {
         assert!(listed.contains(id), "`list` lacks {id}:\n{listed}");
     }
     let faults = text(&rcs_interop(&["list", "--faults"]).stdout);
-    assert!(faults.contains("message-center.omit-p-associated-uri"), "{faults}");
+    assert!(
+        faults.contains("message-center.omit-p-associated-uri"),
+        "{faults}"
+    );
 }
 
 #[test]
@@ -60,7 +97,13 @@ fn a_broken_case_does_not_stop_the_others_and_exits_3() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out_dir = dir.path().join("report");
     let good = cases_dir().join("platform/cap/PLT-CAP-003.yaml");
-    let args = ["run", good.to_str().expect("utf-8"), "tests/data/broken/BRK-002.yaml", "--out", out_dir.to_str().expect("utf-8")];
+    let args = [
+        "run",
+        good.to_str().expect("utf-8"),
+        "tests/data/broken/BRK-002.yaml",
+        "--out",
+        out_dir.to_str().expect("utf-8"),
+    ];
     let out = rcs_interop(&args);
     assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
     let events = rcs_reports::read_events(out_dir.join("events.jsonl")).expect("events");
@@ -72,40 +115,101 @@ fn a_broken_case_does_not_stop_the_others_and_exits_3() {
 fn the_main_job_writes_every_report_and_tshark_decodes_every_capture() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out_dir = dir.path().join("report");
-    let out = rcs_interop(&["run", "--jobs", "4", "--out", out_dir.to_str().expect("utf-8")]);
+    let out = rcs_interop(&[
+        "run",
+        "--jobs",
+        "4",
+        "--out",
+        out_dir.to_str().expect("utf-8"),
+    ]);
     let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{}\n{stdout}", text(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{stdout}",
+        text(&out.stderr)
+    );
     let last = stdout.lines().last().unwrap_or_default();
-    assert!(last.ends_with("index.html") && Path::new(last).exists(), "last line is the report path: {last}");
+    assert!(
+        last.ends_with("index.html") && Path::new(last).exists(),
+        "last line is the report path: {last}"
+    );
     for f in ["index.html", "junit.xml", "events.jsonl"] {
-        assert!(out_dir.join(f).metadata().map(|m| m.len() > 0).unwrap_or(false), "{f} missing");
+        assert!(
+            out_dir
+                .join(f)
+                .metadata()
+                .map(|m| m.len() > 0)
+                .unwrap_or(false),
+            "{f} missing"
+        );
     }
     // Every report is a function of the event log: rebuilding from it gives the same JUnit.
     let rebuilt = dir.path().join("rebuilt");
-    let again = rcs_interop(&["report", out_dir.join("events.jsonl").to_str().expect("utf-8"), "--out", rebuilt.to_str().expect("utf-8")]);
+    let again = rcs_interop(&[
+        "report",
+        out_dir.join("events.jsonl").to_str().expect("utf-8"),
+        "--out",
+        rebuilt.to_str().expect("utf-8"),
+    ]);
     assert_eq!(again.status.code(), Some(0), "{}", text(&again.stderr));
     let junit = |d: &Path| std::fs::read_to_string(d.join("junit.xml")).expect("junit.xml");
     assert_eq!(junit(&out_dir), junit(&rebuilt));
-    let captures: Vec<_> = std::fs::read_dir(out_dir.join("pcap")).expect("pcap folder").filter_map(|e| e.ok().map(|e| e.path())).collect();
-    let cases = rcs_harness::case::find_case_files(&[cases_dir()]).expect("cases").len();
+    let captures: Vec<_> = std::fs::read_dir(out_dir.join("pcap"))
+        .expect("pcap folder")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    let cases = rcs_harness::case::find_case_files(&[cases_dir()])
+        .expect("cases")
+        .len();
     assert_eq!(captures.len(), cases, "one capture per case");
     if !tshark_available() {
         return;
     }
     for cap in &captures {
-        let malformed = Command::new("tshark").args(["-n", "-r"]).arg(cap).args(["-Y", "_ws.malformed || _ws.expert.severity == error"]).output().expect("tshark");
-        assert!(malformed.status.success(), "tshark failed on {}: {}", cap.display(), text(&malformed.stderr));
-        assert_eq!(text(&malformed.stdout).trim(), "", "malformed packets in {}", cap.display());
-        let sip = Command::new("tshark").args(["-n", "-r"]).arg(cap).args(["-Y", "sip", "-T", "fields", "-e", "frame.number"]).output().expect("tshark");
-        assert!(text(&sip.stdout).lines().count() >= 2, "tshark sees no SIP in {}", cap.display());
+        let malformed = Command::new("tshark")
+            .args(["-n", "-r"])
+            .arg(cap)
+            .args(["-Y", "_ws.malformed || _ws.expert.severity == error"])
+            .output()
+            .expect("tshark");
+        assert!(
+            malformed.status.success(),
+            "tshark failed on {}: {}",
+            cap.display(),
+            text(&malformed.stderr)
+        );
+        assert_eq!(
+            text(&malformed.stdout).trim(),
+            "",
+            "malformed packets in {}",
+            cap.display()
+        );
+        let sip = Command::new("tshark")
+            .args(["-n", "-r"])
+            .arg(cap)
+            .args(["-Y", "sip", "-T", "fields", "-e", "frame.number"])
+            .output()
+            .expect("tshark");
+        assert!(
+            text(&sip.stdout).lines().count() >= 2,
+            "tshark sees no SIP in {}",
+            cap.display()
+        );
     }
 }
 
 /// tshark is required in CI; a developer without it is told and the capture check is skipped.
 fn tshark_available() -> bool {
-    let ok = Command::new("tshark").arg("--version").output().is_ok_and(|o| o.status.success());
+    let ok = Command::new("tshark")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
     if !ok {
-        assert!(std::env::var_os("CI").is_none(), "tshark is required in CI (apt-get install tshark)");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "tshark is required in CI (apt-get install tshark)"
+        );
         eprintln!("notice: tshark not found; capture decoding not checked");
     }
     ok

@@ -27,7 +27,9 @@ impl Sim {
             .expect("start rcs-sim");
         let stdout = child.stdout.take().expect("stdout");
         let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).expect("read the ready line");
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read the ready line");
         // "rcs-sim message-center listening on udp 127.0.0.1:P tcp 127.0.0.1:P"
         let addr = line
             .split_whitespace()
@@ -49,7 +51,10 @@ impl Drop for Sim {
 fn run_against(sim: &Sim, filter: &str) -> (Option<i32>, Vec<(String, Verdict, Option<String>)>) {
     let dir = tempfile::tempdir().expect("tempdir");
     let profile = dir.path().join("profile.yaml");
-    let yaml = format!("name: rcs-sim under test\nroles:\n  message-center: {{ address: {}, transport: udp }}\n", sim.addr);
+    let yaml = format!(
+        "name: rcs-sim under test\nroles:\n  message-center: {{ address: {}, transport: udp }}\n",
+        sim.addr
+    );
     std::fs::write(&profile, yaml).expect("write profile");
     let out_dir = dir.path().join("report");
     let out = Command::new(binary("rcs-interop"))
@@ -75,13 +80,19 @@ fn run_against(sim: &Sim, filter: &str) -> (Option<i32>, Vec<(String, Verdict, O
 fn platform_cases_pass_against_rcs_sim_in_another_process() {
     let sim = Sim::start(&[]);
     let (code, verdicts) = run_against(&sim, "PLT-*,ROB-*,TRM-CAP-001");
-    let platform: Vec<_> = verdicts.iter().filter(|(k, _, _)| !k.starts_with("TRM")).collect();
+    let platform: Vec<_> = verdicts
+        .iter()
+        .filter(|(k, _, _)| !k.starts_with("TRM"))
+        .collect();
     assert!(platform.len() >= 11, "{verdicts:?}");
     for (key, verdict, reason) in &platform {
         assert_eq!(*verdict, Verdict::Pass, "{key}: {reason:?}");
     }
     // A terminal case does not apply to a profile whose external system is a message center.
-    let trm = verdicts.iter().find(|(k, _, _)| k == "TRM-CAP-001").expect("TRM-CAP-001 planned");
+    let trm = verdicts
+        .iter()
+        .find(|(k, _, _)| k == "TRM-CAP-001")
+        .expect("TRM-CAP-001 planned");
     assert_eq!(trm.1, Verdict::Skip, "{trm:?}");
     assert_eq!(code, Some(0));
 }

@@ -22,7 +22,11 @@ fn all_cases() -> Vec<Arc<Case>> {
             Err(e) => errors.extend(e.into_iter().map(|e| e.to_string())),
         }
     }
-    assert!(errors.is_empty(), "invalid case files:\n{}", errors.join("\n"));
+    assert!(
+        errors.is_empty(),
+        "invalid case files:\n{}",
+        errors.join("\n")
+    );
     cases
 }
 
@@ -31,12 +35,30 @@ async fn run(transport: Transport) {
     let executions = plan(&cases, None, &Faults::Listed);
     let fault_runs = executions.iter().filter(|e| e.fault.is_some()).count();
     assert!(cases.len() >= 17, "the suite has {} cases", cases.len());
-    assert!(cases.iter().all(|c| !c.detects.is_empty()), "every case must list the faults it detects");
+    assert!(
+        cases.iter().all(|c| !c.detects.is_empty()),
+        "every case must list the faults it detects"
+    );
     let mut recorder = Recorder::default();
-    let options = RunOptions { jobs: 4, transport, ..RunOptions::default() };
-    run_all(executions.clone(), Arc::new(Simulators), None, &options, &mut recorder).await;
+    let options = RunOptions {
+        jobs: 4,
+        transport,
+        ..RunOptions::default()
+    };
+    run_all(
+        executions.clone(),
+        Arc::new(Simulators),
+        None,
+        &options,
+        &mut recorder,
+    )
+    .await;
     let outcomes = recorder.outcomes();
-    assert_eq!(outcomes.len(), executions.len(), "every execution finishes once");
+    assert_eq!(
+        outcomes.len(),
+        executions.len(),
+        "every execution finishes once"
+    );
 
     let mut problems = Vec::new();
     for exec in &executions {
@@ -45,10 +67,18 @@ async fn run(transport: Transport) {
             continue;
         };
         match &exec.fault {
-            None if o.verdict != Verdict::Pass => problems.push(format!("clean run must pass: {}", o.explain())),
+            None if o.verdict != Verdict::Pass => {
+                problems.push(format!("clean run must pass: {}", o.explain()))
+            }
             None => {}
             Some(fault) => {
-                let rule = &exec.case.detects.iter().find(|d| &d.fault == fault).expect("listed fault").rule;
+                let rule = &exec
+                    .case
+                    .detects
+                    .iter()
+                    .find(|d| &d.fault == fault)
+                    .expect("listed fault")
+                    .rule;
                 match (o.verdict, o.first_failed()) {
                     (Verdict::Fail, Some(first)) if &first.rule == rule => {}
                     (Verdict::Fail, Some(first)) => problems.push(format!(
@@ -62,7 +92,13 @@ async fn run(transport: Transport) {
             }
         }
     }
-    assert!(problems.is_empty(), "{} of {} executions ({fault_runs} fault runs) went wrong:\n{}", problems.len(), executions.len(), problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{} of {} executions ({fault_runs} fault runs) went wrong:\n{}",
+        problems.len(),
+        executions.len(),
+        problems.join("\n")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -40,7 +40,12 @@ pub fn load_all(paths: &[PathBuf], factory: &dyn AgentFactory) -> (Vec<Arc<Case>
     let mut seen = std::collections::BTreeMap::new();
     for c in &cases {
         if let Some(first) = seen.insert(c.id.clone(), c.file.clone()) {
-            errors.push(CaseError::new(&c.file, 1, 1, format!("case id `{}` is also used by {}", c.id, first.display())));
+            errors.push(CaseError::new(
+                &c.file,
+                1,
+                1,
+                format!("case id `{}` is also used by {}", c.id, first.display()),
+            ));
         }
     }
     (cases, errors)
@@ -71,11 +76,24 @@ pub fn list(paths: &[PathBuf], filter: Option<&str>, faults: bool, actions: bool
         return Exit::Pass;
     }
     let (cases, errors) = load_all(paths, &factory);
-    for c in cases.iter().filter(|c| filter.is_none_or(|f| matches_pattern(f, &c.id))) {
-        println!("{:<14} {:<12} {:<16} {}", c.id, c.suite.as_str(), c.under_test_kind().as_str(), c.title);
+    for c in cases
+        .iter()
+        .filter(|c| filter.is_none_or(|f| matches_pattern(f, &c.id)))
+    {
+        println!(
+            "{:<14} {:<12} {:<16} {}",
+            c.id,
+            c.suite.as_str(),
+            c.under_test_kind().as_str(),
+            c.title
+        );
     }
     print_errors(&errors);
-    if errors.is_empty() { Exit::Pass } else { Exit::InvalidInput }
+    if errors.is_empty() {
+        Exit::Pass
+    } else {
+        Exit::InvalidInput
+    }
 }
 
 pub fn validate(paths: &[PathBuf], profile: Option<&Path>) -> Exit {
@@ -85,7 +103,21 @@ pub fn validate(paths: &[PathBuf], profile: Option<&Path>) -> Exit {
         errors.extend(e);
     }
     print_errors(&errors);
-    let files = cases.len() + errors.iter().map(|e| &e.file).collect::<std::collections::BTreeSet<_>>().len();
-    eprintln!("{} valid case(s), {} problem(s) in {} file(s) checked", cases.len(), errors.len(), files);
-    if errors.is_empty() { Exit::Pass } else { Exit::InvalidInput }
+    let files = cases.len()
+        + errors
+            .iter()
+            .map(|e| &e.file)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len();
+    eprintln!(
+        "{} valid case(s), {} problem(s) in {} file(s) checked",
+        cases.len(),
+        errors.len(),
+        files
+    );
+    if errors.is_empty() {
+        Exit::Pass
+    } else {
+        Exit::InvalidInput
+    }
 }

@@ -35,7 +35,11 @@ impl Exit {
             Self::HarnessError => 2,
             Self::InvalidInput => 3,
         };
-        if rank(other) > rank(self) { other } else { self }
+        if rank(other) > rank(self) {
+            other
+        } else {
+            self
+        }
     }
 }
 

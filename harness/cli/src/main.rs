@@ -13,7 +13,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Parser)]
-#[command(name = "rcs-interop", version, about = "Conformance and interop test suite for 5G Messaging (RCS Universal Profile)")]
+#[command(
+    name = "rcs-interop",
+    version,
+    about = "Conformance and interop test suite for 5G Messaging (RCS Universal Profile)"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -89,12 +93,20 @@ enum TransportArg {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("RCS_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("RCS_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     let code = match cli.command {
         Command::Run(args) => run::run(args),
-        Command::List { paths, filter, faults, actions } => cases::list(&paths, filter.as_deref(), faults, actions),
+        Command::List {
+            paths,
+            filter,
+            faults,
+            actions,
+        } => cases::list(&paths, filter.as_deref(), faults, actions),
         Command::Validate { paths, profile } => cases::validate(&paths, profile.as_deref()),
         Command::Report { events, out } => report::rebuild(&events, &out),
         Command::Schema => {

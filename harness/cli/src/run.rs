@@ -25,7 +25,11 @@ pub fn run(args: RunArgs) -> Exit {
         }
     };
     print_errors(&errors);
-    let input = if errors.is_empty() { Exit::Pass } else { Exit::InvalidInput };
+    let input = if errors.is_empty() {
+        Exit::Pass
+    } else {
+        Exit::InvalidInput
+    };
     let faults = match args.faults.as_deref() {
         None | Some("none") => Faults::None,
         Some("listed") => Faults::Listed,
@@ -33,11 +37,20 @@ pub fn run(args: RunArgs) -> Exit {
     };
     let executions = plan(&cases, args.filter.as_deref(), &faults);
     if executions.is_empty() {
-        eprintln!("no case to run{}", args.filter.as_deref().map(|f| format!(" matches `{f}`")).unwrap_or_default());
+        eprintln!(
+            "no case to run{}",
+            args.filter
+                .as_deref()
+                .map(|f| format!(" matches `{f}`"))
+                .unwrap_or_default()
+        );
         return input.worst(Exit::InvalidInput);
     }
     if let Err(e) = std::fs::create_dir_all(&args.out) {
-        eprintln!("error: failed to create the report folder {}: {e}", args.out.display());
+        eprintln!(
+            "error: failed to create the report folder {}: {e}",
+            args.out.display()
+        );
         return Exit::HarnessError;
     }
     let jsonl = match JsonlWriter::create(args.out.join("events.jsonl")) {
@@ -62,7 +75,10 @@ pub fn run(args: RunArgs) -> Exit {
         },
         ..RunOptions::default()
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: failed to start the async runtime: {e}");

@@ -126,11 +126,21 @@ pub trait AgentFactory: Send + Sync {
     /// The actions each kind can perform.
     fn actions(&self) -> Vec<ActionSpec>;
     /// Check an action's parameters before the run (placeholders `${...}` may stand in string values).
-    fn check_action(&self, kind: RoleKind, action: &str, params: &Map<String, Value>) -> Result<(), String>;
+    fn check_action(
+        &self,
+        kind: RoleKind,
+        action: &str,
+        params: &Map<String, Value>,
+    ) -> Result<(), String>;
     /// Check a role's settings before the run.
     fn check_settings(&self, kind: RoleKind, settings: &Map<String, Value>) -> Result<(), String>;
     /// Start a simulator for one role, listening on OS-chosen loopback ports.
-    fn start<'a>(&'a self, spec: AgentSpec, tap: WireTap, clock: Clock) -> BoxFuture<'a, Result<Box<dyn Agent>, AgentError>>;
+    fn start<'a>(
+        &'a self,
+        spec: AgentSpec,
+        tap: WireTap,
+        clock: Clock,
+    ) -> BoxFuture<'a, Result<Box<dyn Agent>, AgentError>>;
 }
 
 /// One message as a simulator saw it, before the runner numbers it.

@@ -136,7 +136,10 @@ mod tests {
         let woke_at = sleeper.await.unwrap();
         assert_eq!(woke_at, Duration::from_secs(121));
         assert_eq!(clock.elapsed(), Duration::from_secs(121));
-        assert!(before.elapsed() < Duration::from_secs(5), "virtual time must not really wait");
+        assert!(
+            before.elapsed() < Duration::from_secs(5),
+            "virtual time must not really wait"
+        );
     }
 
     #[tokio::test]

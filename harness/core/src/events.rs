@@ -178,9 +178,7 @@ impl<'de> Deserialize<'de> for WireBytes {
         let repr = Repr::deserialize(d)?;
         match (repr.text, repr.hex) {
             (Some(text), None) => Ok(Self(text.into_bytes())),
-            (None, Some(h)) => hex::decode(h)
-                .map(Self)
-                .map_err(serde::de::Error::custom),
+            (None, Some(h)) => hex::decode(h).map(Self).map_err(serde::de::Error::custom),
             _ => Err(serde::de::Error::custom(
                 "wire bytes need exactly one of `text` or `hex`",
             )),

@@ -4,13 +4,13 @@
 //! to the runner through an [`agent::AgentFactory`] by the command-line crate. Reporters see only
 //! [`events::Event`]s.
 
-pub mod events;
-pub mod verdict;
 pub mod agent;
-pub mod clock;
-pub mod role;
 pub mod case;
 pub mod check;
+pub mod clock;
+pub mod events;
 pub mod plan;
 pub mod profile;
+pub mod role;
 pub mod runner;
+pub mod verdict;

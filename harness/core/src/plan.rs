@@ -29,9 +29,16 @@ pub enum Faults {
 /// The executions for `cases` whose id matches `filter` (`*` wildcards, case-insensitive).
 pub fn plan(cases: &[Arc<Case>], filter: Option<&str>, faults: &Faults) -> Vec<Execution> {
     let mut out = Vec::new();
-    for case in cases.iter().filter(|c| filter.is_none_or(|f| matches_pattern(f, &c.id))) {
+    for case in cases
+        .iter()
+        .filter(|c| filter.is_none_or(|f| matches_pattern(f, &c.id)))
+    {
         if !matches!(faults, Faults::Only(_)) {
-            out.push(Execution { case: case.clone(), key: case.id.clone(), fault: None });
+            out.push(Execution {
+                case: case.clone(),
+                key: case.id.clone(),
+                fault: None,
+            });
         }
         for d in &case.detects {
             let wanted = match faults {
@@ -40,7 +47,11 @@ pub fn plan(cases: &[Arc<Case>], filter: Option<&str>, faults: &Faults) -> Vec<E
                 Faults::Only(f) => *f == d.fault,
             };
             if wanted {
-                out.push(Execution { case: case.clone(), key: format!("{}[{}]", case.id, d.fault), fault: Some(d.fault.clone()) });
+                out.push(Execution {
+                    case: case.clone(),
+                    key: format!("{}[{}]", case.id, d.fault),
+                    fault: Some(d.fault.clone()),
+                });
             }
         }
     }
@@ -49,10 +60,18 @@ pub fn plan(cases: &[Arc<Case>], filter: Option<&str>, faults: &Faults) -> Vec<E
 
 /// `PLT-REG-*`, `*MSG*`, or a plain substring; case-insensitive. Comma-separated alternatives.
 pub fn matches_pattern(pattern: &str, id: &str) -> bool {
-    pattern.split(',').map(str::trim).filter(|p| !p.is_empty()).any(|p| {
-        let (p, id) = (p.to_ascii_uppercase(), id.to_ascii_uppercase());
-        if p.contains('*') { wildcard(&p, &id) } else { id.contains(&p) }
-    })
+    pattern
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .any(|p| {
+            let (p, id) = (p.to_ascii_uppercase(), id.to_ascii_uppercase());
+            if p.contains('*') {
+                wildcard(&p, &id)
+            } else {
+                id.contains(&p)
+            }
+        })
 }
 
 fn wildcard(p: &str, s: &str) -> bool {
@@ -68,7 +87,9 @@ fn wildcard(p: &str, s: &str) -> bool {
             None => return false,
         }
     }
-    parts.last().is_none_or(|last| last.is_empty() || s.ends_with(last))
+    parts
+        .last()
+        .is_none_or(|last| last.is_empty() || s.ends_with(last))
 }
 
 #[cfg(test)]

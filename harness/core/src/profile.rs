@@ -64,29 +64,58 @@ struct RawExternal {
 
 /// Read and validate a profile; every problem comes back with its location.
 pub fn load_profile(path: &Path) -> Result<Profile, Vec<CaseError>> {
-    let source = std::fs::read_to_string(path)
-        .map_err(|e| vec![CaseError::new(path, 0, 0, format!("failed to read profile: {e}"))])?;
-    parse_profile(path, &source).map_err(|v| v.into_iter().map(|e| e.with_source(&source)).collect())
+    let source = std::fs::read_to_string(path).map_err(|e| {
+        vec![CaseError::new(
+            path,
+            0,
+            0,
+            format!("failed to read profile: {e}"),
+        )]
+    })?;
+    parse_profile(path, &source)
+        .map_err(|v| v.into_iter().map(|e| e.with_source(&source)).collect())
 }
 
 pub fn parse_profile(path: &Path, source: &str) -> Result<Profile, Vec<CaseError>> {
     let raw: RawProfile = serde_saphyr::from_str(source).map_err(|e| {
-        let (line, col) = e.location().map(|l| (l.line() as usize, l.column() as usize)).unwrap_or((0, 0));
+        let (line, col) = e
+            .location()
+            .map(|l| (l.line() as usize, l.column() as usize))
+            .unwrap_or((0, 0));
         let msg = e.to_string();
-        vec![CaseError::new(path, line, col, msg.lines().next().unwrap_or("invalid YAML").to_owned())]
+        vec![CaseError::new(
+            path,
+            line,
+            col,
+            msg.lines().next().unwrap_or("invalid YAML").to_owned(),
+        )]
     })?;
     let mut errors = Vec::new();
     let mut externals = BTreeMap::new();
     for (name, ext) in &raw.roles {
-        let (line, col) = (ext.referenced.line() as usize, ext.referenced.column() as usize);
+        let (line, col) = (
+            ext.referenced.line() as usize,
+            ext.referenced.column() as usize,
+        );
         let Ok(kind) = name.parse::<RoleKind>() else {
-            errors.push(CaseError::new(path, line, col, format!("unknown role `{name}`")).with_hint(hint(name, RoleKind::ALL.map(RoleKind::as_str))));
+            errors.push(
+                CaseError::new(path, line, col, format!("unknown role `{name}`"))
+                    .with_hint(hint(name, RoleKind::ALL.map(RoleKind::as_str))),
+            );
             continue;
         };
         let address = match ext.value.address.parse::<SocketAddr>() {
             Ok(a) => a,
             Err(_) => {
-                errors.push(CaseError::new(path, line, col, format!("`{}` is not an address such as 127.0.0.1:5060", ext.value.address)));
+                errors.push(CaseError::new(
+                    path,
+                    line,
+                    col,
+                    format!(
+                        "`{}` is not an address such as 127.0.0.1:5060",
+                        ext.value.address
+                    ),
+                ));
                 continue;
             }
         };
@@ -94,7 +123,10 @@ pub fn parse_profile(path: &Path, source: &str) -> Result<Profile, Vec<CaseError
             None | Some("udp") => Transport::Udp,
             Some("tcp") => Transport::Tcp,
             Some(other) => {
-                errors.push(CaseError::new(path, line, col, format!("unknown transport `{other}`")).with_hint(hint(other, ["udp", "tcp"])));
+                errors.push(
+                    CaseError::new(path, line, col, format!("unknown transport `{other}`"))
+                        .with_hint(hint(other, ["udp", "tcp"])),
+                );
                 continue;
             }
         };
@@ -103,7 +135,12 @@ pub fn parse_profile(path: &Path, source: &str) -> Result<Profile, Vec<CaseError
     if !errors.is_empty() {
         return Err(errors);
     }
-    Ok(Profile { name: raw.name, file: path.to_owned(), externals, subscribers: raw.subscribers })
+    Ok(Profile {
+        name: raw.name,
+        file: path.to_owned(),
+        externals,
+        subscribers: raw.subscribers,
+    })
 }
 
 #[cfg(test)]
@@ -112,7 +149,11 @@ mod tests {
 
     #[test]
     fn parses_an_external_message_center() {
-        let p = parse_profile(Path::new("p.yaml"), "name: lab\nroles:\n  message-center: { address: 127.0.0.1:5070, transport: tcp }\n").unwrap();
+        let p = parse_profile(
+            Path::new("p.yaml"),
+            "name: lab\nroles:\n  message-center: { address: 127.0.0.1:5070, transport: tcp }\n",
+        )
+        .unwrap();
         let ext = p.external(RoleKind::MessageCenter).unwrap();
         assert_eq!(ext.address, "127.0.0.1:5070".parse().unwrap());
         assert_eq!(ext.transport, Transport::Tcp);
@@ -121,9 +162,16 @@ mod tests {
 
     #[test]
     fn rejects_unknown_roles_with_location_and_hint() {
-        let errs = parse_profile(Path::new("p.yaml"), "name: lab\nroles:\n  message-centre: { address: 127.0.0.1:5070 }\n").unwrap_err();
+        let errs = parse_profile(
+            Path::new("p.yaml"),
+            "name: lab\nroles:\n  message-centre: { address: 127.0.0.1:5070 }\n",
+        )
+        .unwrap_err();
         assert_eq!(errs[0].line, 3);
-        assert_eq!(errs[0].hint.as_deref(), Some("did you mean `message-center`?"));
+        assert_eq!(
+            errs[0].hint.as_deref(),
+            Some("did you mean `message-center`?")
+        );
         let errs = parse_profile(Path::new("p.yaml"), "name: lab\nrole: {}\n").unwrap_err();
         assert_eq!(errs[0].line, 2, "{errs:?}");
     }

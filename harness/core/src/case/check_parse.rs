@@ -17,9 +17,9 @@ pub enum CheckUse {
 }
 
 /// The subject keys, for messages.
-const SUBJECTS: &str = "header, feature-tags, status, reason, request-uri, body, cpim, imdn, digest";
-const PREDICATES: &str =
-    "equals, not-equals, contains, matches, exists, one-of, at-most, at-least, includes, excludes, verifies-with";
+const SUBJECTS: &str =
+    "header, feature-tags, status, reason, request-uri, body, cpim, imdn, digest";
+const PREDICATES: &str = "equals, not-equals, contains, matches, exists, one-of, at-most, at-least, includes, excludes, verifies-with";
 
 /// Parse one check; the error says what to change.
 pub fn parse_check(raw: &RawCheck, usage: CheckUse, line: usize) -> Result<Check, String> {
@@ -30,18 +30,28 @@ pub fn parse_check(raw: &RawCheck, usage: CheckUse, line: usize) -> Result<Check
     }
     let predicate = match (usage, predicates.len()) {
         (CheckUse::Save, 0) => Predicate::Exists(true),
-        (CheckUse::Save, _) => return Err("a `save` entry names what to keep; it takes no predicate".into()),
+        (CheckUse::Save, _) => {
+            return Err("a `save` entry names what to keep; it takes no predicate".into());
+        }
         (_, 1) => predicates.remove(0),
         (_, 0) => return Err(format!("a check needs one predicate: one of {PREDICATES}")),
-        (_, _) => return Err("a check takes exactly one predicate; split it into two checks".into()),
+        (_, _) => {
+            return Err("a check takes exactly one predicate; split it into two checks".into());
+        }
     };
     compatible(&subject, &predicate, raw)?;
     let rule = match (usage, &raw.rule) {
         (CheckUse::Check, Some(r)) if !r.trim().is_empty() => r.trim().to_owned(),
         (CheckUse::Check, _) => {
-            return Err("a check needs `rule`: the clause it enforces, e.g. `rule: RFC 3261 10.3`".into());
+            return Err(
+                "a check needs `rule`: the clause it enforces, e.g. `rule: RFC 3261 10.3`".into(),
+            );
         }
-        (_, Some(_)) => return Err("`rule` belongs on checks and expectations, not on filters or saved values".into()),
+        (_, Some(_)) => {
+            return Err(
+                "`rule` belongs on checks and expectations, not on filters or saved values".into(),
+            );
+        }
         (_, None) => String::new(),
     };
     Ok(Check {
@@ -56,12 +66,25 @@ pub fn parse_check(raw: &RawCheck, usage: CheckUse, line: usize) -> Result<Check
 fn subject(raw: &RawCheck) -> Result<(Subject, Option<String>), String> {
     let mut found: Vec<(Subject, Option<String>)> = Vec::new();
     if let Some(name) = &raw.header {
-        found.push((Subject::Header { name: name.clone(), param: raw.param.clone() }, None));
+        found.push((
+            Subject::Header {
+                name: name.clone(),
+                param: raw.param.clone(),
+            },
+            None,
+        ));
     } else if raw.param.is_some() {
-        return Err("`param` goes with `header`: `{ header: Contact, param: expires, ... }`".into());
+        return Err(
+            "`param` goes with `header`: `{ header: Contact, param: expires, ... }`".into(),
+        );
     }
     if let Some(header) = &raw.feature_tags {
-        found.push((Subject::FeatureTags { header: header.clone() }, None));
+        found.push((
+            Subject::FeatureTags {
+                header: header.clone(),
+            },
+            None,
+        ));
     }
     for (value, subj) in [
         (&raw.status, Subject::Status),
@@ -84,7 +107,12 @@ fn subject(raw: &RawCheck) -> Result<(Subject, Option<String>), String> {
                 crate::case::suggest::hint(field, FIELDS)
             ));
         }
-        found.push((Subject::Imdn { field: field.clone() }, None));
+        found.push((
+            Subject::Imdn {
+                field: field.clone(),
+            },
+            None,
+        ));
     }
     if let Some(what) = &raw.digest {
         if what != "response" {
@@ -129,7 +157,8 @@ fn predicates(raw: &RawCheck) -> Result<Vec<Predicate>, String> {
         p.push(Predicate::Contains(v.clone()));
     }
     if let Some(v) = &raw.matches {
-        regex::Regex::new(v).map_err(|e| format!("`matches` is not a valid regular expression: {e}"))?;
+        regex::Regex::new(v)
+            .map_err(|e| format!("`matches` is not a valid regular expression: {e}"))?;
         p.push(Predicate::Matches(v.clone()));
     }
     if let Some(v) = raw.exists {
@@ -192,7 +221,13 @@ mod tests {
             r.rule = Some("RFC 2617 3.2.1".into());
         });
         let c = parse_check(&r, CheckUse::Check, 7).unwrap();
-        assert_eq!(c.subject, Subject::Header { name: "WWW-Authenticate".into(), param: Some("qop".into()) });
+        assert_eq!(
+            c.subject,
+            Subject::Header {
+                name: "WWW-Authenticate".into(),
+                param: Some("qop".into())
+            }
+        );
         assert_eq!(c.predicate, Predicate::Equals("auth".into()));
         assert_eq!((c.rule.as_str(), c.line), ("RFC 2617 3.2.1", 7));
     }
@@ -213,26 +248,46 @@ mod tests {
             r.header = Some("To".into());
             r.exists = Some(true);
         });
-        assert!(parse_check(&no_rule, CheckUse::Check, 1).unwrap_err().contains("needs `rule`"));
+        assert!(
+            parse_check(&no_rule, CheckUse::Check, 1)
+                .unwrap_err()
+                .contains("needs `rule`")
+        );
         assert!(parse_check(&no_rule, CheckUse::Filter, 1).is_ok());
         let two = raw(|r| {
             r.header = Some("To".into());
             r.cpim = Some("From".into());
             r.exists = Some(true);
         });
-        assert!(parse_check(&two, CheckUse::Filter, 1).unwrap_err().contains("exactly one subject"));
+        assert!(
+            parse_check(&two, CheckUse::Filter, 1)
+                .unwrap_err()
+                .contains("exactly one subject")
+        );
         let none = raw(|r| r.header = Some("To".into()));
-        assert!(parse_check(&none, CheckUse::Filter, 1).unwrap_err().contains("one predicate"));
+        assert!(
+            parse_check(&none, CheckUse::Filter, 1)
+                .unwrap_err()
+                .contains("one predicate")
+        );
         assert!(parse_check(&none, CheckUse::Save, 1).is_ok());
         let bad_re = raw(|r| {
             r.header = Some("To".into());
             r.matches = Some("(".into());
         });
-        assert!(parse_check(&bad_re, CheckUse::Filter, 1).unwrap_err().contains("regular expression"));
+        assert!(
+            parse_check(&bad_re, CheckUse::Filter, 1)
+                .unwrap_err()
+                .contains("regular expression")
+        );
         let digest = raw(|r| {
             r.digest = Some("response".into());
             r.equals = Some(Value::String("x".into()));
         });
-        assert!(parse_check(&digest, CheckUse::Filter, 1).unwrap_err().contains("verifies-with"));
+        assert!(
+            parse_check(&digest, CheckUse::Filter, 1)
+                .unwrap_err()
+                .contains("verifies-with")
+        );
     }
 }

@@ -61,17 +61,37 @@ mod tests {
 
     #[test]
     fn parses_units() {
-        assert_eq!(CaseDuration::parse("2s").unwrap().duration, Duration::from_secs(2));
-        assert_eq!(CaseDuration::parse("500ms").unwrap().duration, Duration::from_millis(500));
-        assert_eq!(CaseDuration::parse("1.5s").unwrap().duration, Duration::from_millis(1500));
-        assert_eq!(CaseDuration::parse("2m").unwrap().duration, Duration::from_secs(120));
+        assert_eq!(
+            CaseDuration::parse("2s").unwrap().duration,
+            Duration::from_secs(2)
+        );
+        assert_eq!(
+            CaseDuration::parse("500ms").unwrap().duration,
+            Duration::from_millis(500)
+        );
+        assert_eq!(
+            CaseDuration::parse("1.5s").unwrap().duration,
+            Duration::from_millis(1500)
+        );
+        assert_eq!(
+            CaseDuration::parse("2m").unwrap().duration,
+            Duration::from_secs(120)
+        );
     }
 
     #[test]
     fn rejects_bad_text_with_a_hint() {
         assert!(CaseDuration::parse("2").unwrap_err().contains("no unit"));
-        assert!(CaseDuration::parse("2 weeks").unwrap_err().contains("unknown unit"));
+        assert!(
+            CaseDuration::parse("2 weeks")
+                .unwrap_err()
+                .contains("unknown unit")
+        );
         assert!(CaseDuration::parse("s").unwrap_err().contains("number"));
-        assert!(CaseDuration::parse("9999h").unwrap_err().contains("out of range"));
+        assert!(
+            CaseDuration::parse("9999h")
+                .unwrap_err()
+                .contains("out of range")
+        );
     }
 }

@@ -46,7 +46,14 @@ impl CaseError {
 impl fmt::Display for CaseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.line > 0 {
-            write!(f, "{}:{}:{}: error: {}", self.file.display(), self.line, self.column.max(1), self.message)?;
+            write!(
+                f,
+                "{}:{}:{}: error: {}",
+                self.file.display(),
+                self.line,
+                self.column.max(1),
+                self.message
+            )?;
         } else {
             write!(f, "{}: error: {}", self.file.display(), self.message)?;
         }
@@ -76,7 +83,10 @@ mod tests {
             .with_hint("did you mean `checks`?")
             .with_source("id: X\n  chekcs: []\n");
         let text = e.to_string();
-        assert!(text.starts_with("cases/a.yaml:2:3: error: unknown field `chekcs`"), "{text}");
+        assert!(
+            text.starts_with("cases/a.yaml:2:3: error: unknown field `chekcs`"),
+            "{text}"
+        );
         assert!(text.contains(" 2 |   chekcs: []\n   |   ^"), "{text}");
         assert!(text.ends_with("= help: did you mean `checks`?"), "{text}");
     }

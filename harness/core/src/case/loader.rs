@@ -29,7 +29,8 @@ pub fn find_case_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CaseError> {
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {
-            walk(p, &mut out).map_err(|e| CaseError::new(p, 0, 0, format!("failed to read folder: {e}")))?;
+            walk(p, &mut out)
+                .map_err(|e| CaseError::new(p, 0, 0, format!("failed to read folder: {e}")))?;
         } else if p.exists() {
             out.push(p.clone());
         } else {
@@ -58,21 +59,38 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 /// Load and validate one case file.
 pub fn load_case(path: &Path, factory: &dyn AgentFactory) -> Result<Case, Vec<CaseError>> {
     let source = read_source(path).map_err(|e| vec![e])?;
-    parse_case(path, &source, factory).map_err(|errors| errors.into_iter().map(|e| e.with_source(&source)).collect())
+    parse_case(path, &source, factory)
+        .map_err(|errors| errors.into_iter().map(|e| e.with_source(&source)).collect())
 }
 
 fn read_source(path: &Path) -> Result<String, CaseError> {
-    let meta = std::fs::metadata(path).map_err(|e| CaseError::new(path, 0, 0, format!("failed to read: {e}")))?;
+    let meta = std::fs::metadata(path)
+        .map_err(|e| CaseError::new(path, 0, 0, format!("failed to read: {e}")))?;
     if meta.len() > MAX_CASE_BYTES {
-        return Err(CaseError::new(path, 0, 0, format!("file is {} bytes; case files are at most 1 MiB", meta.len())));
+        return Err(CaseError::new(
+            path,
+            0,
+            0,
+            format!("file is {} bytes; case files are at most 1 MiB", meta.len()),
+        ));
     }
-    std::fs::read_to_string(path).map_err(|e| CaseError::new(path, 0, 0, format!("failed to read as UTF-8: {e}")))
+    std::fs::read_to_string(path)
+        .map_err(|e| CaseError::new(path, 0, 0, format!("failed to read as UTF-8: {e}")))
 }
 
 /// Validate a case from its text (the path is for messages and the id/folder rules).
-pub fn parse_case(path: &Path, source: &str, factory: &dyn AgentFactory) -> Result<Case, Vec<CaseError>> {
+pub fn parse_case(
+    path: &Path,
+    source: &str,
+    factory: &dyn AgentFactory,
+) -> Result<Case, Vec<CaseError>> {
     let raw: RawCase = serde_saphyr::from_str(source).map_err(|e| vec![yaml_error(path, &e)])?;
-    Validator { path, factory, errors: Vec::new() }.case(raw)
+    Validator {
+        path,
+        factory,
+        errors: Vec::new(),
+    }
+    .case(raw)
 }
 
 /// A serde-saphyr error as a located CaseError, with did-you-mean for unknown keys.
@@ -105,7 +123,8 @@ fn unknown_field_hint(message: &str) -> Option<String> {
     let mut ticks = rest.split('`').skip(1).step_by(2);
     let word = ticks.next()?;
     let candidates: Vec<&str> = ticks.collect();
-    crate::case::suggest::did_you_mean(word, candidates.iter().copied()).map(|best| format!("did you mean `{best}`?"))
+    crate::case::suggest::did_you_mean(word, candidates.iter().copied())
+        .map(|best| format!("did you mean `{best}`?"))
 }
 
 struct Validator<'a> {
@@ -116,7 +135,8 @@ struct Validator<'a> {
 
 impl Validator<'_> {
     fn err(&mut self, line: usize, column: usize, message: impl Into<String>) -> &mut CaseError {
-        self.errors.push(CaseError::new(self.path, line, column, message));
+        self.errors
+            .push(CaseError::new(self.path, line, column, message));
         let last = self.errors.len() - 1;
         &mut self.errors[last]
     }
@@ -137,14 +157,26 @@ impl Validator<'_> {
         let roles = self.roles(&raw);
         if !roles.iter().any(|r| r.name == raw.under_test) {
             let names: Vec<&str> = roles.iter().map(|r| r.name.as_str()).collect();
-            self.err_hint(1, 1, format!("`under-test: {}` is not one of the roles", raw.under_test), hint(&raw.under_test, names));
+            self.err_hint(
+                1,
+                1,
+                format!("`under-test: {}` is not one of the roles", raw.under_test),
+                hint(&raw.under_test, names),
+            );
         }
         let mut saved = BTreeSet::new();
-        let steps: Vec<Step> = raw.steps.iter().filter_map(|s| self.step(s, &roles, &mut saved)).collect();
+        let steps: Vec<Step> = raw
+            .steps
+            .iter()
+            .filter_map(|s| self.step(s, &roles, &mut saved))
+            .collect();
         if steps.is_empty() && self.errors.is_empty() {
             self.err(1, 1, "the case has no steps");
         }
-        let under_test_kind = roles.iter().find(|r| r.name == raw.under_test).map(|r| r.kind);
+        let under_test_kind = roles
+            .iter()
+            .find(|r| r.name == raw.under_test)
+            .map(|r| r.kind);
         let detects = self.detects(&raw, under_test_kind, &steps);
         match (self.errors.is_empty(), suite) {
             (true, Some(suite)) => Ok(Case {
@@ -169,7 +201,12 @@ impl Validator<'_> {
     fn suite(&mut self, s: &str) -> Option<Suite> {
         let found = Suite::parse(s);
         if found.is_none() {
-            self.err_hint(1, 1, format!("unknown suite `{s}`"), hint(s, Suite::ALL.map(Suite::as_str)));
+            self.err_hint(
+                1,
+                1,
+                format!("unknown suite `{s}`"),
+                hint(s, Suite::ALL.map(Suite::as_str)),
+            );
         }
         found
     }
@@ -187,14 +224,29 @@ impl Validator<'_> {
     /// `cases/<suite>/<feature>/<ID>.yaml`: the file is named after the id and sits in its suite.
     fn file_name(&mut self, id: &str, suite: Option<Suite>) {
         if self.path.file_stem().is_some_and(|s| s != id) {
-            self.err(1, 1, format!("the file is named {}, but the case id is `{id}`", self.path.display()))
-                .hint = Some(format!("rename the file to {id}.yaml or change `id`"));
+            self.err(
+                1,
+                1,
+                format!(
+                    "the file is named {}, but the case id is `{id}`",
+                    self.path.display()
+                ),
+            )
+            .hint = Some(format!("rename the file to {id}.yaml or change `id`"));
         }
-        let grandparent = self.path.parent().and_then(Path::parent).and_then(Path::file_name);
-        if let (Some(gp), Some(suite)) = (grandparent.and_then(|g| g.to_str()), suite) {
-            if Suite::parse(gp).is_some_and(|g| g != suite) {
-                self.err(1, 1, format!("a `{}` case sits in the `{gp}` folder", suite.as_str()));
-            }
+        let grandparent = self
+            .path
+            .parent()
+            .and_then(Path::parent)
+            .and_then(Path::file_name);
+        if let (Some(gp), Some(suite)) = (grandparent.and_then(|g| g.to_str()), suite)
+            && Suite::parse(gp).is_some_and(|g| g != suite)
+        {
+            self.err(
+                1,
+                1,
+                format!("a `{}` case sits in the `{gp}` folder", suite.as_str()),
+            );
         }
     }
 
@@ -203,7 +255,12 @@ impl Validator<'_> {
             "udp" => Some(Transport::Udp),
             "tcp" => Some(Transport::Tcp),
             other => {
-                self.err_hint(1, 1, format!("unknown transport `{other}`"), hint(other, ["udp", "tcp"]));
+                self.err_hint(
+                    1,
+                    1,
+                    format!("unknown transport `{other}`"),
+                    hint(other, ["udp", "tcp"]),
+                );
                 None
             }
         }
@@ -213,48 +270,115 @@ impl Validator<'_> {
         let mut out = Vec::new();
         for (name, spanned) in &raw.roles {
             let (line, col) = loc(spanned);
-            let RawRole { kind, rcs, settings } = &spanned.value;
+            let RawRole {
+                kind,
+                rcs,
+                settings,
+            } = &spanned.value;
             let Ok(kind) = kind.parse::<RoleKind>() else {
-                self.err_hint(line, col, format!("unknown role kind `{kind}` for `{name}`"), hint(kind, RoleKind::ALL.map(RoleKind::as_str)));
+                self.err_hint(
+                    line,
+                    col,
+                    format!("unknown role kind `{kind}` for `{name}`"),
+                    hint(kind, RoleKind::ALL.map(RoleKind::as_str)),
+                );
                 continue;
             };
             if rcs.is_some() && kind != RoleKind::Terminal {
-                self.err(line, col, format!("`rcs` applies to terminals; `{name}` is a {kind}"));
+                self.err(
+                    line,
+                    col,
+                    format!("`rcs` applies to terminals; `{name}` is a {kind}"),
+                );
             }
             if let Err(e) = self.factory.check_settings(kind, settings) {
                 self.err(line, col, format!("bad settings for `{name}`: {e}"));
             }
             if matches!(name.as_str(), "expect" | "expect-none" | "wait") {
-                self.err(line, col, format!("`{name}` is a step keyword and cannot name a role"));
+                self.err(
+                    line,
+                    col,
+                    format!("`{name}` is a step keyword and cannot name a role"),
+                );
             }
-            out.push(RoleDecl { name: name.clone(), kind, rcs: rcs.unwrap_or(true), settings: settings.clone(), line });
+            out.push(RoleDecl {
+                name: name.clone(),
+                kind,
+                rcs: rcs.unwrap_or(true),
+                settings: settings.clone(),
+                line,
+            });
         }
         out
     }
 
-    fn step(&mut self, spanned: &Spanned<RawStep>, roles: &[RoleDecl], saved: &mut BTreeSet<String>) -> Option<Step> {
+    fn step(
+        &mut self,
+        spanned: &Spanned<RawStep>,
+        roles: &[RoleDecl],
+        saved: &mut BTreeSet<String>,
+    ) -> Option<Step> {
         let (line, col) = loc(spanned);
         let names: Vec<&str> = roles.iter().map(|r| r.name.as_str()).collect();
         let kind = match &spanned.value {
-            RawStep::Act { role, action, params } => {
+            RawStep::Act {
+                role,
+                action,
+                params,
+            } => {
                 let Some(decl) = roles.iter().find(|r| &r.name == role) else {
-                    self.err_hint(line, col, format!("`{role}` is neither a role of this case nor a step keyword"),
-                        hint(role, names.iter().copied().chain(["expect", "expect-none", "wait"])));
+                    self.err_hint(
+                        line,
+                        col,
+                        format!("`{role}` is neither a role of this case nor a step keyword"),
+                        hint(
+                            role,
+                            names
+                                .iter()
+                                .copied()
+                                .chain(["expect", "expect-none", "wait"]),
+                        ),
+                    );
                     return None;
                 };
-                let known: Vec<&str> = self.factory.actions().iter().filter(|a| a.kind == decl.kind).map(|a| a.name).collect();
+                let known: Vec<&str> = self
+                    .factory
+                    .actions()
+                    .iter()
+                    .filter(|a| a.kind == decl.kind)
+                    .map(|a| a.name)
+                    .collect();
                 if !known.contains(&action.as_str()) {
-                    self.err_hint(line, col, format!("a {} has no action `{action}`", decl.kind), hint(action, known));
+                    self.err_hint(
+                        line,
+                        col,
+                        format!("a {} has no action `{action}`", decl.kind),
+                        hint(action, known),
+                    );
                     return None;
                 }
                 if let Err(e) = self.factory.check_action(decl.kind, action, params) {
                     self.err(line, col, format!("bad parameters for `{action}`: {e}"));
                 }
-                self.references(line, col, params.values().filter_map(|v| v.as_str()), &names, saved);
-                StepKind::Act { role: role.clone(), action: action.clone(), params: params.clone() }
+                self.references(
+                    line,
+                    col,
+                    params.values().filter_map(|v| v.as_str()),
+                    &names,
+                    saved,
+                );
+                StepKind::Act {
+                    role: role.clone(),
+                    action: action.clone(),
+                    params: params.clone(),
+                }
             }
-            RawStep::Expect(e) => StepKind::Expect(self.expect(e, line, col, &names, saved, false)?),
-            RawStep::ExpectNone(e) => StepKind::ExpectNone(self.expect(e, line, col, &names, saved, true)?),
+            RawStep::Expect(e) => {
+                StepKind::Expect(self.expect(e, line, col, &names, saved, false)?)
+            }
+            RawStep::ExpectNone(e) => {
+                StepKind::ExpectNone(self.expect(e, line, col, &names, saved, true)?)
+            }
             RawStep::Wait(text) => match CaseDuration::parse(text) {
                 Ok(d) => StepKind::Wait(d),
                 Err(e) => {
@@ -266,16 +390,36 @@ impl Validator<'_> {
         Some(Step { line, kind })
     }
 
-    fn expect(&mut self, e: &RawExpect, line: usize, col: usize, names: &[&str], saved: &mut BTreeSet<String>, none: bool) -> Option<Expect> {
+    fn expect(
+        &mut self,
+        e: &RawExpect,
+        line: usize,
+        col: usize,
+        names: &[&str],
+        saved: &mut BTreeSet<String>,
+        none: bool,
+    ) -> Option<Expect> {
         if !names.contains(&e.at.as_str()) {
-            self.err_hint(line, col, format!("`at: {}` is not a role of this case", e.at), hint(&e.at, names.iter().copied()));
+            self.err_hint(
+                line,
+                col,
+                format!("`at: {}` is not a role of this case", e.at),
+                hint(&e.at, names.iter().copied()),
+            );
         }
-        let sip = SipFilter::parse(&e.sip).map_err(|m| self.err(line, col, format!("bad `sip`: {m}"))).ok();
+        let sip = SipFilter::parse(&e.sip)
+            .map_err(|m| self.err(line, col, format!("bad `sip`: {m}")))
+            .ok();
         let direction = match e.direction.as_deref() {
             None | Some("in") => Direction::In,
             Some("out") => Direction::Out,
             Some(other) => {
-                self.err_hint(line, col, format!("unknown direction `{other}`"), hint(other, ["in", "out"]));
+                self.err_hint(
+                    line,
+                    col,
+                    format!("unknown direction `{other}`"),
+                    hint(other, ["in", "out"]),
+                );
                 Direction::In
             }
         };
@@ -284,12 +428,20 @@ impl Validator<'_> {
             .map_err(|m| self.err(line, col, format!("bad `within`: {m}")))
             .ok();
         if e.rule.trim().is_empty() {
-            self.err(line, col, "`rule` is empty: name the clause that requires this message");
+            self.err(
+                line,
+                col,
+                "`rule` is empty: name the clause that requires this message",
+            );
         }
         let filter = self.checks(&e.filter, CheckUse::Filter, names, saved);
         let checks = self.checks(&e.checks, CheckUse::Check, names, saved);
         if none && (!checks.is_empty() || !e.save.is_empty()) {
-            self.err(line, col, "`expect-none` takes `where` filters but no `checks` or `save`");
+            self.err(
+                line,
+                col,
+                "`expect-none` takes `where` filters but no `checks` or `save`",
+            );
         }
         let mut save = Vec::new();
         for (name, raw) in &e.save {
@@ -302,16 +454,37 @@ impl Validator<'_> {
             }
             saved.insert(name.clone());
         }
-        Some(Expect { at: e.at.clone(), sip: sip?, direction, within: within?, rule: e.rule.trim().to_owned(), filter, checks, save })
+        Some(Expect {
+            at: e.at.clone(),
+            sip: sip?,
+            direction,
+            within: within?,
+            rule: e.rule.trim().to_owned(),
+            filter,
+            checks,
+            save,
+        })
     }
 
-    fn checks(&mut self, raws: &[Spanned<RawCheck>], usage: CheckUse, names: &[&str], saved: &BTreeSet<String>) -> Vec<Check> {
+    fn checks(
+        &mut self,
+        raws: &[Spanned<RawCheck>],
+        usage: CheckUse,
+        names: &[&str],
+        saved: &BTreeSet<String>,
+    ) -> Vec<Check> {
         let mut out = Vec::new();
         for raw in raws {
             let (line, col) = loc(raw);
             match parse_check(&raw.value, usage, line) {
                 Ok(check) => {
-                    self.references(line, col, refs::predicate_strings(&check.predicate), names, saved);
+                    self.references(
+                        line,
+                        col,
+                        refs::predicate_strings(&check.predicate),
+                        names,
+                        saved,
+                    );
                     out.push(check);
                 }
                 Err(m) => {
@@ -323,7 +496,14 @@ impl Validator<'_> {
     }
 
     /// Every `${root...}` must start with a role name or a value saved by an earlier step.
-    fn references<'s>(&mut self, line: usize, col: usize, strings: impl IntoIterator<Item = &'s str>, names: &[&str], saved: &BTreeSet<String>) {
+    fn references<'s>(
+        &mut self,
+        line: usize,
+        col: usize,
+        strings: impl IntoIterator<Item = &'s str>,
+        names: &[&str],
+        saved: &BTreeSet<String>,
+    ) {
         for s in strings {
             match refs::references(s) {
                 Err(m) => {
@@ -333,7 +513,10 @@ impl Validator<'_> {
                     for r in found {
                         let root = r.split('.').next().unwrap_or(&r);
                         if !names.contains(&root) && !saved.contains(root) {
-                            let known = names.iter().copied().chain(saved.iter().map(String::as_str));
+                            let known = names
+                                .iter()
+                                .copied()
+                                .chain(saved.iter().map(String::as_str));
                             self.err_hint(line, col, format!("`${{{r}}}` refers to `{root}`, which is neither a role nor a value saved earlier"), hint(root, known));
                         }
                     }
@@ -349,14 +532,31 @@ impl Validator<'_> {
         for (fault, rule) in &raw.detects {
             let (line, col) = loc(rule);
             match catalogue.iter().find(|f| f.id == fault) {
-                None => self.err_hint(line, col, format!("unknown fault `{fault}`"), hint(fault, catalogue.iter().map(|f| f.id))),
+                None => self.err_hint(
+                    line,
+                    col,
+                    format!("unknown fault `{fault}`"),
+                    hint(fault, catalogue.iter().map(|f| f.id)),
+                ),
                 Some(spec) if Some(spec.kind) != kind => {
-                    self.err(line, col, format!("fault `{fault}` is a {} fault, but the role under test is a {}", spec.kind, kind.map(|k| k.as_str()).unwrap_or("?")));
+                    self.err(
+                        line,
+                        col,
+                        format!(
+                            "fault `{fault}` is a {} fault, but the role under test is a {}",
+                            spec.kind,
+                            kind.map(|k| k.as_str()).unwrap_or("?")
+                        ),
+                    );
                 }
                 Some(_) if !rules.contains(rule.value.trim()) => {
                     self.err(line, col, format!("no check or expectation of this case has `rule: {}`, so nothing can catch `{fault}`", rule.value.trim()));
                 }
-                Some(_) => out.push(Detect { fault: fault.clone(), rule: rule.value.trim().to_owned(), line }),
+                Some(_) => out.push(Detect {
+                    fault: fault.clone(),
+                    rule: rule.value.trim().to_owned(),
+                    line,
+                }),
             }
         }
         out
@@ -365,9 +565,9 @@ impl Validator<'_> {
 
 fn step_rules(step: &Step) -> Vec<&str> {
     match &step.kind {
-        StepKind::Expect(e) | StepKind::ExpectNone(e) => {
-            std::iter::once(e.rule.as_str()).chain(e.checks.iter().map(|c| c.rule.as_str())).collect()
-        }
+        StepKind::Expect(e) | StepKind::ExpectNone(e) => std::iter::once(e.rule.as_str())
+            .chain(e.checks.iter().map(|c| c.rule.as_str()))
+            .collect(),
         _ => Vec::new(),
     }
 }

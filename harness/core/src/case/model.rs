@@ -18,7 +18,12 @@ pub enum Suite {
 }
 
 impl Suite {
-    pub const ALL: [Suite; 4] = [Self::Platform, Self::Terminal, Self::Interworking, Self::Robustness];
+    pub const ALL: [Suite; 4] = [
+        Self::Platform,
+        Self::Terminal,
+        Self::Interworking,
+        Self::Robustness,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -105,12 +110,22 @@ impl Step {
     /// One line for reports.
     pub fn summary(&self) -> String {
         match &self.kind {
-            StepKind::Act { role, action, params } if params.is_empty() => format!("{role}: {action}"),
-            StepKind::Act { role, action, params } => {
+            StepKind::Act {
+                role,
+                action,
+                params,
+            } if params.is_empty() => format!("{role}: {action}"),
+            StepKind::Act {
+                role,
+                action,
+                params,
+            } => {
                 format!("{role}: {action} {}", Value::Object(params.clone()))
             }
             StepKind::Expect(e) => format!("expect {} at {} within {}", e.sip.text, e.at, e.within),
-            StepKind::ExpectNone(e) => format!("expect no {} at {} for {}", e.sip.text, e.at, e.within),
+            StepKind::ExpectNone(e) => {
+                format!("expect no {} at {} for {}", e.sip.text, e.at, e.within)
+            }
             StepKind::Wait(d) => format!("wait {d}"),
         }
     }
@@ -221,7 +236,10 @@ impl std::fmt::Display for Subject {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Header { name, param: None } => write!(f, "header {name}"),
-            Self::Header { name, param: Some(p) } => write!(f, "parameter {p} of header {name}"),
+            Self::Header {
+                name,
+                param: Some(p),
+            } => write!(f, "parameter {p} of header {name}"),
             Self::FeatureTags { header } => write!(f, "feature tags of {header}"),
             Self::Status => f.write_str("status code"),
             Self::Reason => f.write_str("reason phrase"),

@@ -77,7 +77,9 @@ impl<'de> Deserialize<'de> for RawRole {
         impl<'de> Visitor<'de> for V {
             type Value = RawRole;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a role kind such as `terminal`, or a map with `kind`, `rcs`, `settings`")
+                f.write_str(
+                    "a role kind such as `terminal`, or a map with `kind`, `rcs`, `settings`",
+                )
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<RawRole, E> {
                 Ok(RawRole {
@@ -104,7 +106,14 @@ impl JsonSchema for RawRole {
         "Role".into()
     }
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        let kinds = ["terminal", "message-center", "maap", "peer-carrier", "sms-center", "csp-bot"];
+        let kinds = [
+            "terminal",
+            "message-center",
+            "maap",
+            "peer-carrier",
+            "sms-center",
+            "csp-bot",
+        ];
         json_schema!({
             "description": "A role: its kind, or a map with the kind and options.",
             "oneOf": [
@@ -159,7 +168,9 @@ impl<'de> Deserialize<'de> for RawAct {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawAct, A::Error> {
                 let Some(action) = map.next_key::<String>()? else {
-                    return Err(de::Error::custom("the action map is empty: write `{ <action>: { params } }`"));
+                    return Err(de::Error::custom(
+                        "the action map is empty: write `{ <action>: { params } }`",
+                    ));
                 };
                 let params = match map.next_value::<Value>()? {
                     Value::Object(m) => m,
@@ -192,7 +203,9 @@ impl<'de> Deserialize<'de> for RawStep {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawStep, A::Error> {
                 let Some(key) = map.next_key::<String>()? else {
-                    return Err(de::Error::custom("empty step: write `<role>: <action>`, `expect: {...}` or `wait: 2s`"));
+                    return Err(de::Error::custom(
+                        "empty step: write `<role>: <action>`, `expect: {...}` or `wait: 2s`",
+                    ));
                 };
                 let step = match key.as_str() {
                     "expect" => RawStep::Expect(map.next_value()?),

@@ -10,7 +10,9 @@ pub fn references(s: &str) -> Result<Vec<String>, String> {
     let mut rest = s;
     while let Some(start) = rest.find("${") {
         let after = &rest[start + 2..];
-        let end = after.find('}').ok_or_else(|| format!("unclosed `${{` in `{s}`"))?;
+        let end = after
+            .find('}')
+            .ok_or_else(|| format!("unclosed `${{` in `{s}`"))?;
         let name = after[..end].trim();
         if name.is_empty() {
             return Err(format!("empty `${{}}` in `{s}`"));
@@ -28,12 +30,25 @@ pub fn interpolate(s: &str, vars: &BTreeMap<String, String>) -> Result<String, S
     while let Some(start) = rest.find("${") {
         out.push_str(&rest[..start]);
         let after = &rest[start + 2..];
-        let end = after.find('}').ok_or_else(|| format!("unclosed `${{` in `{s}`"))?;
+        let end = after
+            .find('}')
+            .ok_or_else(|| format!("unclosed `${{` in `{s}`"))?;
         let name = after[..end].trim();
         let value = vars.get(name).ok_or_else(|| {
             let root = name.split('.').next().unwrap_or(name);
-            let known: Vec<&str> = vars.keys().filter(|k| k.starts_with(root)).map(String::as_str).collect();
-            format!("`${{{name}}}` has no value at this point (known for `{root}`: {})", if known.is_empty() { "none".into() } else { known.join(", ") })
+            let known: Vec<&str> = vars
+                .keys()
+                .filter(|k| k.starts_with(root))
+                .map(String::as_str)
+                .collect();
+            format!(
+                "`${{{name}}}` has no value at this point (known for `{root}`: {})",
+                if known.is_empty() {
+                    "none".into()
+                } else {
+                    known.join(", ")
+                }
+            )
         })?;
         out.push_str(value);
         rest = &after[end + 1..];
@@ -45,8 +60,14 @@ pub fn interpolate(s: &str, vars: &BTreeMap<String, String>) -> Result<String, S
 /// The strings inside a predicate that may hold references.
 pub fn predicate_strings(p: &Predicate) -> Vec<&str> {
     match p {
-        Predicate::Equals(s) | Predicate::NotEquals(s) | Predicate::Contains(s) | Predicate::Matches(s) | Predicate::VerifiesWith(s) => vec![s],
-        Predicate::OneOf(v) | Predicate::Includes(v) | Predicate::Excludes(v) => v.iter().map(String::as_str).collect(),
+        Predicate::Equals(s)
+        | Predicate::NotEquals(s)
+        | Predicate::Contains(s)
+        | Predicate::Matches(s)
+        | Predicate::VerifiesWith(s) => vec![s],
+        Predicate::OneOf(v) | Predicate::Includes(v) | Predicate::Excludes(v) => {
+            v.iter().map(String::as_str).collect()
+        }
         Predicate::Exists(_) | Predicate::AtMost(_) | Predicate::AtLeast(_) => Vec::new(),
     }
 }

@@ -1,7 +1,10 @@
 //! Did-you-mean suggestions for misspelt names in case files and profiles.
 
 /// The candidate closest to `word`, if it is close enough to be what was meant.
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let word_l = word.to_ascii_lowercase();
     candidates
         .into_iter()
@@ -45,7 +48,10 @@ mod tests {
     fn suggests_close_names_only() {
         let kinds = ["terminal", "message-center", "maap"];
         assert_eq!(did_you_mean("termnal", kinds), Some("terminal"));
-        assert_eq!(did_you_mean("message_center", kinds), Some("message-center"));
+        assert_eq!(
+            did_you_mean("message_center", kinds),
+            Some("message-center")
+        );
         assert_eq!(did_you_mean("gateway", kinds), None);
         assert_eq!(hint("chekcs", ["checks", "save"]), "did you mean `checks`?");
         assert_eq!(hint("zzz", ["a", "b"]), "expected one of `a`, `b`");

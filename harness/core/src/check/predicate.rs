@@ -19,33 +19,66 @@ pub struct Judgement {
 }
 
 /// Judge `check` on `msg`, filling `${...}` from `vars`. A reference with no value is a case error.
-pub fn judge(check: &Check, msg: &Message, vars: &BTreeMap<String, String>) -> Result<Judgement, String> {
+pub fn judge(
+    check: &Check,
+    msg: &Message,
+    vars: &BTreeMap<String, String>,
+) -> Result<Judgement, String> {
     let predicate = fill(&check.predicate, vars)?;
     let list = matches!(predicate, Predicate::Includes(_) | Predicate::Excludes(_));
     let observed = observe(msg, &check.subject, list);
     let set_semantics = matches!(check.subject, Subject::FeatureTags { .. });
     let (expected, passed) = match &predicate {
-        Predicate::Equals(e) if set_semantics => (format!("the set {e}"), as_set(&observed) == tag_set(e)),
+        Predicate::Equals(e) if set_semantics => {
+            (format!("the set {e}"), as_set(&observed) == tag_set(e))
+        }
         Predicate::Equals(e) => (format!("{e:?}"), one(&observed) == Some(e.as_str())),
-        Predicate::NotEquals(e) => (format!("anything but {e:?}"), matches!(&observed, Observed::One(o) if o != e) || observed == Observed::Absent),
-        Predicate::Contains(e) => (format!("contains {e:?}"), text(&observed).is_some_and(|o| o.contains(e.as_str()))),
+        Predicate::NotEquals(e) => (
+            format!("anything but {e:?}"),
+            matches!(&observed, Observed::One(o) if o != e) || observed == Observed::Absent,
+        ),
+        Predicate::Contains(e) => (
+            format!("contains {e:?}"),
+            text(&observed).is_some_and(|o| o.contains(e.as_str())),
+        ),
         Predicate::Matches(re) => {
             let re = regex::Regex::new(re).map_err(|e| format!("bad regular expression: {e}"))?;
-            (format!("matches /{re}/"), one(&observed).is_some_and(|o| re.is_match(o)))
+            (
+                format!("matches /{re}/"),
+                one(&observed).is_some_and(|o| re.is_match(o)),
+            )
         }
         Predicate::Exists(true) => ("present".to_owned(), !matches!(observed, Observed::Absent)),
         Predicate::Exists(false) => ("absent".to_owned(), observed == Observed::Absent),
-        Predicate::OneOf(v) => (format!("one of {}", v.join(", ")), one(&observed).is_some_and(|o| v.iter().any(|x| x == o))),
-        Predicate::AtMost(n) => (format!("at most {n}"), number(&observed).is_some_and(|o| o <= *n)),
-        Predicate::AtLeast(n) => (format!("at least {n}"), number(&observed).is_some_and(|o| o >= *n)),
+        Predicate::OneOf(v) => (
+            format!("one of {}", v.join(", ")),
+            one(&observed).is_some_and(|o| v.iter().any(|x| x == o)),
+        ),
+        Predicate::AtMost(n) => (
+            format!("at most {n}"),
+            number(&observed).is_some_and(|o| o <= *n),
+        ),
+        Predicate::AtLeast(n) => (
+            format!("at least {n}"),
+            number(&observed).is_some_and(|o| o >= *n),
+        ),
         Predicate::Includes(items) => {
             let have = as_set(&observed);
-            let missing: Vec<&String> = items.iter().filter(|i| !have.contains(i.as_str())).collect();
-            (format!("includes {}", items.join("; ")), missing.is_empty() && !items.is_empty())
+            let missing: Vec<&String> = items
+                .iter()
+                .filter(|i| !have.contains(i.as_str()))
+                .collect();
+            (
+                format!("includes {}", items.join("; ")),
+                missing.is_empty() && !items.is_empty(),
+            )
         }
         Predicate::Excludes(items) => {
             let have = as_set(&observed);
-            (format!("excludes {}", items.join("; ")), !items.iter().any(|i| have.contains(i.as_str())))
+            (
+                format!("excludes {}", items.join("; ")),
+                !items.iter().any(|i| have.contains(i.as_str())),
+            )
         }
         Predicate::VerifiesWith(password) => {
             let method = msg.method().unwrap_or("REGISTER");
@@ -77,7 +110,11 @@ pub fn judge(check: &Check, msg: &Message, vars: &BTreeMap<String, String>) -> R
 /// The predicate with references filled in.
 fn fill(p: &Predicate, vars: &BTreeMap<String, String>) -> Result<Predicate, String> {
     let f = |s: &String| interpolate(s, vars);
-    let all = |v: &Vec<String>| v.iter().map(|s| interpolate(s, vars)).collect::<Result<Vec<_>, _>>();
+    let all = |v: &Vec<String>| {
+        v.iter()
+            .map(|s| interpolate(s, vars))
+            .collect::<Result<Vec<_>, _>>()
+    };
     Ok(match p {
         Predicate::Equals(s) => Predicate::Equals(f(s)?),
         Predicate::NotEquals(s) => Predicate::NotEquals(f(s)?),

@@ -48,12 +48,21 @@ pub fn observe(msg: &Message, subject: &Subject, list: bool) -> Observed {
     match subject {
         Subject::Header { name, param: None } if list => {
             let values = msg.header_values(name);
-            if values.is_empty() { Observed::Absent } else { Observed::Many(values) }
+            if values.is_empty() {
+                Observed::Absent
+            } else {
+                Observed::Many(values)
+            }
         }
         Subject::Header { name, param: None } => opt(msg.header(name)),
-        Subject::Header { name, param: Some(p) } => header_param(msg, name, p),
+        Subject::Header {
+            name,
+            param: Some(p),
+        } => header_param(msg, name, p),
         Subject::FeatureTags { header } => feature_tags(msg, header),
-        Subject::Status => msg.status().map_or(Observed::Absent, |s| Observed::One(s.to_string())),
+        Subject::Status => msg
+            .status()
+            .map_or(Observed::Absent, |s| Observed::One(s.to_string())),
         Subject::Reason => opt(msg.reason()),
         Subject::RequestUri => opt(msg.request_uri()),
         Subject::Body if msg.body().is_empty() => Observed::Absent,
@@ -86,7 +95,10 @@ fn header_param(msg: &Message, name: &str, param: &str) -> Observed {
             Err(e) => Observed::Unreadable(e.to_string()),
         };
     }
-    match semicolon_params(value).into_iter().find(|(k, _)| k.eq_ignore_ascii_case(param)) {
+    match semicolon_params(value)
+        .into_iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(param))
+    {
         None => Observed::Absent,
         Some((_, None)) => Observed::One(String::new()),
         Some((_, Some(v))) => Observed::One(v),
@@ -97,7 +109,10 @@ fn challenge_param(c: &Challenge, p: &str) -> Observed {
     match p.to_ascii_lowercase().as_str() {
         "realm" => Observed::One(c.realm.clone()),
         "nonce" => Observed::One(c.nonce.clone()),
-        "algorithm" => c.algorithm.as_ref().map_or(Observed::Absent, |a| Observed::One(a.as_str().to_owned())),
+        "algorithm" => c
+            .algorithm
+            .as_ref()
+            .map_or(Observed::Absent, |a| Observed::One(a.as_str().to_owned())),
         "qop" if c.qop.is_empty() => Observed::Absent,
         "qop" => Observed::One(c.qop.join(",")),
         "opaque" => opt(c.opaque.as_deref()),
@@ -113,7 +128,10 @@ fn credentials_param(c: &Credentials, p: &str) -> Observed {
         "nonce" => Observed::One(c.nonce.clone()),
         "uri" => Observed::One(c.uri.clone()),
         "response" => Observed::One(c.response.clone()),
-        "algorithm" => c.algorithm.as_ref().map_or(Observed::Absent, |a| Observed::One(a.as_str().to_owned())),
+        "algorithm" => c
+            .algorithm
+            .as_ref()
+            .map_or(Observed::Absent, |a| Observed::One(a.as_str().to_owned())),
         "cnonce" => opt(c.cnonce.as_deref()),
         "nc" => opt(c.nc.as_deref()),
         "qop" => opt(c.qop.as_deref()),
@@ -184,7 +202,9 @@ fn feature_tags(msg: &Message, header: &str) -> Observed {
 fn cpim_of(msg: &Message) -> Result<CpimMessage, Observed> {
     let ct = msg.header("Content-Type").unwrap_or_default();
     if !ct.trim().to_ascii_lowercase().starts_with("message/cpim") {
-        return Err(Observed::Unreadable(format!("body is not message/cpim (Content-Type: {ct})")));
+        return Err(Observed::Unreadable(format!(
+            "body is not message/cpim (Content-Type: {ct})"
+        )));
     }
     CpimMessage::parse(msg.body()).map_err(|e| Observed::Unreadable(e.to_string()))
 }
@@ -201,10 +221,10 @@ fn cpim(msg: &Message, name: &str) -> Observed {
         },
         "content-type" => opt(cpim.content_type()),
         _ => {
-            if let Some((prefix, local)) = name.split_once('.') {
-                if let Some((_, urn)) = KNOWN_NAMESPACES.iter().find(|(p, _)| *p == prefix) {
-                    return opt(cpim.prefixed(urn, local));
-                }
+            if let Some((prefix, local)) = name.split_once('.')
+                && let Some((_, urn)) = KNOWN_NAMESPACES.iter().find(|(p, _)| *p == prefix)
+            {
+                return opt(cpim.prefixed(urn, local));
             }
             opt(cpim.header(name))
         }
@@ -216,11 +236,16 @@ fn imdn(msg: &Message, field: &str) -> Observed {
         Ok(c) => c,
         Err(o) => return o,
     };
-    let is_imdn = cpim
-        .content_type()
-        .is_some_and(|ct| ct.trim().to_ascii_lowercase().starts_with("message/imdn+xml"));
+    let is_imdn = cpim.content_type().is_some_and(|ct| {
+        ct.trim()
+            .to_ascii_lowercase()
+            .starts_with("message/imdn+xml")
+    });
     if !is_imdn {
-        return Observed::Unreadable(format!("CPIM content is not message/imdn+xml ({})", cpim.content_type().unwrap_or("none")));
+        return Observed::Unreadable(format!(
+            "CPIM content is not message/imdn+xml ({})",
+            cpim.content_type().unwrap_or("none")
+        ));
     }
     let body = match cpim.decoded_body() {
         Ok(b) => b,
@@ -255,7 +280,11 @@ fn notification_status(n: &Notification) -> String {
 
 /// Order-insensitive set of feature tags given as `a; b; c` text (what actions export as `tags`).
 pub fn tag_set(text: &str) -> BTreeSet<String> {
-    text.split(';').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+    text.split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 #[cfg(test)]

@@ -13,12 +13,26 @@ use crate::case::refs::interpolate;
 use crate::check::judge;
 use crate::check::predicate::save_value;
 use crate::clock::Clock;
-use crate::events::{CaseFinished, CaseHeader, CaseStarted, CheckOutcome, Event, RoleBinding, StepStarted, Transport};
+use crate::events::{
+    CaseFinished, CaseHeader, CaseStarted, CheckOutcome, Event, RoleBinding, StepStarted, Transport,
+};
 use crate::plan::Execution;
 use crate::runner::RunContext;
 use crate::runner::observe::{Observations, collect};
 use crate::runner::topology::{assign_subscribers, external_under_test, role_vars};
 use crate::verdict::Verdict;
+
+/// One check's result, before it becomes an event.
+struct Outcome<'a> {
+    step: usize,
+    line: usize,
+    rule: &'a str,
+    what: String,
+    expected: String,
+    observed: String,
+    passed: bool,
+    frame: Option<u64>,
+}
 
 /// How a case execution ended, before it becomes a CaseFinished event.
 enum Ending {
@@ -60,7 +74,11 @@ pub fn case_header(exec: &Execution) -> CaseHeader {
 pub async fn execute(exec: &Execution, ctx: &RunContext) -> Verdict {
     let started = Instant::now();
     let external = external_under_test(&exec.case, ctx.profile.as_deref()).cloned();
-    let clock = if external.is_none() { Clock::virtual_time() } else { Clock::real() };
+    let clock = if external.is_none() {
+        Clock::virtual_time()
+    } else {
+        Clock::real()
+    };
     let (tap_tx, tap_rx) = mpsc::unbounded_channel();
     let mut run = CaseRun {
         exec,
@@ -83,12 +101,20 @@ pub async fn execute(exec: &Execution, ctx: &RunContext) -> Verdict {
             let started_roles = run.start_roles(&tap_tx, external.as_ref()).await;
             drop(tap_tx);
             run.announce(external.is_none());
-            let collector = tokio::spawn(collect(exec.key.clone(), tap_rx, run.log.clone(), ctx.events.clone()));
+            let collector = tokio::spawn(collect(
+                exec.key.clone(),
+                tap_rx,
+                run.log.clone(),
+                ctx.events.clone(),
+            ));
             let ending = match started_roles {
                 Err(e) => Ending::Broken(e),
                 Ok(()) => match tokio::time::timeout(ctx.case_timeout, run.steps()).await {
                     Ok(e) => e,
-                    Err(_) => Ending::Broken(format!("the case did not finish within {} s", ctx.case_timeout.as_secs())),
+                    Err(_) => Ending::Broken(format!(
+                        "the case did not finish within {} s",
+                        ctx.case_timeout.as_secs()
+                    )),
                 },
             };
             run.stop_and_drain(collector).await;
@@ -99,7 +125,10 @@ pub async fn execute(exec: &Execution, ctx: &RunContext) -> Verdict {
         Ending::Skipped(r) => (Verdict::Skip, Some(r)),
         Ending::Broken(r) => (Verdict::Error, Some(r)),
         Ending::Completed if run.failed_checks == 0 => (Verdict::Pass, None),
-        Ending::Completed => (Verdict::Fail, Some(format!("{} check(s) failed", run.failed_checks))),
+        Ending::Completed => (
+            Verdict::Fail,
+            Some(format!("{} check(s) failed", run.failed_checks)),
+        ),
         Ending::Stopped(r) => (Verdict::Fail, Some(r)),
     };
     if matches!(verdict, Verdict::Skip) && run.peers.is_empty() {
@@ -120,13 +149,20 @@ impl CaseRun<'_> {
         let _ = self.ctx.events.send(e);
     }
 
-    async fn start_roles(&mut self, tap: &mpsc::UnboundedSender<crate::agent::Captured>, external: Option<&crate::profile::External>) -> Result<(), String> {
+    async fn start_roles(
+        &mut self,
+        tap: &mpsc::UnboundedSender<crate::agent::Captured>,
+        external: Option<&crate::profile::External>,
+    ) -> Result<(), String> {
         let case = &self.exec.case;
         let subscribers = assign_subscribers(case, self.ctx.profile.as_deref())?;
         let all_subs: Vec<_> = subscribers.values().cloned().collect();
         let mut roles: Vec<_> = case.roles.iter().collect();
         roles.sort_by_key(|r| (r.kind.start_order(), r.name.clone()));
-        let transport = case.transport.or(external.map(|e| e.transport)).unwrap_or(self.ctx.transport);
+        let transport = case
+            .transport
+            .or(external.map(|e| e.transport))
+            .unwrap_or(self.ctx.transport);
         for role in roles {
             let subscriber = subscribers.get(&role.name).cloned();
             if let (Some(ext), true) = (external, role.name == case.under_test) {
@@ -134,7 +170,16 @@ impl CaseRun<'_> {
                     Transport::Udp => (Some(ext.address), None),
                     Transport::Tcp => (None, Some(ext.address)),
                 };
-                self.peers.insert(role.name.clone(), Peer { name: role.name.clone(), kind: role.kind, subscriber, sip_udp: udp, sip_tcp: tcp });
+                self.peers.insert(
+                    role.name.clone(),
+                    Peer {
+                        name: role.name.clone(),
+                        kind: role.kind,
+                        subscriber,
+                        sip_udp: udp,
+                        sip_tcp: tcp,
+                    },
+                );
                 continue;
             }
             let under_test = role.name == case.under_test;
@@ -142,7 +187,11 @@ impl CaseRun<'_> {
                 case: self.exec.key.clone(),
                 role: role.name.clone(),
                 kind: role.kind,
-                faults: if under_test { self.exec.fault.iter().cloned().collect() } else { Vec::new() },
+                faults: if under_test {
+                    self.exec.fault.iter().cloned().collect()
+                } else {
+                    Vec::new()
+                },
                 transport,
                 subscriber: subscriber.clone(),
                 subscribers: all_subs.clone(),
@@ -150,9 +199,23 @@ impl CaseRun<'_> {
                 settings: role.settings.clone(),
             };
             let tap = WireTap::new(&role.name, self.clock.clone(), tap.clone());
-            let agent = self.ctx.factory.start(spec, tap, self.clock.clone()).await.map_err(|e| format!("failed to start `{}`: {e}", role.name))?;
+            let agent = self
+                .ctx
+                .factory
+                .start(spec, tap, self.clock.clone())
+                .await
+                .map_err(|e| format!("failed to start `{}`: {e}", role.name))?;
             let ep = agent.endpoints();
-            self.peers.insert(role.name.clone(), Peer { name: role.name.clone(), kind: role.kind, subscriber, sip_udp: ep.sip_udp, sip_tcp: ep.sip_tcp });
+            self.peers.insert(
+                role.name.clone(),
+                Peer {
+                    name: role.name.clone(),
+                    kind: role.kind,
+                    subscriber,
+                    sip_udp: ep.sip_udp,
+                    sip_tcp: ep.sip_tcp,
+                },
+            );
             self.agents.insert(role.name.clone(), agent);
         }
         self.vars = role_vars(&self.peers);
@@ -165,8 +228,15 @@ impl CaseRun<'_> {
             RoleBinding {
                 name: r.name.clone(),
                 kind: r.kind.as_str().to_owned(),
-                agent: if self.agents.contains_key(&r.name) || peer.is_none() { "simulator" } else { "external" }.to_owned(),
-                identity: peer.and_then(|p| p.subscriber.as_ref()).map(|s| s.sip_uri()),
+                agent: if self.agents.contains_key(&r.name) || peer.is_none() {
+                    "simulator"
+                } else {
+                    "external"
+                }
+                .to_owned(),
+                identity: peer
+                    .and_then(|p| p.subscriber.as_ref())
+                    .map(|s| s.sip_uri()),
                 sip_udp: peer.and_then(|p| p.sip_udp),
                 sip_tcp: peer.and_then(|p| p.sip_tcp),
             }
@@ -190,7 +260,11 @@ impl CaseRun<'_> {
                 summary: step.summary(),
             }));
             let outcome = match &step.kind {
-                StepKind::Act { role, action, params } => self.act(role, action, params).await,
+                StepKind::Act {
+                    role,
+                    action,
+                    params,
+                } => self.act(role, action, params).await,
                 StepKind::Expect(e) => self.expect(index, e).await,
                 StepKind::ExpectNone(e) => self.expect_none(index, e).await,
                 StepKind::Wait(d) => {
@@ -205,7 +279,12 @@ impl CaseRun<'_> {
         Ending::Completed
     }
 
-    async fn act(&mut self, role: &str, action: &str, params: &Map<String, Value>) -> Result<(), Ending> {
+    async fn act(
+        &mut self,
+        role: &str,
+        action: &str,
+        params: &Map<String, Value>,
+    ) -> Result<(), Ending> {
         let Some(agent) = self.agents.get(role) else {
             return Err(Ending::Skipped(format!(
                 "`{role}` is played by the external system under test, and driving its action `{action}` needs an automation hook in the profile"
@@ -214,8 +293,13 @@ impl CaseRun<'_> {
         let params = fill_params(params, &self.vars).map_err(Ending::Broken)?;
         let limit = Duration::from_secs(60);
         match tokio::time::timeout(limit, agent.act(action, &params)).await {
-            Err(_) => Err(Ending::Broken(format!("`{role}: {action}` did not return within {} s", limit.as_secs()))),
-            Ok(Err(AgentError::BadAction { action, detail })) => Err(Ending::Broken(format!("the case asks `{role}` for `{action}`: {detail}"))),
+            Err(_) => Err(Ending::Broken(format!(
+                "`{role}: {action}` did not return within {} s",
+                limit.as_secs()
+            ))),
+            Ok(Err(AgentError::BadAction { action, detail })) => Err(Ending::Broken(format!(
+                "the case asks `{role}` for `{action}`: {detail}"
+            ))),
             Ok(Err(e @ AgentError::Harness(_))) => Err(Ending::Broken(format!("`{role}`: {e}"))),
             Ok(Ok(out)) => {
                 for (k, v) in out.values {
@@ -226,11 +310,21 @@ impl CaseRun<'_> {
         }
     }
 
-    fn check_event(&mut self, step: usize, line: usize, rule: &str, what: String, expected: String, observed: String, passed: bool, frame: Option<u64>) {
-        if !passed {
+    fn check_event(&mut self, outcome: Outcome<'_>) {
+        if !outcome.passed {
             self.failed_checks += 1;
         }
-        self.emit(Event::Check(CheckOutcome { case: self.exec.key.clone(), step, line, rule: rule.to_owned(), what, expected, observed, passed, frame }));
+        self.emit(Event::Check(CheckOutcome {
+            case: self.exec.key.clone(),
+            step: outcome.step,
+            line: outcome.line,
+            rule: outcome.rule.to_owned(),
+            what: outcome.what,
+            expected: outcome.expected,
+            observed: outcome.observed,
+            passed: outcome.passed,
+            frame: outcome.frame,
+        }));
     }
 
     async fn expect(&mut self, step: usize, e: &Expect) -> Result<(), Ending> {
@@ -239,21 +333,70 @@ impl CaseRun<'_> {
         let filter = e.filter.clone();
         let sip = e.sip.clone();
         let accept = move |m: &rcs_proto::sip::Message| {
-            sip.accepts(m.method(), m.status()) && filter.iter().all(|f| judge(f, m, &vars).is_ok_and(|j| j.passed))
+            sip.accepts(m.method(), m.status())
+                && filter
+                    .iter()
+                    .all(|f| judge(f, m, &vars).is_ok_and(|j| j.passed))
         };
-        let verb = if e.direction == crate::events::Direction::In { "arrives at" } else { "is sent by" };
+        let verb = if e.direction == crate::events::Direction::In {
+            "arrives at"
+        } else {
+            "is sent by"
+        };
         let what = format!("SIP {} {verb} {} within {}", e.sip.text, e.at, e.within);
-        let Some(found) = self.log.take(&e.at, e.direction, e.within.duration, accept).await else {
+        let Some(found) = self
+            .log
+            .take(&e.at, e.direction, e.within.duration, accept)
+            .await
+        else {
             let others = self.log.unconsumed_at(&e.at, e.direction);
-            let observed = if others.is_empty() { "nothing".to_owned() } else { format!("no match; other messages: {}", others.join(" | ")) };
-            self.check_event(step, line, &e.rule, what, e.sip.text.clone(), observed, false, None);
-            return Err(Ending::Stopped(format!("step {} (line {line}): no SIP {} {verb} {}", step + 1, e.sip.text, e.at)));
+            let observed = if others.is_empty() {
+                "nothing".to_owned()
+            } else {
+                format!("no match; other messages: {}", others.join(" | "))
+            };
+            self.check_event(Outcome {
+                step,
+                line,
+                rule: &e.rule,
+                what,
+                expected: e.sip.text.clone(),
+                observed,
+                passed: false,
+                frame: None,
+            });
+            return Err(Ending::Stopped(format!(
+                "step {} (line {line}): no SIP {} {verb} {}",
+                step + 1,
+                e.sip.text,
+                e.at
+            )));
         };
-        self.check_event(step, line, &e.rule, what, e.sip.text.clone(), found.summary.clone(), true, Some(found.frame));
-        let Some(msg) = found.message.clone() else { return Ok(()) };
+        self.check_event(Outcome {
+            step,
+            line,
+            rule: &e.rule,
+            what,
+            expected: e.sip.text.clone(),
+            observed: found.summary.clone(),
+            passed: true,
+            frame: Some(found.frame),
+        });
+        let Some(msg) = found.message.clone() else {
+            return Ok(());
+        };
         for check in &e.checks {
             match judge(check, &msg, &self.vars) {
-                Ok(j) => self.check_event(step, check.line, &check.rule, j.what, j.expected, j.observed, j.passed, Some(found.frame)),
+                Ok(j) => self.check_event(Outcome {
+                    step,
+                    line: check.line,
+                    rule: &check.rule,
+                    what: j.what,
+                    expected: j.expected,
+                    observed: j.observed,
+                    passed: j.passed,
+                    frame: Some(found.frame),
+                }),
                 Err(why) => return Err(Ending::Broken(format!("line {}: {why}", check.line))),
             }
         }
@@ -262,7 +405,16 @@ impl CaseRun<'_> {
                 Some(v) => {
                     self.vars.insert(name.clone(), v);
                 }
-                None => self.check_event(step, *l, &e.rule, format!("{subject} can be saved as `{name}`"), "present".into(), "(absent or unreadable)".into(), false, Some(found.frame)),
+                None => self.check_event(Outcome {
+                    step,
+                    line: *l,
+                    rule: &e.rule,
+                    what: format!("{subject} can be saved as `{name}`"),
+                    expected: "present".into(),
+                    observed: "(absent or unreadable)".into(),
+                    passed: false,
+                    frame: Some(found.frame),
+                }),
             }
         }
         Ok(())
@@ -274,12 +426,37 @@ impl CaseRun<'_> {
         let filter = e.filter.clone();
         let sip = e.sip.clone();
         let accept = move |m: &rcs_proto::sip::Message| {
-            sip.accepts(m.method(), m.status()) && filter.iter().all(|f| judge(f, m, &vars).is_ok_and(|j| j.passed))
+            sip.accepts(m.method(), m.status())
+                && filter
+                    .iter()
+                    .all(|f| judge(f, m, &vars).is_ok_and(|j| j.passed))
         };
         let what = format!("no SIP {} at {} for {}", e.sip.text, e.at, e.within);
-        match self.log.take(&e.at, e.direction, e.within.duration, accept).await {
-            None => self.check_event(step, line, &e.rule, what, "nothing".into(), "nothing".into(), true, None),
-            Some(found) => self.check_event(step, line, &e.rule, what, "nothing".into(), found.summary.clone(), false, Some(found.frame)),
+        match self
+            .log
+            .take(&e.at, e.direction, e.within.duration, accept)
+            .await
+        {
+            None => self.check_event(Outcome {
+                step,
+                line,
+                rule: &e.rule,
+                what,
+                expected: "nothing".into(),
+                observed: "nothing".into(),
+                passed: true,
+                frame: None,
+            }),
+            Some(found) => self.check_event(Outcome {
+                step,
+                line,
+                rule: &e.rule,
+                what,
+                expected: "nothing".into(),
+                observed: found.summary.clone(),
+                passed: false,
+                frame: Some(found.frame),
+            }),
         }
         Ok(())
     }
@@ -289,21 +466,36 @@ impl CaseRun<'_> {
             agent.shutdown().await;
         }
         // Every tap is gone once the agents are: the collector ends after publishing what is left.
-        if tokio::time::timeout(Duration::from_secs(5), collector).await.is_err() {
+        if tokio::time::timeout(Duration::from_secs(5), collector)
+            .await
+            .is_err()
+        {
             tracing::warn!(case = %self.exec.key, "a simulator kept its wire tap after shutdown");
         }
     }
 }
 
 /// Fill `${...}` in every string parameter.
-fn fill_params(params: &Map<String, Value>, vars: &BTreeMap<String, String>) -> Result<Map<String, Value>, String> {
+fn fill_params(
+    params: &Map<String, Value>,
+    vars: &BTreeMap<String, String>,
+) -> Result<Map<String, Value>, String> {
     fn fill(v: &Value, vars: &BTreeMap<String, String>) -> Result<Value, String> {
         Ok(match v {
             Value::String(s) => Value::String(interpolate(s, vars)?),
-            Value::Array(a) => Value::Array(a.iter().map(|x| fill(x, vars)).collect::<Result<_, _>>()?),
-            Value::Object(o) => Value::Object(o.iter().map(|(k, x)| Ok((k.clone(), fill(x, vars)?))).collect::<Result<_, String>>()?),
+            Value::Array(a) => {
+                Value::Array(a.iter().map(|x| fill(x, vars)).collect::<Result<_, _>>()?)
+            }
+            Value::Object(o) => Value::Object(
+                o.iter()
+                    .map(|(k, x)| Ok((k.clone(), fill(x, vars)?)))
+                    .collect::<Result<_, String>>()?,
+            ),
             other => other.clone(),
         })
     }
-    params.iter().map(|(k, v)| Ok((k.clone(), fill(v, vars)?))).collect()
+    params
+        .iter()
+        .map(|(k, v)| Ok((k.clone(), fill(v, vars)?)))
+        .collect()
 }

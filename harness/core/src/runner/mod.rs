@@ -36,7 +36,12 @@ pub struct RunOptions {
 
 impl Default for RunOptions {
     fn default() -> Self {
-        Self { jobs: 2, transport: Transport::Udp, case_timeout: Duration::from_secs(120), run_id: uuid::Uuid::new_v4().to_string() }
+        Self {
+            jobs: 2,
+            transport: Transport::Udp,
+            case_timeout: Duration::from_secs(120),
+            run_id: uuid::Uuid::new_v4().to_string(),
+        }
     }
 }
 
@@ -87,7 +92,10 @@ pub async fn run_all(
     // Every sender is gone, so every execution has finished; a panicked one is an error count.
     let panicked = waiter.await.unwrap_or(0);
     counts.error += panicked;
-    sink.event(&Event::RunFinished(RunFinished { duration_ms: started.elapsed().as_secs_f64() * 1000.0, counts: counts.clone() }));
+    sink.event(&Event::RunFinished(RunFinished {
+        duration_ms: started.elapsed().as_secs_f64() * 1000.0,
+        counts: counts.clone(),
+    }));
     counts
 }
 

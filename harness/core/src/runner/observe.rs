@@ -61,10 +61,18 @@ impl Observations {
         }
     }
 
-    fn take_now(&self, role: &str, direction: Direction, accept: &impl Fn(&Message) -> bool) -> Option<Observed> {
+    fn take_now(
+        &self,
+        role: &str,
+        direction: Direction,
+        accept: &impl Fn(&Message) -> bool,
+    ) -> Option<Observed> {
         let mut log = lock(&self.log);
         let hit = log.iter_mut().find(|o| {
-            !o.consumed && o.role == role && o.direction == direction && o.message.as_deref().is_some_and(accept)
+            !o.consumed
+                && o.role == role
+                && o.direction == direction
+                && o.message.as_deref().is_some_and(accept)
         })?;
         hit.consumed = true;
         Some(hit.clone())
@@ -127,7 +135,10 @@ fn parse(c: &Captured) -> (Option<Arc<Message>>, String) {
                 let s = m.summary();
                 (Some(Arc::new(m)), s)
             }
-            Err(e) => (None, format!("unparseable SIP ({} bytes): {e}", c.bytes.len())),
+            Err(e) => (
+                None,
+                format!("unparseable SIP ({} bytes): {e}", c.bytes.len()),
+            ),
         },
         Protocol::Msrp => (None, first_line(&c.bytes)),
         Protocol::Http => (None, first_line(&c.bytes)),
@@ -135,6 +146,10 @@ fn parse(c: &Captured) -> (Option<Arc<Message>>, String) {
 }
 
 fn first_line(bytes: &[u8]) -> String {
-    let end = bytes.iter().position(|b| *b == b'\r' || *b == b'\n').unwrap_or(bytes.len()).min(120);
+    let end = bytes
+        .iter()
+        .position(|b| *b == b'\r' || *b == b'\n')
+        .unwrap_or(bytes.len())
+        .min(120);
     String::from_utf8_lossy(&bytes[..end]).into_owned()
 }

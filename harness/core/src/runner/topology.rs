@@ -20,7 +20,10 @@ pub fn builtin_subscribers() -> Vec<Subscriber> {
 }
 
 /// Give each terminal role of the case a subscriber from the pool, RCS or not as declared.
-pub fn assign_subscribers(case: &Case, profile: Option<&Profile>) -> Result<BTreeMap<String, Subscriber>, String> {
+pub fn assign_subscribers(
+    case: &Case,
+    profile: Option<&Profile>,
+) -> Result<BTreeMap<String, Subscriber>, String> {
     let pool = match profile {
         Some(p) if !p.subscribers.is_empty() => p.subscribers.clone(),
         _ => builtin_subscribers(),
@@ -34,7 +37,11 @@ pub fn assign_subscribers(case: &Case, profile: Option<&Profile>) -> Result<BTre
             format!(
                 "not enough {} subscribers in the {} for role `{}`",
                 if role.rcs { "RCS" } else { "non-RCS" },
-                if profile.is_some_and(|p| !p.subscribers.is_empty()) { "profile" } else { "built-in pool" },
+                if profile.is_some_and(|p| !p.subscribers.is_empty()) {
+                    "profile"
+                } else {
+                    "built-in pool"
+                },
                 role.name
             )
         })?;
