@@ -1,84 +1,43 @@
-//! Small readers of address header values the terminal acts on (RFC 3261 20.10, 25.1).
+//! What the terminal reads from address values (RFC 3261 19.1, 20.10; RFC 3966): which
+//! subscriber a URI names, and whether two Contact URIs are the same binding.
 //!
-//! The terminal needs only three things from a `name-addr` / `addr-spec` value: the URI, the
-//! header parameters after it (`expires`, `barred`, feature tags) and the E.164 number behind a
-//! sip or tel URI, to know which peer a message came from. These readers never fail: a value they
-//! cannot make sense of yields an empty URI or no parameters, and the caller treats that as
-//! absent. Full grammar checks belong to rcs_proto's validation, not here.
+//! Built on rcs_proto's typed views. Two URIs naming the same subscriber (`sip:+86...@domain`,
+//! `tel:+86...`) give the same number, which is how the terminal keys its conversations and its
+//! received messages per peer. A value that does not parse names nobody: the functions return
+//! `None` or `false` and never fail.
 
-/// One header parameter: name as sent and the value as sent (quotes kept), if any.
-pub(crate) type Param = (String, Option<String>);
+use rcs_proto::sip::{NameAddr, Uri};
 
-/// The URI of a `name-addr` (`"Bob" <sip:b@x>;p`) or `addr-spec` (`sip:b@x;p`) value.
-pub(crate) fn uri_of(value: &str) -> &str {
-    let value = value.trim();
-    match (value.find('<'), value.find('>')) {
-        (Some(open), Some(close)) if open < close => value[open + 1..close].trim(),
-        _ => value.split(';').next().unwrap_or_default().trim(),
+/// The E.164 number (`+86...`) or other user part of a sip/sips/tel URI or name-addr value.
+pub(crate) fn number_of(value: &str) -> Option<String> {
+    let addr = NameAddr::parse(value).ok()?;
+    match addr.uri {
+        Uri::Sip(_) | Uri::Tel(_) => addr
+            .uri
+            .user_decoded()
+            .filter(|user| !user.is_empty()),
+        Uri::Other { .. } | Uri::Wildcard => None,
     }
 }
 
-/// The header parameters after the URI, split on `;` outside quotes.
-pub(crate) fn params_of(value: &str) -> Vec<Param> {
-    let value = value.trim();
-    let rest = match (value.find('<'), value.find('>')) {
-        (Some(open), Some(close)) if open < close => &value[close + 1..],
-        _ => value.find(';').map_or("", |at| &value[at..]),
+/// The URI of a name-addr or addr-spec value, as text.
+pub(crate) fn uri_of(value: &str) -> Option<String> {
+    NameAddr::parse(value)
+        .ok()
+        .map(|addr| addr.uri.as_str().to_owned())
+}
+
+/// Whether two Contact URIs are one binding: same user, host and port (RFC 3261 19.1.4, without
+/// the parameter rules, which a registrar echoing the Contact does not exercise).
+pub(crate) fn same_binding(a: &Uri, b: &Uri) -> bool {
+    let key = |uri: &Uri| {
+        (
+            uri.user().map(str::to_owned),
+            uri.host().map(|h| h.to_string().to_ascii_lowercase()),
+            uri.port(),
+        )
     };
-    split_outside_quotes(rest, ';')
-        .into_iter()
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .map(|p| match p.split_once('=') {
-            Some((name, val)) => (name.trim().to_owned(), Some(val.trim().to_owned())),
-            None => (p.to_owned(), None),
-        })
-        .collect()
-}
-
-/// The value of parameter `name` (case-insensitive), `Some(None)` when it has no value.
-pub(crate) fn param<'a>(params: &'a [Param], name: &str) -> Option<Option<&'a str>> {
-    params
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_deref())
-}
-
-/// The E.164 number (`+86...`) or other user part of a sip/sips/tel URI, without parameters.
-///
-/// Two URIs naming the same subscriber (`sip:+86...@domain`, `tel:+86...`) give the same key.
-pub(crate) fn number_of(uri: &str) -> Option<String> {
-    let uri = uri_of(uri);
-    let (scheme, rest) = uri.split_once(':')?;
-    let user = match scheme.to_ascii_lowercase().as_str() {
-        "sip" | "sips" => rest.split_once('@')?.0.split(';').next()?,
-        "tel" => rest.split(';').next()?,
-        _ => return None,
-    };
-    let user = user.trim();
-    (!user.is_empty()).then(|| user.to_owned())
-}
-
-/// Splits `text` on `sep` where it is not inside a quoted string (with quoted-pairs).
-fn split_outside_quotes(text: &str, sep: char) -> Vec<&str> {
-    let mut parts = Vec::new();
-    let mut quoted = false;
-    let mut escaped = false;
-    let mut start = 0;
-    for (at, c) in text.char_indices() {
-        match c {
-            _ if escaped => escaped = false,
-            '\\' if quoted => escaped = true,
-            '"' => quoted = !quoted,
-            c if c == sep && !quoted => {
-                parts.push(&text[start..at]);
-                start = at + c.len_utf8();
-            }
-            _ => {}
-        }
-    }
-    parts.push(&text[start..]);
-    parts
+    matches!((a, b), (Uri::Sip(_), Uri::Sip(_))) && key(a) == key(b)
 }
 
 #[cfg(test)]
@@ -86,32 +45,32 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reads_name_addr_and_addr_spec() {
-        let v = "\"Bob\" <sip:+8613900000002@ims.example;transport=tcp>;expires=3600;+g.x=\"a;b\"";
-        assert_eq!(uri_of(v), "sip:+8613900000002@ims.example;transport=tcp");
-        let p = params_of(v);
-        assert_eq!(param(&p, "EXPIRES"), Some(Some("3600")));
-        assert_eq!(param(&p, "+g.x"), Some(Some("\"a;b\"")));
-        assert_eq!(uri_of("sip:b@x;tag=1"), "sip:b@x");
-        assert_eq!(param(&params_of("sip:b@x;tag=1;barred"), "barred"), Some(None));
-    }
-
-    #[test]
     fn numbers_match_across_sip_and_tel() {
         let sip = number_of("<sip:+8613800000001@ims.mnc000.mcc460.3gppnetwork.org;user=phone>");
         assert_eq!(sip.as_deref(), Some("+8613800000001"));
-        assert_eq!(number_of("tel:+8613800000001;phone-context=x"), sip);
+        assert_eq!(number_of("tel:+8613800000001"), sip);
+        assert_eq!(number_of("\"Alice\" <tel:+8613800000001>;tag=x"), sip);
         assert_eq!(number_of("sip:ims.example"), None);
         assert_eq!(number_of("mailto:a@b"), None);
+        assert_eq!(number_of("<sip:"), None);
     }
 
     #[test]
-    fn never_fails_on_odd_values() {
-        for v in ["", "<", ">", "><", "\"", "<sip:a@b", ";;", "a=\"unterminated;x"] {
-            let _ = uri_of(v);
-            let _ = params_of(v);
-            let _ = number_of(v);
-        }
-        assert!(params_of("<sip:a@b>").is_empty());
+    fn reads_the_uri_of_a_name_addr() {
+        assert_eq!(
+            uri_of("<sip:orig@scscf.example;lr>;x=1").as_deref(),
+            Some("sip:orig@scscf.example;lr")
+        );
+        assert_eq!(uri_of(""), None);
+    }
+
+    #[test]
+    fn bindings_compare_user_host_and_port() {
+        let uri = |s: &str| Uri::parse(s).unwrap();
+        let ours = uri("sip:+8613800000001@127.0.0.1:5070;transport=udp");
+        assert!(same_binding(&ours, &uri("sip:+8613800000001@127.0.0.1:5070")));
+        assert!(!same_binding(&ours, &uri("sip:+8613800000001@127.0.0.1:5071")));
+        assert!(!same_binding(&ours, &uri("sip:+8613800000002@127.0.0.1:5070")));
+        assert!(!same_binding(&ours, &uri("tel:+8613800000001")));
     }
 }

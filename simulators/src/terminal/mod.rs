@@ -10,12 +10,20 @@
 //! Not simulated yet: re-registration before expiry, the reg event package, large-message and
 //! session mode (INVITE/MSRP), file transfer, group chat and chatbot conversations.
 
+mod actions;
 mod addr;
+mod client;
+mod core;
 mod faults;
 mod ids;
+mod incoming;
+mod message_in;
+mod outgoing;
+mod pager;
 mod params;
 mod register;
 mod request;
+mod state;
 mod tags;
 
 use rcs_harness::agent::{ActionSpec, Agent, AgentError, AgentSpec, WireTap};
@@ -85,8 +93,7 @@ pub fn check_settings(settings: &Map<String, Value>) -> Result<(), String> {
 
 /// Starts a terminal for `spec`, listening on an OS-chosen loopback port.
 pub async fn start(spec: AgentSpec, tap: WireTap, clock: Clock) -> Result<Box<dyn Agent>, AgentError> {
-    let _ = (spec, tap, clock);
-    Err(AgentError::Harness("start the terminal simulator: not built yet".to_owned()))
+    core::start(spec, tap, clock).await
 }
 
 #[cfg(test)]

@@ -10,9 +10,9 @@
 
 use rcs_harness::role::Subscriber;
 use rcs_proto::sip::auth::{Challenge, Credentials};
-use rcs_proto::sip::Message;
+use rcs_proto::sip::{Message, NameAddr, Uri};
 
-use super::addr::{number_of, param, params_of, uri_of};
+use super::addr::same_binding;
 use super::faults::{Fault, Faults};
 use super::request::{ALLOW, Local, RequestHead};
 use super::tags::{ContactTags, ContactUse};
@@ -124,36 +124,28 @@ pub(crate) fn read_ok(ok: &Message, contact_uri: &str) -> Registered {
 
 /// The `expires` of the terminal's own Contact, else the Expires header (protocols.md §2.5 rule 1).
 fn granted_expiry(ok: &Message, contact_uri: &str) -> Option<u32> {
+    let ours = Uri::parse(contact_uri).ok()?;
     let own = ok
-        .header_values("Contact")
+        .contacts()
+        .unwrap_or_default()
         .into_iter()
-        .find(|c| same_contact(uri_of(c), contact_uri))
-        .and_then(|c| {
-            let params = params_of(&c);
-            param(&params, "expires").flatten()?.parse().ok()
-        });
-    own.or_else(|| ok.header("Expires")?.trim().parse().ok())
+        .find(|c| same_binding(&c.uri, &ours))
+        .and_then(|c| c.param("expires").flatten()?.trim().parse().ok());
+    own.or_else(|| ok.expires().ok().flatten())
 }
 
-/// Contact URIs compare by their number and host:port, case-insensitively (RFC 3261 19.1.4).
-fn same_contact(a: &str, b: &str) -> bool {
-    let host = |uri: &str| {
-        uri.split_once('@')
-            .map(|(_, rest)| rest.split(';').next().unwrap_or_default().to_ascii_lowercase())
-    };
-    number_of(a) == number_of(b) && host(a) == host(b)
-}
-
+/// The first P-Associated-URI without a `barred` parameter (protocols.md §2.5 rule 2).
 fn first_unbarred(ok: &Message) -> Option<String> {
     ok.header_values("P-Associated-URI")
-        .into_iter()
-        .find(|v| param(&params_of(v), "barred").is_none() && !uri_of(v).is_empty())
-        .map(|v| uri_of(&v).to_owned())
+        .iter()
+        .filter_map(|value| NameAddr::parse(value).ok())
+        .find(|addr| addr.param("barred").is_none())
+        .map(|addr| addr.uri.as_str().to_owned())
 }
 
-/// A 200 OK to REGISTER is what a registrar sends; anything else keeps the terminal unregistered.
-pub(crate) fn is_success(status: u16) -> bool {
-    (200..300).contains(&status)
+/// Whether a response is a success (2xx).
+pub(crate) fn is_success(response: &Message) -> bool {
+    response.status().is_some_and(|s| (200..300).contains(&s))
 }
 
 /// Builds a minimal response for tests of this module and of the terminal.

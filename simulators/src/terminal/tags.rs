@@ -9,6 +9,8 @@
 //! consistent with itself and breaks only the one rule. This
 //! module writes tags; it does not parse them (rcs_proto's feature-tag view does).
 
+use rcs_proto::sip::FeatureTags;
+
 use super::faults::{Fault, Faults};
 
 /// The CPM service identifiers a terminal advertises, in §2.2 order.
@@ -100,6 +102,13 @@ impl ContactTags {
     }
 }
 
+/// The feature-tag atoms of Contact parameters, sorted and joined by `"; "`, the form cases
+/// compare capability sets in ([`FeatureTags::normalized`]).
+pub(crate) fn normalized(params: &[(String, Option<String>)]) -> Result<String, String> {
+    let tags = FeatureTags::from_params(params).map_err(|e| e.to_string())?;
+    Ok(tags.normalized().into_iter().collect::<Vec<_>>().join("; "))
+}
+
 /// Writes parameters as `;name=value` or `;name`.
 pub(crate) fn render(params: &[(String, Option<String>)]) -> String {
     let mut out = String::new();
@@ -148,6 +157,21 @@ mod tests {
     fn register_contact_is_exactly_the_section_2_2_example() {
         let expected = "<sip:+8613800000001@10.20.0.7:5060;transport=tcp>;+sip.instance=\"<urn:uuid:6f1e9a5c-0000-4000-8000-000000000001>\";+g.3gpp.icsi-ref=\"urn%3Aurn-7%3A3gpp-service.ims.icsi.oma.cpm.session,urn%3Aurn-7%3A3gpp-service.ims.icsi.oma.cpm.session.group,urn%3Aurn-7%3A3gpp-service.ims.icsi.oma.cpm.msg,urn%3Aurn-7%3A3gpp-service.ims.icsi.oma.cpm.largemsg,urn%3Aurn-7%3A3gpp-service.ims.icsi.oma.cpm.systemmsg,urn%3Aurn-7%3A3gpp-service.ims.icsi.oma.cpm.filetransfer\";+g.3gpp.iari-ref=\"urn%3Aurn-7%3A3gpp-application.ims.iari.rcs.fthttp,urn%3Aurn-7%3A3gpp-application.ims.iari.rcs.ftthumb,urn%3Aurn-7%3A3gpp-application.ims.iari.rcs.ftsms,urn%3Aurn-7%3A3gpp-application.ims.iari.rcs.geopush,urn%3Aurn-7%3A3gpp-application.ims.iari.rcs.geosms,urn%3Aurn-7%3A3gpp-application.ims.iari.rcs.chatbot,urn%3Aurn-7%3A3gpp-application.ims.iari.rcs.chatbot.sa\";+g.gsma.rcs.cpm.pager-large;+g.gsma.rcs.botversion=\"#=1,#=2\";reg-id=1";
         assert_eq!(tags(&[]).contact(URI, ContactUse::Register), expected);
+    }
+
+    #[test]
+    fn the_codec_reads_back_what_is_written() {
+        let params = tags(&[]).params(ContactUse::Register);
+        let parsed = FeatureTags::from_params(&params).unwrap();
+        assert_eq!(parsed.to_param_string(), render(&params));
+        assert_eq!(parsed.icsi_refs(), ICSIS);
+        assert_eq!(parsed.iari_refs(), IARIS);
+        let atoms = normalized(&params).unwrap();
+        assert!(atoms.starts_with("+g.3gpp.iari-ref=urn:urn-7:3gpp-application.ims.iari.rcs.chatbot; "));
+        assert!(atoms.contains("; +g.gsma.rcs.botversion=#=1; +g.gsma.rcs.botversion=#=2; "));
+        assert!(!atoms.contains("instance") && !atoms.contains("reg-id"));
+        let options = normalized(&tags(&[]).params(ContactUse::Capabilities)).unwrap();
+        assert_eq!(options, atoms, "OPTIONS advertises what REGISTER did");
     }
 
     #[test]

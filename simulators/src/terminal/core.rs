@@ -1,0 +1,160 @@
+//! One running terminal: its identity, sockets, clock, faults and memory, and the [`Agent`] the
+//! runner drives.
+//!
+//! [`start`] binds the endpoint (UDP and TCP on one OS-chosen port), spawns the task that reads
+//! what arrives (see `incoming`) and returns the agent. Actions run on the caller's task and are
+//! bounded in real time; the only spawned tasks are the reader and the IMDNs it sends, and
+//! shutdown stops the endpoint and aborts them, so nothing outlives the case.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use rcs_harness::agent::{
+    ActionOutput, Agent, AgentError, AgentSpec, BoxFuture, Endpoints, Peer, WireTap,
+};
+use rcs_harness::clock::Clock;
+use rcs_harness::events::Transport;
+use rcs_harness::role::{RoleKind, Subscriber};
+use serde_json::{Map, Value};
+use tokio::task::JoinHandle;
+
+use super::client::Pending;
+use super::faults::Faults;
+use super::params::{self, Settings};
+use super::request::Local;
+use super::state::State;
+use super::tags::ContactTags;
+use super::{actions, ids, incoming};
+use crate::net::SipEndpoint;
+
+/// Everything an action or the reader needs, shared between them.
+#[derive(Debug)]
+pub(crate) struct Core {
+    pub role: String,
+    pub subscriber: Subscriber,
+    pub peers: BTreeMap<String, Peer>,
+    pub endpoint: SipEndpoint,
+    pub clock: Clock,
+    pub faults: Faults,
+    pub settings: Settings,
+    pub local: Local,
+    /// The message center: where every originated request goes (outbound proxy).
+    pub proxy: Option<Peer>,
+    pub tags: ContactTags,
+    pub pending: Pending,
+    state: Mutex<State>,
+}
+
+impl Core {
+    /// The terminal's memory. Never held across an await.
+    pub(crate) fn state(&self) -> MutexGuard<'_, State> {
+        // The state stays usable even if a holder panicked.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The message center's address for `transport`.
+    pub(crate) fn proxy_addr(&self, transport: Transport) -> Result<SocketAddr, String> {
+        let peer = self
+            .proxy
+            .as_ref()
+            .ok_or("the case has no message center to send to")?;
+        let addr = match transport {
+            Transport::Udp => peer.sip_udp,
+            Transport::Tcp => peer.sip_tcp,
+        };
+        addr.ok_or_else(|| format!("message center `{}` has no SIP {transport:?} address", peer.name))
+    }
+
+    /// Resolves a case's `to`: a role name (its subscriber's IMPU) or a URI as given.
+    pub(crate) fn target(&self, to: &str) -> Result<String, String> {
+        if to.contains(':') {
+            return Ok(to.trim().to_owned());
+        }
+        let peer = self
+            .peers
+            .get(to)
+            .ok_or_else(|| format!("no role `{to}` in the case"))?;
+        peer.subscriber
+            .as_ref()
+            .map(Subscriber::sip_uri)
+            .ok_or_else(|| format!("role `{to}` is a {} with no subscriber", peer.kind))
+    }
+}
+
+/// The agent the runner holds.
+struct Terminal {
+    core: Arc<Core>,
+    reader: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Agent for Terminal {
+    fn endpoints(&self) -> Endpoints {
+        self.core.endpoint.endpoints()
+    }
+
+    fn act<'a>(
+        &'a self,
+        action: &'a str,
+        params: &'a Map<String, Value>,
+    ) -> BoxFuture<'a, Result<ActionOutput, AgentError>> {
+        Box::pin(actions::act(&self.core, action, params))
+    }
+
+    fn shutdown(self: Box<Self>) -> BoxFuture<'static, ()> {
+        Box::pin(async move {
+            self.core.endpoint.shutdown().await;
+            let reader = self.reader.lock().unwrap_or_else(|p| p.into_inner()).take();
+            if let Some(reader) = reader {
+                reader.abort();
+                // A cancelled task reports a JoinError; either way it is gone.
+                let _ = reader.await;
+            }
+        })
+    }
+}
+
+/// Starts a terminal for `spec`.
+pub(crate) async fn start(
+    spec: AgentSpec,
+    tap: WireTap,
+    clock: Clock,
+) -> Result<Box<dyn Agent>, AgentError> {
+    let bad = |detail: String| AgentError::BadAction {
+        action: "start".to_owned(),
+        detail: format!("terminal `{}`: {detail}", spec.role),
+    };
+    let subscriber = spec
+        .subscriber
+        .clone()
+        .ok_or_else(|| bad("the role has no subscriber".to_owned()))?;
+    let faults = Faults::from_ids(&spec.faults).map_err(bad)?;
+    let settings: Settings = params::parse(&spec.settings).map_err(bad)?;
+    let (endpoint, incoming) = SipEndpoint::bind(tap)
+        .await
+        .map_err(|e| AgentError::Harness(format!("start terminal `{}`: {e}", spec.role)))?;
+    let local = Local {
+        host_port: endpoint.local_addr(spec.transport).to_string(),
+        transport: spec.transport,
+        msisdn: subscriber.msisdn.clone(),
+    };
+    let core = Arc::new(Core {
+        role: spec.role.clone(),
+        state: Mutex::new(State::new(&subscriber)),
+        tags: ContactTags::new(&ids::uuid(), faults.clone()),
+        proxy: spec.peer_of_kind(RoleKind::MessageCenter).cloned(),
+        peers: spec.peers,
+        subscriber,
+        endpoint,
+        clock,
+        faults,
+        settings,
+        local,
+        pending: Pending::default(),
+    });
+    let reader = tokio::spawn(incoming::run(core.clone(), incoming));
+    Ok(Box::new(Terminal {
+        core,
+        reader: Mutex::new(Some(reader)),
+    }))
+}

@@ -1,0 +1,250 @@
+//! What the terminal does with what arrives (RFC 3261 8.2, 17.2.2; RFC 3428 7; RFC 5438 7;
+//! protocols.md §3.1, §4.3-4.7).
+//!
+//! Responses go to the client transaction of their branch. Requests are answered on the
+//! transport and connection they came on: MESSAGE with 200 (remembered for IMDNs, and a delivery
+//! IMDN sent when one is asked for and the `auto-delivery-imdn` setting is on; an IMDN is
+//! remembered and never answered with another), OPTIONS with 200 and the terminal's feature
+//! tags, a request that fails validation with 400 and a Warning naming the construct, bodies it
+//! cannot read with 415 or 400, and methods it does not simulate with 405, 481 or 488. A
+//! retransmitted request gets the same response again and nothing else happens (RFC 3261 17.2.2).
+//! Bytes that do not parse as SIP are already on the wire record; they are logged and dropped.
+
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use rcs_harness::events::Transport;
+use rcs_proto::sip::{Message, MessageBuilder};
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+
+use super::core::Core;
+use super::faults::Fault;
+use super::ids;
+use super::message_in::{Accepted, read_message};
+use super::params::{DEFAULT_TIMEOUT, ImdnStatus};
+use super::request::{ACCEPT, ALLOW};
+use super::state::Received;
+use super::tags::ContactUse;
+use crate::net::Incoming;
+
+/// Most answered requests remembered for retransmissions.
+const MAX_ANSWERED: usize = 256;
+
+/// Most IMDNs being sent at once; further ones are skipped (and logged).
+const MAX_IMDN_TASKS: usize = 64;
+
+/// Reads everything the endpoint receives until it shuts down.
+pub(crate) async fn run(core: Arc<Core>, mut incoming: mpsc::Receiver<Incoming>) {
+    let mut answered = Answered::default();
+    let mut imdns = JoinSet::new();
+    while let Some(received) = incoming.recv().await {
+        while imdns.try_join_next().is_some() {}
+        let Incoming {
+            transport,
+            src,
+            message,
+            ..
+        } = received;
+        let message = match message {
+            Ok(message) => message,
+            Err(error) => {
+                tracing::debug!(role = %core.role, %src, %error, "dropped bytes that are not SIP");
+                continue;
+            }
+        };
+        if !message.is_request() {
+            route_response(&core, message);
+            continue;
+        }
+        let Some(delivered) = answer(&core, &mut answered, &message, transport, src).await else {
+            continue;
+        };
+        if imdns.len() >= MAX_IMDN_TASKS {
+            tracing::warn!(role = %core.role, "too many IMDNs in flight; one skipped");
+            continue;
+        }
+        let core = core.clone();
+        imdns.spawn(async move { send_delivered(&core, &delivered).await });
+    }
+}
+
+/// Hands a response to the transaction of its top Via branch.
+fn route_response(core: &Core, response: Message) {
+    let branch = response
+        .vias()
+        .ok()
+        .and_then(|vias| vias.first().and_then(|v| v.branch().map(str::to_owned)));
+    let summary = response.summary();
+    let delivered = branch.is_some_and(|branch| core.pending.deliver(&branch, response));
+    if !delivered {
+        tracing::debug!(role = %core.role, %summary, "response for no pending transaction");
+    }
+}
+
+/// Answers one request; returns the message to send a delivery IMDN for, if any.
+async fn answer(
+    core: &Core,
+    answered: &mut Answered,
+    request: &Message,
+    transport: Transport,
+    src: SocketAddr,
+) -> Option<Received> {
+    let Some(key) = server_key(request) else {
+        tracing::debug!(role = %core.role, %src, "request without Via, Call-ID or CSeq dropped");
+        return None;
+    };
+    if let Some(previous) = answered.get(&key) {
+        send(core, &previous, transport, src).await;
+        return None;
+    }
+    if request.method() == Some("ACK") {
+        return None;
+    }
+    let (response, delivered) = respond(core, request);
+    let bytes = response.raw().clone();
+    send(core, &bytes, transport, src).await;
+    answered.insert(key, bytes);
+    delivered
+}
+
+async fn send(core: &Core, bytes: &[u8], transport: Transport, dst: SocketAddr) {
+    if let Err(error) = core.endpoint.send(bytes, transport, dst).await {
+        tracing::debug!(role = %core.role, %dst, %error, "response not sent");
+    }
+}
+
+/// The response to a request, and the message to IMDN.
+fn respond(core: &Core, request: &Message) -> (Message, Option<Received>) {
+    if let Some(deviation) = request.validate().into_iter().next() {
+        let text = format!("{}: {}", deviation.construct, deviation.detail);
+        return (reply(request, 400, "Bad Request").warning(core, &text).build(), None);
+    }
+    match request.method().unwrap_or_default() {
+        "MESSAGE" => on_message(core, request),
+        "OPTIONS" => (on_options(core, request), None),
+        "INVITE" => {
+            let text = "session and large-message mode are not simulated";
+            (reply(request, 488, "Not Acceptable Here").warning(core, text).build(), None)
+        }
+        "BYE" | "CANCEL" | "UPDATE" | "NOTIFY" | "INFO" | "PRACK" | "REFER" => {
+            (reply(request, 481, "Call/Transaction Does Not Exist").build(), None)
+        }
+        _ => (
+            reply(request, 405, "Method Not Allowed").header("Allow", ALLOW).build(),
+            None,
+        ),
+    }
+}
+
+/// MESSAGE: 200 when the body can be read (RFC 3428 7), remembered, perhaps IMDN'd.
+fn on_message(core: &Core, request: &Message) -> (Message, Option<Received>) {
+    let accepted = match read_message(request) {
+        Ok(accepted) => accepted,
+        Err(rejection) => {
+            let mut builder = reply(request, rejection.status, rejection.reason);
+            if rejection.status == 415 {
+                builder = builder.header("Accept", "message/cpim, text/plain");
+            }
+            return (builder.warning(core, &rejection.detail).build(), None);
+        }
+    };
+    if core.faults.has(Fault::RejectMessage) {
+        return (reply(request, 488, "Not Acceptable Here").build(), None);
+    }
+    let delivered = match accepted {
+        Accepted::Chat(received) => {
+            let wants = received.disposition.iter().any(|d| d == "positive-delivery");
+            let delivered = (wants && core.settings.auto_delivery_imdn && received.message_id.is_some())
+                .then(|| received.clone());
+            core.state().remember(received);
+            delivered
+        }
+        Accepted::Imdn(imdn) => {
+            let (id, status) = (imdn.message_id.clone(), imdn.notification.status());
+            let mut state = core.state();
+            state.remember_imdn(imdn);
+            let count = state.imdns().count();
+            tracing::debug!(role = %core.role, for_id = %id, status, count, "imdn received");
+            None
+        }
+    };
+    (reply(request, 200, "OK").build(), delivered)
+}
+
+/// OPTIONS: 200 with the terminal's capabilities (protocols.md §3.1).
+fn on_options(core: &Core, request: &Message) -> Message {
+    let uri = core.local.contact_uri();
+    let contact = match core.faults.has(Fault::OptionsWithoutTags) {
+        true => format!("<{uri}>"),
+        false => core.tags.contact(&uri, ContactUse::Capabilities),
+    };
+    reply(request, 200, "OK")
+        .header("Contact", &contact)
+        .header("Allow", ALLOW)
+        .header("Accept", ACCEPT)
+        .build()
+}
+
+/// A response copying the request's Via, From, To, Call-ID and CSeq, with a new To tag.
+fn reply(request: &Message, status: u16, reason: &str) -> MessageBuilder {
+    MessageBuilder::response_to(request, status, reason).to_tag(&ids::tag())
+}
+
+trait Warning {
+    fn warning(self, core: &Core, text: &str) -> Self;
+}
+
+impl Warning for MessageBuilder {
+    /// `Warning: 399 host "text"` (RFC 3261 20.43), quotes and backslashes escaped.
+    fn warning(self, core: &Core, text: &str) -> Self {
+        let text = text.replace('\\', "\\\\").replace('"', "\\\"");
+        let text: String = text.chars().filter(|c| !c.is_control()).take(200).collect();
+        self.header("Warning", &format!("399 {} \"{text}\"", core.local.host_port))
+    }
+}
+
+/// Sends the delivery IMDN for a message just accepted.
+async fn send_delivered(core: &Core, received: &Received) {
+    let Some(id) = received.message_id.as_deref() else {
+        return;
+    };
+    match core.send_imdn(received, id, ImdnStatus::Delivered, DEFAULT_TIMEOUT).await {
+        Ok(sent) => tracing::debug!(role = %core.role, status = %sent.outcome.status(), "delivery imdn sent"),
+        Err(error) => tracing::debug!(role = %core.role, %error, "delivery imdn not sent"),
+    }
+}
+
+/// Identifies a server transaction: top Via branch, method and Call-ID (RFC 3261 17.2.3).
+fn server_key(request: &Message) -> Option<(String, String, String)> {
+    request.cseq().ok()?;
+    let vias = request.vias().ok()?;
+    let branch = vias.first()?.branch()?.to_owned();
+    let method = request.method()?.to_owned();
+    Some((branch, method, request.call_id()?.to_owned()))
+}
+
+/// Responses already sent, for answering retransmissions.
+#[derive(Default)]
+struct Answered {
+    responses: HashMap<(String, String, String), Bytes>,
+    order: VecDeque<(String, String, String)>,
+}
+
+impl Answered {
+    fn get(&self, key: &(String, String, String)) -> Option<Bytes> {
+        self.responses.get(key).cloned()
+    }
+
+    fn insert(&mut self, key: (String, String, String), response: Bytes) {
+        if self.order.len() >= MAX_ANSWERED
+            && let Some(oldest) = self.order.pop_front()
+        {
+            self.responses.remove(&oldest);
+        }
+        self.order.push_back(key.clone());
+        self.responses.insert(key, response);
+    }
+}
