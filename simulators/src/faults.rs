@@ -1,1 +1,236 @@
-//! The fault catalogue of the built-in simulators.
+//! The fault catalogue of the built-in simulators: every misbehaviour a case can ask for.
+//!
+//! Each fault breaks exactly one rule of `spec/protocols.md` (or the RFC it cites) and nothing
+//! else, so a case that lists a fault in `detects` must fail at the check of that rule. The ids
+//! are `<kind>.<name>`; the simulators map them to one decision point each. This module only
+//! describes the faults; it does not implement them.
+
+use rcs_harness::agent::FaultSpec;
+use rcs_harness::role::RoleKind;
+
+/// `(id, description)` of every message-center fault.
+const MESSAGE_CENTER: &[(&str, &str)] = &[
+    (
+        "message-center.accept-wrong-digest",
+        "a REGISTER with a wrong digest response is accepted (200, binding made)",
+    ),
+    (
+        "message-center.omit-qop",
+        "the 401 challenge lacks qop=\"auth\"",
+    ),
+    (
+        "message-center.omit-p-associated-uri",
+        "the 200 to REGISTER has no P-Associated-URI",
+    ),
+    (
+        "message-center.omit-service-route",
+        "the 200 to REGISTER has no Service-Route",
+    ),
+    (
+        "message-center.grant-more-than-requested",
+        "grants an expiry larger than the one requested",
+    ),
+    (
+        "message-center.ignore-binding-expiry",
+        "bindings never expire",
+    ),
+    (
+        "message-center.offline-as-404",
+        "OPTIONS to a provisioned RCS user with no binding gets 404 instead of 480",
+    ),
+    (
+        "message-center.non-rcs-as-480",
+        "OPTIONS to a non-RCS (or unknown) user gets 480 instead of 404",
+    ),
+    (
+        "message-center.strip-contact-tags",
+        "the relayed 200 to OPTIONS loses the feature tags of its Contact",
+    ),
+    (
+        "message-center.rewrite-cpim-body",
+        "the relayed MESSAGE body is re-serialised (CPIM header order changed) instead of byte-identical",
+    ),
+    (
+        "message-center.drop-conversation-id",
+        "the relayed MESSAGE lacks Conversation-ID",
+    ),
+    (
+        "message-center.omit-p-asserted-identity",
+        "the relayed MESSAGE has no P-Asserted-Identity",
+    ),
+    (
+        "message-center.forward-without-contribution-id",
+        "a CPM MESSAGE lacking Contribution-ID (or Conversation-ID) is forwarded instead of answered 400",
+    ),
+    (
+        "message-center.drop-imdn",
+        "MESSAGEs whose CPIM content type is message/imdn+xml are answered 200 but not relayed",
+    ),
+    (
+        "message-center.ignore-malformed",
+        "malformed requests are silently dropped instead of answered 400",
+    ),
+    (
+        "message-center.stop-after-malformed",
+        "after a malformed request the simulator stops answering anything (wedged)",
+    ),
+];
+
+/// `(id, description)` of every terminal fault.
+const TERMINAL: &[(&str, &str)] = &[
+    (
+        "terminal.omit-sip-instance",
+        "REGISTER Contact lacks +sip.instance",
+    ),
+    (
+        "terminal.unencoded-icsi",
+        "the +g.3gpp.icsi-ref values are not URL-encoded (urn:urn-7:... with raw colons)",
+    ),
+    (
+        "terminal.omit-chatbot-iari",
+        "the REGISTER Contact lacks the rcs.chatbot and rcs.chatbot.sa IARIs",
+    ),
+    (
+        "terminal.wrong-digest-response",
+        "the Authorization response is computed with a wrong HA2 (method INVITE)",
+    ),
+    (
+        "terminal.options-without-tags",
+        "200 to OPTIONS without feature tags in Contact",
+    ),
+    (
+        "terminal.omit-conversation-id",
+        "pager MESSAGE sent without Conversation-ID",
+    ),
+    (
+        "terminal.omit-imdn-message-id",
+        "the CPIM of a sent pager message lacks imdn.Message-ID",
+    ),
+    (
+        "terminal.plain-text-pager",
+        "the pager MESSAGE body is text/plain instead of message/cpim",
+    ),
+    (
+        "terminal.reject-message",
+        "incoming MESSAGE answered 488 instead of 200",
+    ),
+    (
+        "terminal.imdn-reuses-message-id",
+        "the IMDN carries the original message's imdn.Message-ID in its CPIM instead of a new one",
+    ),
+    (
+        "terminal.imdn-wrong-reference",
+        "the IMDN's <message-id> does not reference the original message",
+    ),
+];
+
+/// Every fault of every simulator, message center first.
+pub fn catalogue() -> Vec<FaultSpec> {
+    let specs = |kind: RoleKind, list: &'static [(&'static str, &'static str)]| {
+        list.iter().map(move |&(id, description)| FaultSpec {
+            id,
+            kind,
+            description,
+        })
+    };
+    specs(RoleKind::MessageCenter, MESSAGE_CENTER)
+        .chain(specs(RoleKind::Terminal, TERMINAL))
+        .collect()
+}
+
+/// Checks that every id in `faults` is a fault of `kind`; the error names the first that is not.
+pub fn check_faults(kind: RoleKind, faults: &[String]) -> Result<(), String> {
+    let known = catalogue();
+    for id in faults {
+        match known.iter().find(|spec| spec.id == id) {
+            Some(spec) if spec.kind == kind => {}
+            Some(spec) => {
+                return Err(format!(
+                    "fault `{id}` belongs to the {} simulator, not to a {kind}",
+                    spec.kind
+                ));
+            }
+            None => {
+                let hint = did_you_mean(id, &known)
+                    .map(|near| format!(" (did you mean `{near}`?)"))
+                    .unwrap_or_default();
+                return Err(format!("unknown fault `{id}` for a {kind}{hint}"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The catalogue id closest to `id`, if one is close enough to be a typo.
+fn did_you_mean(id: &str, known: &[FaultSpec]) -> Option<&'static str> {
+    known
+        .iter()
+        .map(|spec| (edit_distance(id, spec.id), spec.id))
+        .filter(|(distance, _)| *distance <= 3)
+        .min()
+        .map(|(_, near)| near)
+}
+
+/// Levenshtein distance over chars.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = diagonal + usize::from(ca != *cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(diagonal + 1);
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_and_prefixed_by_their_kind() {
+        let all = catalogue();
+        assert_eq!(all.len(), 27);
+        let ids: HashSet<_> = all.iter().map(|f| f.id).collect();
+        assert_eq!(ids.len(), all.len());
+        for fault in &all {
+            assert!(
+                fault.id.starts_with(&format!("{}.", fault.kind)),
+                "{}",
+                fault.id
+            );
+            assert!(!fault.description.is_empty());
+        }
+    }
+
+    #[test]
+    fn check_faults_rejects_unknown_and_foreign_ids() {
+        let ok = vec!["message-center.omit-qop".to_owned()];
+        assert_eq!(check_faults(RoleKind::MessageCenter, &ok), Ok(()));
+        let err = check_faults(RoleKind::Terminal, &ok).unwrap_err();
+        assert!(
+            err.contains("belongs to the message-center simulator"),
+            "{err}"
+        );
+        let typo = vec!["message-center.omit-qopp".to_owned()];
+        let err = check_faults(RoleKind::MessageCenter, &typo).unwrap_err();
+        assert_eq!(
+            err,
+            "unknown fault `message-center.omit-qopp` for a message-center \
+             (did you mean `message-center.omit-qop`?)"
+        );
+    }
+
+    #[test]
+    fn edit_distance_counts_single_edits() {
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("", "ab"), 2);
+        assert_eq!(edit_distance("same", "same"), 0);
+    }
+}

@@ -1,0 +1,230 @@
+//! What a message center is told at start: its settings and its faults.
+//!
+//! Settings come from the case file (`settings:` of the role) or the `rcs-sim` config file, as a
+//! JSON object checked against [`Settings`]; faults are catalogue ids mapped to [`Fault`] flags.
+//! Each flag is read at exactly one decision point of the message center.
+
+use std::collections::HashSet;
+
+use rcs_harness::role::HOME_DOMAIN;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+/// The longest registration granted unless the case says otherwise (protocols.md §12).
+pub const DEFAULT_MAX_EXPIRES: u32 = 3600;
+
+/// Role settings of a message center.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Settings {
+    /// The longest registration granted, in seconds.
+    #[serde(default = "default_max_expires")]
+    pub max_expires: u32,
+    /// The digest realm of the 401 challenge; by default the home domain.
+    #[serde(default = "default_realm")]
+    pub realm: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            max_expires: DEFAULT_MAX_EXPIRES,
+            realm: default_realm(),
+        }
+    }
+}
+
+fn default_max_expires() -> u32 {
+    DEFAULT_MAX_EXPIRES
+}
+
+fn default_realm() -> String {
+    HOME_DOMAIN.to_owned()
+}
+
+impl Settings {
+    /// Reads settings from a case's `settings:` object; the error names what is wrong.
+    pub fn from_map(map: &Map<String, Value>) -> Result<Self, String> {
+        let settings: Self = serde_json::from_value(Value::Object(map.clone()))
+            .map_err(|e| format!("invalid message-center settings: {e}"))?;
+        if settings.max_expires == 0 {
+            return Err("invalid message-center settings: max-expires must be at least 1".into());
+        }
+        if settings.realm.is_empty() || settings.realm.contains(['"', '\\', '\r', '\n']) {
+            return Err(format!(
+                "invalid message-center settings: realm {:?} cannot be quoted in a challenge",
+                settings.realm
+            ));
+        }
+        Ok(settings)
+    }
+}
+
+/// One message-center fault: the single rule it breaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Fault {
+    /// A wrong digest response is accepted (RFC 2617 3.2.2, PLT-REG-001).
+    AcceptWrongDigest,
+    /// The 401 challenge lacks `qop="auth"` (protocols.md §2.4).
+    OmitQop,
+    /// The 200 to REGISTER lacks P-Associated-URI (RFC 7315 4.1, PLT-REG-003).
+    OmitPAssociatedUri,
+    /// The 200 to REGISTER lacks Service-Route (RFC 3608, PLT-REG-003).
+    OmitServiceRoute,
+    /// The granted expiry exceeds the requested one (RFC 3261 10.3 step 7).
+    GrantMoreThanRequested,
+    /// Bindings never expire (RFC 3261 10.3, PLT-REG-004).
+    IgnoreBindingExpiry,
+    /// OPTIONS to an offline RCS user gets 404 instead of 480 (protocols.md §3.1).
+    OfflineAs404,
+    /// OPTIONS to a non-RCS user gets 480 instead of 404 (protocols.md §3.1).
+    NonRcsAs480,
+    /// The relayed 200 to OPTIONS loses its Contact feature tags (PLT-CAP-001).
+    StripContactTags,
+    /// The relayed MESSAGE body is re-serialised (RFC 3428 / PLT-MSG-001: byte-identical).
+    RewriteCpimBody,
+    /// The relayed MESSAGE lacks Conversation-ID (protocols.md §4.2).
+    DropConversationId,
+    /// The relayed MESSAGE lacks P-Asserted-Identity (RFC 3325, protocols.md §2.5).
+    OmitPAssertedIdentity,
+    /// A CPM MESSAGE without Contribution-ID or Conversation-ID is forwarded (PLT-MSG-002).
+    ForwardWithoutContributionId,
+    /// IMDN MESSAGEs are answered 200 but not relayed (RFC 5438, PLT-MSG-005).
+    DropImdn,
+    /// Malformed requests are dropped instead of answered 400 (RFC 3261 8.2, 21.4.1).
+    IgnoreMalformed,
+    /// After a malformed request nothing is answered any more (ROB-SIP-002).
+    StopAfterMalformed,
+}
+
+impl Fault {
+    /// Every message-center fault.
+    pub const ALL: [Self; 16] = [
+        Self::AcceptWrongDigest,
+        Self::OmitQop,
+        Self::OmitPAssociatedUri,
+        Self::OmitServiceRoute,
+        Self::GrantMoreThanRequested,
+        Self::IgnoreBindingExpiry,
+        Self::OfflineAs404,
+        Self::NonRcsAs480,
+        Self::StripContactTags,
+        Self::RewriteCpimBody,
+        Self::DropConversationId,
+        Self::OmitPAssertedIdentity,
+        Self::ForwardWithoutContributionId,
+        Self::DropImdn,
+        Self::IgnoreMalformed,
+        Self::StopAfterMalformed,
+    ];
+
+    /// The catalogue id.
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::AcceptWrongDigest => "message-center.accept-wrong-digest",
+            Self::OmitQop => "message-center.omit-qop",
+            Self::OmitPAssociatedUri => "message-center.omit-p-associated-uri",
+            Self::OmitServiceRoute => "message-center.omit-service-route",
+            Self::GrantMoreThanRequested => "message-center.grant-more-than-requested",
+            Self::IgnoreBindingExpiry => "message-center.ignore-binding-expiry",
+            Self::OfflineAs404 => "message-center.offline-as-404",
+            Self::NonRcsAs480 => "message-center.non-rcs-as-480",
+            Self::StripContactTags => "message-center.strip-contact-tags",
+            Self::RewriteCpimBody => "message-center.rewrite-cpim-body",
+            Self::DropConversationId => "message-center.drop-conversation-id",
+            Self::OmitPAssertedIdentity => "message-center.omit-p-asserted-identity",
+            Self::ForwardWithoutContributionId => "message-center.forward-without-contribution-id",
+            Self::DropImdn => "message-center.drop-imdn",
+            Self::IgnoreMalformed => "message-center.ignore-malformed",
+            Self::StopAfterMalformed => "message-center.stop-after-malformed",
+        }
+    }
+
+    /// The fault with this catalogue id.
+    pub fn from_id(id: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|fault| fault.id() == id)
+    }
+}
+
+/// The faults a message center was started with.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Faults(HashSet<Fault>);
+
+impl Faults {
+    /// Reads catalogue ids; the error names the first id that is not a message-center fault.
+    pub fn from_ids(ids: &[String]) -> Result<Self, String> {
+        ids.iter()
+            .map(|id| {
+                Fault::from_id(id).ok_or_else(|| format!("unknown message-center fault `{id}`"))
+            })
+            .collect::<Result<HashSet<_>, _>>()
+            .map(Self)
+    }
+
+    /// Whether `fault` is on.
+    pub fn has(&self, fault: Fault) -> bool {
+        self.0.contains(&fault)
+    }
+}
+
+/// Settings and faults together.
+#[derive(Clone, Debug, Default)]
+pub struct Config {
+    /// The settings.
+    pub settings: Settings,
+    /// The faults.
+    pub faults: Faults,
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn map(value: Value) -> Map<String, Value> {
+        value.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn settings_default_and_override() {
+        assert_eq!(
+            Settings::from_map(&Map::new()).unwrap(),
+            Settings::default()
+        );
+        let s = Settings::from_map(&map(json!({"max-expires": 60, "realm": "r.example"}))).unwrap();
+        assert_eq!((s.max_expires, s.realm.as_str()), (60, "r.example"));
+    }
+
+    #[test]
+    fn settings_reject_unknown_keys_and_bad_values() {
+        let err = Settings::from_map(&map(json!({"max-expire": 60}))).unwrap_err();
+        assert!(err.contains("unknown field `max-expire`"), "{err}");
+        assert!(Settings::from_map(&map(json!({"max-expires": "60"}))).is_err());
+        assert!(Settings::from_map(&map(json!({"max-expires": 0}))).is_err());
+        assert!(Settings::from_map(&map(json!({"realm": "a\"b"}))).is_err());
+    }
+
+    #[test]
+    fn every_fault_id_round_trips_and_is_in_the_catalogue() {
+        let catalogue = crate::faults::catalogue();
+        for fault in Fault::ALL {
+            assert_eq!(Fault::from_id(fault.id()), Some(fault));
+            assert!(
+                catalogue.iter().any(|spec| spec.id == fault.id()),
+                "{}",
+                fault.id()
+            );
+        }
+        let mc = catalogue
+            .iter()
+            .filter(|s| s.kind == rcs_harness::role::RoleKind::MessageCenter)
+            .count();
+        assert_eq!(mc, Fault::ALL.len());
+        let faults = Faults::from_ids(&["message-center.drop-imdn".into()]).unwrap();
+        assert!(faults.has(Fault::DropImdn));
+        assert!(!faults.has(Fault::OmitQop));
+        assert!(Faults::from_ids(&["terminal.reject-message".into()]).is_err());
+    }
+}

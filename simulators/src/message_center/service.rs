@@ -1,0 +1,352 @@
+//! The message center's request handling, sans-IO: what to send for each message received and
+//! for each timer that fires, with time as an argument.
+//!
+//! Requests are checked first: one that fails [`Message::validate`] gets `400` with a Warning
+//! naming the construct (RFC 3261 8.2, 21.4.1), when its Via, From, To, Call-ID and CSeq are
+//! there to answer with; otherwise it is dropped. Each request then gets a server transaction
+//! ([`ServerNonInvite`], RFC 3261 17.2.2), so a retransmission is answered with the same
+//! response and never relayed twice. REGISTER goes to the registrar; MESSAGE and OPTIONS are
+//! answered or relayed by target (see `router`, `options`, `proxy`); CANCEL gets `481` (there
+//! are no INVITE transactions) and other methods `501`. The I/O loop lives in `task`.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use rcs_harness::events::Transport;
+use rcs_harness::role::Subscriber;
+use rcs_proto::sip::transaction::{ServerNonInvite, ServerState, Timers, TransactionKey};
+use rcs_proto::sip::{Deviation, Message, Uri};
+
+use super::bindings::Bindings;
+use super::config::{Config, Fault};
+use super::directory::Directory;
+use super::options;
+use super::proxy::{Proxy, Relayed, Transmit, Upstream};
+use super::registrar::{Arrival, Registrar};
+use super::reply;
+use super::router::{self, Target};
+use crate::net::Incoming;
+
+/// The most server transactions kept at once; beyond it new requests get 503.
+const MAX_SERVER_TRANSACTIONS: usize = 4096;
+
+/// A server transaction and where its responses go.
+#[derive(Debug)]
+struct Server {
+    tx: ServerNonInvite,
+    transport: Transport,
+    src: SocketAddr,
+}
+
+/// What handling a new request produced.
+enum Outcome {
+    /// A response to send now.
+    Respond(Message),
+    /// The request was relayed: these are its first transmissions.
+    Relayed(Vec<Transmit>),
+}
+
+/// The state of one message center.
+#[derive(Debug)]
+pub struct Core {
+    config: Config,
+    directory: Directory,
+    bindings: Bindings,
+    registrar: Registrar,
+    proxy: Proxy,
+    servers: HashMap<TransactionKey, Server>,
+    /// The address put in Via (UDP and TCP share it).
+    via_addr: SocketAddr,
+    /// `message-center.stop-after-malformed` has struck: nothing is answered any more.
+    wedged: bool,
+}
+
+impl Core {
+    /// A message center for `subscribers`, reachable at `via_addr`.
+    pub fn new(config: Config, subscribers: Vec<Subscriber>, via_addr: SocketAddr) -> Self {
+        Self {
+            bindings: Bindings::new(config.faults.has(Fault::IgnoreBindingExpiry)),
+            config,
+            directory: Directory::new(subscribers),
+            registrar: Registrar::default(),
+            proxy: Proxy::default(),
+            servers: HashMap::new(),
+            via_addr,
+            wedged: false,
+        }
+    }
+
+    /// Handles one message received.
+    pub fn handle(&mut self, incoming: Incoming, now: Instant) -> Vec<Transmit> {
+        if self.wedged {
+            tracing::debug!(src = %incoming.src, "wedged: not answering");
+            return Vec::new();
+        }
+        let message = match incoming.message {
+            Ok(message) => message,
+            Err(err) => {
+                tracing::info!(src = %incoming.src, "dropping what cannot be answered: failed to {err}");
+                return Vec::new();
+            }
+        };
+        if message.is_request() {
+            self.on_request(&message, incoming.transport, incoming.src, now)
+        } else {
+            self.on_response(&message, now)
+        }
+    }
+
+    /// A relayed request could not be sent on `branch`.
+    pub fn transport_error(&mut self, branch: &str, now: Instant) -> Vec<Transmit> {
+        match self.proxy.transport_error(branch) {
+            Some(relayed) => self.answer_upstream(relayed, now),
+            None => Vec::new(),
+        }
+    }
+
+    /// The earliest timer due.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        let servers = self
+            .servers
+            .values()
+            .filter_map(|s| s.tx.poll_timeout())
+            .min();
+        [servers, self.proxy.poll_timeout()]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    /// Fires the timers due at `now`.
+    pub fn handle_timeout(&mut self, now: Instant) -> Vec<Transmit> {
+        for server in self.servers.values_mut() {
+            server.tx.handle_timeout(now);
+        }
+        self.servers
+            .retain(|_, s| s.tx.state() != ServerState::Terminated);
+        let (mut out, timed_out) = self.proxy.handle_timeout(now);
+        for relayed in timed_out {
+            out.extend(self.answer_upstream(relayed, now));
+        }
+        out
+    }
+
+    fn on_request(
+        &mut self,
+        request: &Message,
+        transport: Transport,
+        src: SocketAddr,
+        now: Instant,
+    ) -> Vec<Transmit> {
+        if request.method() == Some("ACK") {
+            return Vec::new();
+        }
+        if let Some(deviation) = request.validate().into_iter().next() {
+            return self.on_malformed(request, &deviation, transport, src);
+        }
+        let key = server_key(request);
+        if let Some(server) = key.as_ref().and_then(|k| self.servers.get_mut(k)) {
+            server.tx.handle_request_retransmission(now);
+            return drain_server(server);
+        }
+        self.servers
+            .retain(|_, s| s.tx.state() != ServerState::Terminated);
+        if self.servers.len() >= MAX_SERVER_TRANSACTIONS {
+            let busy = reply::response(request, 503, "Service Unavailable").build();
+            return vec![transmit(busy, transport, src)];
+        }
+        let upstream = Upstream {
+            transport,
+            src,
+            key: key.clone(),
+        };
+        let mut server = Server {
+            tx: ServerNonInvite::new(transport == Transport::Tcp, Timers::default(), now),
+            transport,
+            src,
+        };
+        let out = match self.dispatch(request, upstream, now) {
+            Outcome::Respond(response) => {
+                let status = response.status().unwrap_or(500);
+                server.tx.send_response(response.raw().clone(), status, now);
+                drain_server(&mut server)
+            }
+            Outcome::Relayed(out) => out,
+        };
+        if let Some(key) = key
+            && server.tx.state() != ServerState::Terminated
+        {
+            self.servers.insert(key, server);
+        }
+        out
+    }
+
+    fn on_malformed(
+        &mut self,
+        request: &Message,
+        deviation: &Deviation,
+        transport: Transport,
+        src: SocketAddr,
+    ) -> Vec<Transmit> {
+        tracing::info!(%src, construct = deviation.construct, "malformed request: {}", deviation.detail);
+        if self.config.faults.has(Fault::StopAfterMalformed) {
+            self.wedged = true;
+        }
+        if !answerable(request) || self.config.faults.has(Fault::IgnoreMalformed) {
+            return Vec::new();
+        }
+        let agent = &self.config.settings.realm;
+        let response = reply::bad_request(request, agent, deviation.construct, &deviation.detail);
+        vec![transmit(response, transport, src)]
+    }
+
+    fn dispatch(&mut self, request: &Message, upstream: Upstream, now: Instant) -> Outcome {
+        match request.method().unwrap_or_default() {
+            "REGISTER" => {
+                let arrival = Arrival {
+                    transport: upstream.transport,
+                    source: upstream.src,
+                    now,
+                };
+                let response = self.registrar.handle(
+                    request,
+                    arrival,
+                    &self.directory,
+                    &mut self.bindings,
+                    &self.config,
+                );
+                Outcome::Respond(response)
+            }
+            "MESSAGE" | "OPTIONS" => self.route(request, upstream, now),
+            "CANCEL" => Outcome::Respond(
+                reply::response(request, 481, "Call/Transaction Does Not Exist").build(),
+            ),
+            _ => Outcome::Respond(
+                reply::response(request, 501, "Not Implemented")
+                    .header("Allow", options::ALLOW)
+                    .build(),
+            ),
+        }
+    }
+
+    fn route(&mut self, request: &Message, upstream: Upstream, now: Instant) -> Outcome {
+        let respond =
+            |status, reason| Outcome::Respond(reply::response(request, status, reason).build());
+        let is_message = request.method() == Some("MESSAGE");
+        let faults = &self.config.faults;
+        if is_message
+            && let Some(missing) = router::missing_cpm_header(request)
+            && !faults.has(Fault::ForwardWithoutContributionId)
+        {
+            let detail = "required in a CPM request (protocols.md 4.2)";
+            let realm = &self.config.settings.realm;
+            return Outcome::Respond(reply::bad_request(request, realm, missing, detail));
+        }
+        let Some(uri) = request.request_uri().and_then(|uri| Uri::parse(uri).ok()) else {
+            return respond(400, "Bad Request");
+        };
+        let target = router::resolve(&uri, &self.directory, &self.bindings, now);
+        if !is_message && let Some((status, reason)) = options::status(&target, faults) {
+            return Outcome::Respond(options::response(request, status, reason));
+        }
+        let binding = match target {
+            Target::Online(binding) => binding,
+            Target::Offline => return respond(480, "Temporarily Unavailable"),
+            Target::Myself | Target::Unknown | Target::NotRcs => return respond(404, "Not Found"),
+        };
+        if is_message && faults.has(Fault::DropImdn) && router::is_imdn(request) {
+            return respond(200, "OK");
+        }
+        if request.max_forwards().ok().flatten() == Some(0) {
+            return respond(483, "Too Many Hops");
+        }
+        let identity = router::asserted_identity(request, &self.directory, &self.bindings, now);
+        match self.proxy.forward(
+            request,
+            binding,
+            self.via_addr,
+            identity.as_deref(),
+            faults,
+            upstream,
+            now,
+        ) {
+            Ok(out) => Outcome::Relayed(out),
+            Err(detail) => {
+                tracing::warn!("failed to relay: {detail}");
+                respond(503, "Service Unavailable")
+            }
+        }
+    }
+
+    fn on_response(&mut self, response: &Message, now: Instant) -> Vec<Transmit> {
+        match self.proxy.on_response(response, &self.config.faults, now) {
+            Some(relayed) => self.answer_upstream(relayed, now),
+            None => {
+                tracing::debug!(summary = %response.summary(), "dropping a response for no pending request");
+                Vec::new()
+            }
+        }
+    }
+
+    /// Sends a response upstream through its server transaction, if it still has one.
+    fn answer_upstream(&mut self, relayed: Relayed, now: Instant) -> Vec<Transmit> {
+        let Relayed {
+            bytes,
+            status,
+            upstream,
+        } = relayed;
+        let Some(server) = upstream.key.as_ref().and_then(|k| self.servers.get_mut(k)) else {
+            return vec![Transmit {
+                bytes,
+                transport: upstream.transport,
+                dst: upstream.src,
+                branch: None,
+            }];
+        };
+        server.tx.send_response(bytes, status, now);
+        let out = drain_server(server);
+        self.servers
+            .retain(|_, s| s.tx.state() != ServerState::Terminated);
+        out
+    }
+}
+
+/// The RFC 3261 17.2.3 key of a request: top Via branch and sent-by, and the method.
+fn server_key(request: &Message) -> Option<TransactionKey> {
+    let vias = request.vias().ok()?;
+    let top = vias.first()?;
+    let sent_by = match top.port {
+        Some(port) => format!("{}:{port}", top.host),
+        None => top.host.to_string(),
+    };
+    TransactionKey::new(top.branch()?, &sent_by, request.method()?)
+}
+
+/// Whether a malformed request has what a response needs (RFC 3261 8.2.6.2).
+fn answerable(request: &Message) -> bool {
+    let present = ["Via", "From", "To", "Call-ID", "CSeq"]
+        .iter()
+        .all(|name| request.header(name).is_some());
+    present && request.vias().is_ok_and(|vias| !vias.is_empty())
+}
+
+fn drain_server(server: &mut Server) -> Vec<Transmit> {
+    std::iter::from_fn(|| server.tx.poll_transmit())
+        .map(|bytes| Transmit {
+            bytes,
+            transport: server.transport,
+            dst: server.src,
+            branch: None,
+        })
+        .collect()
+}
+
+fn transmit(message: Message, transport: Transport, dst: SocketAddr) -> Transmit {
+    Transmit {
+        bytes: message.raw().clone(),
+        transport,
+        dst,
+        branch: None,
+    }
+}
