@@ -25,7 +25,8 @@ async fn pager(rig: &Rig, params: Value) -> (rcs_harness::agent::ActionOutput, M
 #[tokio::test]
 async fn pager_message_is_as_section_4_3() {
     let rig = launch(&[], Value::Null).await;
-    rig.register_ok(&format!("<sip:+8613800000001@{DOMAIN}>")).await;
+    rig.register_ok(&format!("<sip:+8613800000001@{DOMAIN}>"))
+        .await;
     let (out, message) = pager(&rig, json!({ "to": "bob", "text": "你好" })).await;
     assert_eq!(out.values["status"], "200");
     assert_eq!(message.request_uri(), Some(BOB_IMPU));
@@ -52,20 +53,33 @@ async fn pager_message_is_as_section_4_3() {
 
     let cpim = CpimMessage::parse(message.body()).unwrap();
     assert!(cpim.validate().is_empty(), "{:?}", cpim.validate());
-    assert_eq!(cpim.header("From"), Some(format!("<sip:+8613800000001@{DOMAIN}>").as_str()));
+    assert_eq!(
+        cpim.header("From"),
+        Some(format!("<sip:+8613800000001@{DOMAIN}>").as_str())
+    );
     assert_eq!(cpim.header("To"), Some(format!("<{BOB_IMPU}>").as_str()));
     assert!(cpim.header("DateTime").unwrap().ends_with("+08:00"));
     let id = cpim.imdn_message_id().unwrap();
     assert!((10..=16).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric()));
     assert_eq!(out.values["sent.imdn.Message-ID"], id);
-    assert_eq!(cpim.disposition_notification(), ["positive-delivery", "display"]);
+    assert_eq!(
+        cpim.disposition_notification(),
+        ["positive-delivery", "display"]
+    );
     assert_eq!(cpim.content_type(), Some("text/plain;charset=UTF-8"));
     assert_eq!(cpim.body(), "你好".as_bytes());
 
     let (again, second) = pager(&rig, json!({ "to": format!("tel:+8613800000002") })).await;
-    assert_eq!(second.header("Conversation-ID"), Some(conversation), "one conversation per peer");
+    assert_eq!(
+        second.header("Conversation-ID"),
+        Some(conversation),
+        "one conversation per peer"
+    );
     assert_ne!(second.header("Contribution-ID"), Some(contribution));
-    assert_ne!(again.values["sent.imdn.Message-ID"], out.values["sent.imdn.Message-ID"]);
+    assert_ne!(
+        again.values["sent.imdn.Message-ID"],
+        out.values["sent.imdn.Message-ID"]
+    );
     assert_eq!(second.request_uri(), Some("tel:+8613800000002"));
     rig.shutdown().await;
 }
@@ -104,7 +118,12 @@ async fn pager_faults_change_exactly_their_construct() {
     assert_eq!(message.header("Conversation-ID"), None);
     assert_eq!(out.values["sent.Conversation-ID"], "");
     assert!(message.header("Contribution-ID").is_some());
-    assert!(CpimMessage::parse(message.body()).unwrap().imdn_message_id().is_some());
+    assert!(
+        CpimMessage::parse(message.body())
+            .unwrap()
+            .imdn_message_id()
+            .is_some()
+    );
     rig.shutdown().await;
 
     let rig = launch(&["terminal.omit-imdn-message-id"], Value::Null).await;
@@ -118,10 +137,22 @@ async fn pager_faults_change_exactly_their_construct() {
 
     let rig = launch(&["terminal.plain-text-pager"], Value::Null).await;
     let (_, message) = pager(&rig, json!({ "to": "bob", "text": "hi" })).await;
-    assert_eq!(message.header("Content-Type"), Some("text/plain;charset=UTF-8"));
+    assert_eq!(
+        message.header("Content-Type"),
+        Some("text/plain;charset=UTF-8")
+    );
     assert_eq!(message.body(), b"hi");
-    let names = |m: &Message| m.headers().iter().map(|h| h.name.clone()).collect::<Vec<_>>();
-    assert_eq!(names(&message), names(&reference), "same SIP headers, only the body differs");
+    let names = |m: &Message| {
+        m.headers()
+            .iter()
+            .map(|h| h.name.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        names(&message),
+        names(&reference),
+        "same SIP headers, only the body differs"
+    );
     rig.shutdown().await;
 }
 
@@ -142,17 +173,29 @@ fn imdn_of(message: &Message) -> (CpimMessage, Imdn) {
 #[tokio::test]
 async fn incoming_message_gets_200_and_a_delivery_imdn() {
     let rig = launch(&[], Value::Null).await;
-    rig.register_ok(&format!("<sip:+8613800000001@{DOMAIN}>")).await;
-    let request = incoming_chat("z9hG4bKin1", "Orig123456", Some("positive-delivery, display"));
+    rig.register_ok(&format!("<sip:+8613800000001@{DOMAIN}>"))
+        .await;
+    let request = incoming_chat(
+        "z9hG4bKin1",
+        "Orig123456",
+        Some("positive-delivery, display"),
+    );
     let response = deliver(&rig, &request).await;
     assert_eq!(response.status(), Some(200));
-    assert!(response.to_header().unwrap().tag().is_some(), "To tag added");
+    assert!(
+        response.to_header().unwrap().tag().is_some(),
+        "To tag added"
+    );
     assert_eq!(response.header("Via"), request.header("Via"));
     assert_eq!(response.call_id(), request.call_id());
 
     let (report, _, _) = rig.recv().await;
     assert_eq!(report.method(), Some("MESSAGE"));
-    assert_eq!(report.request_uri(), Some(BOB_IMPU), "to the CPIM From of the original");
+    assert_eq!(
+        report.request_uri(),
+        Some(BOB_IMPU),
+        "to the CPIM From of the original"
+    );
     assert_eq!(report.header("Content-Type"), Some("message/cpim"));
     assert_eq!(report.header_all("Route"), [SERVICE_ROUTE]);
     assert_eq!(report.header("Conversation-ID"), Some("conv-from-bob"));
@@ -162,14 +205,23 @@ async fn incoming_message_gets_200_and_a_delivery_imdn() {
         Some("urn:urn-7:3gpp-service.ims.icsi.oma.cpm.msg")
     );
     let (cpim, imdn) = imdn_of(&report);
-    assert_eq!(cpim.header("From"), Some("<sip:anonymous@anonymous.invalid>"));
+    assert_eq!(
+        cpim.header("From"),
+        Some("<sip:anonymous@anonymous.invalid>")
+    );
     assert_eq!(cpim.header("To"), Some("<sip:anonymous@anonymous.invalid>"));
-    assert_eq!(cpim.content_header("Content-Disposition"), Some("notification"));
+    assert_eq!(
+        cpim.content_header("Content-Disposition"),
+        Some("notification")
+    );
     let new_id = cpim.imdn_message_id().unwrap();
     assert_ne!(new_id, "Orig123456");
     assert!((10..=16).contains(&new_id.len()));
     assert_eq!(imdn.message_id, "Orig123456");
-    assert_eq!(imdn.notification, Notification::Delivery(DeliveryStatus::Delivered));
+    assert_eq!(
+        imdn.notification,
+        Notification::Delivery(DeliveryStatus::Delivered)
+    );
     rig.reply(&report, 200, &[]).await;
 
     // The retransmitted MESSAGE gets the same answer and no second IMDN (RFC 3261 17.2.2).
@@ -186,33 +238,56 @@ async fn no_imdn_unless_asked_and_allowed() {
     assert_eq!(response.status(), Some(200));
     let display_only = incoming_chat("z9hG4bKin3", "Disp000001", Some("display"));
     assert_eq!(deliver(&rig, &display_only).await.status(), Some(200));
-    assert!(rig.stays_quiet().await, "no delivery IMDN without positive-delivery");
+    assert!(
+        rig.stays_quiet().await,
+        "no delivery IMDN without positive-delivery"
+    );
     rig.shutdown().await;
 
     let rig = launch(&[], json!({ "auto-delivery-imdn": false })).await;
     let asked = incoming_chat("z9hG4bKin4", "Asked00001", Some("positive-delivery"));
     assert_eq!(deliver(&rig, &asked).await.status(), Some(200));
-    assert!(rig.stays_quiet().await, "the setting turns delivery IMDNs off");
+    assert!(
+        rig.stays_quiet().await,
+        "the setting turns delivery IMDNs off"
+    );
     rig.shutdown().await;
 }
 
 #[tokio::test]
 async fn send_imdn_reports_the_last_message_or_the_one_asked_for() {
     let rig = launch(&[], json!({ "auto-delivery-imdn": false })).await;
-    deliver(&rig, &incoming_chat("z9hG4bKa1", "First00001", Some("display"))).await;
-    deliver(&rig, &incoming_chat("z9hG4bKa2", "Second0002", Some("display"))).await;
+    deliver(
+        &rig,
+        &incoming_chat("z9hG4bKa1", "First00001", Some("display")),
+    )
+    .await;
+    deliver(
+        &rig,
+        &incoming_chat("z9hG4bKa2", "Second0002", Some("display")),
+    )
+    .await;
     let serve = async {
         let (report, _, _) = rig.recv().await;
         rig.reply(&report, 202, &[]).await;
         report
     };
-    let (out, report) = tokio::join!(rig.act("send-imdn", json!({ "status": "displayed" })), serve);
+    let (out, report) = tokio::join!(
+        rig.act("send-imdn", json!({ "status": "displayed" })),
+        serve
+    );
     let (cpim, imdn) = imdn_of(&report);
     assert_eq!(imdn.message_id, "Second0002");
-    assert_eq!(imdn.notification, Notification::Display(DisplayStatus::Displayed));
+    assert_eq!(
+        imdn.notification,
+        Notification::Display(DisplayStatus::Displayed)
+    );
     assert_eq!(out.values["status"], "202");
     assert_eq!(out.values["for"], "Second0002");
-    assert_eq!(out.values["sent.imdn.Message-ID"], cpim.imdn_message_id().unwrap());
+    assert_eq!(
+        out.values["sent.imdn.Message-ID"],
+        cpim.imdn_message_id().unwrap()
+    );
 
     let params = json!({ "to": "bob", "for": "First00001", "status": "delivered" });
     let serve = async {
@@ -233,7 +308,9 @@ async fn send_imdn_reports_the_last_message_or_the_one_asked_for() {
     };
     let (_, report) = tokio::join!(rig.act("send-imdn", params), serve);
     assert_eq!(imdn_of(&report).1.message_id, "Unknown001");
-    assert!(report.header("Conversation-ID").is_some() && report.header("Contribution-ID").is_some());
+    assert!(
+        report.header("Conversation-ID").is_some() && report.header("Contribution-ID").is_some()
+    );
     rig.shutdown().await;
 }
 
@@ -253,7 +330,10 @@ async fn an_incoming_imdn_is_accepted_and_never_answered_with_another() {
     let request = chat
         .headers()
         .iter()
-        .filter(|h| !h.name.eq_ignore_ascii_case("Content-Length") && !h.name.eq_ignore_ascii_case("Content-Type"))
+        .filter(|h| {
+            !h.name.eq_ignore_ascii_case("Content-Length")
+                && !h.name.eq_ignore_ascii_case("Content-Type")
+        })
         .fold(request, |b, h| b.header(&h.name, &h.value))
         .body("message/cpim", body)
         .build();
@@ -265,9 +345,16 @@ async fn an_incoming_imdn_is_accepted_and_never_answered_with_another() {
 #[tokio::test]
 async fn imdn_and_receive_faults_change_exactly_their_rule() {
     let rig = launch(&["terminal.reject-message"], Value::Null).await;
-    let response = deliver(&rig, &incoming_chat("z9hG4bKf1", "Orig000001", Some("positive-delivery"))).await;
+    let response = deliver(
+        &rig,
+        &incoming_chat("z9hG4bKf1", "Orig000001", Some("positive-delivery")),
+    )
+    .await;
     assert_eq!(response.status(), Some(488));
-    assert!(rig.stays_quiet().await, "a rejected message is not reported");
+    assert!(
+        rig.stays_quiet().await,
+        "a rejected message is not reported"
+    );
     rig.shutdown().await;
 
     for (fault, reuses, wrong) in [
@@ -275,13 +362,24 @@ async fn imdn_and_receive_faults_change_exactly_their_rule() {
         ("terminal.imdn-wrong-reference", false, true),
     ] {
         let rig = launch(&[fault], Value::Null).await;
-        let response = deliver(&rig, &incoming_chat("z9hG4bKf2", "Orig000002", Some("positive-delivery"))).await;
+        let response = deliver(
+            &rig,
+            &incoming_chat("z9hG4bKf2", "Orig000002", Some("positive-delivery")),
+        )
+        .await;
         assert_eq!(response.status(), Some(200));
         let (report, _, _) = rig.recv().await;
         let (cpim, imdn) = imdn_of(&report);
-        assert_eq!(cpim.imdn_message_id() == Some("Orig000002"), reuses, "{fault}");
+        assert_eq!(
+            cpim.imdn_message_id() == Some("Orig000002"),
+            reuses,
+            "{fault}"
+        );
         assert_eq!(imdn.message_id != "Orig000002", wrong, "{fault}");
-        assert_eq!(cpim.header("From"), Some("<sip:anonymous@anonymous.invalid>"));
+        assert_eq!(
+            cpim.header("From"),
+            Some("<sip:anonymous@anonymous.invalid>")
+        );
         assert_eq!(report.request_uri(), Some(BOB_IMPU));
         rig.reply(&report, 200, &[]).await;
         rig.shutdown().await;
@@ -297,11 +395,15 @@ async fn unreadable_requests_are_answered_naming_the_construct() {
     let response = deliver(&rig, &Message::parse(bad_cseq.into_bytes()).unwrap()).await;
     assert_eq!(response.status(), Some(400));
     let warning = response.header("Warning").unwrap();
-    assert!(warning.starts_with("399 127.0.0.1:") && warning.contains("CSeq"), "{warning}");
+    assert!(
+        warning.starts_with("399 127.0.0.1:") && warning.contains("CSeq"),
+        "{warning}"
+    );
 
-    let odd = text
-        .replace("z9hG4bKbad1", "z9hG4bKbad2")
-        .replace("Content-Type: message/cpim", "Content-Type: application/x-unknown");
+    let odd = text.replace("z9hG4bKbad1", "z9hG4bKbad2").replace(
+        "Content-Type: message/cpim",
+        "Content-Type: application/x-unknown",
+    );
     let response = deliver(&rig, &Message::parse(odd.into_bytes()).unwrap()).await;
     assert_eq!(response.status(), Some(415));
     assert_eq!(response.header("Accept"), Some("message/cpim, text/plain"));

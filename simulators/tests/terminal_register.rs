@@ -24,16 +24,27 @@ async fn register_dance_is_as_section_2_2_and_verifies() {
         assert_eq!(from, rig.terminal(), "sent from its own listening socket");
         assert_eq!(first.request_uri(), Some(format!("sip:{DOMAIN}").as_str()));
         let via = first.header("Via").unwrap();
-        assert!(via.starts_with(&format!("SIP/2.0/UDP 127.0.0.1:{port};branch=z9hG4bK")), "{via}");
+        assert!(
+            via.starts_with(&format!("SIP/2.0/UDP 127.0.0.1:{port};branch=z9hG4bK")),
+            "{via}"
+        );
         assert!(via.ends_with(";rport"), "{via}");
         assert_eq!(first.header("Max-Forwards"), Some("70"));
         let impu = format!("<sip:+8613800000001@{DOMAIN}>");
-        assert!(first.header("From").unwrap().starts_with(&format!("{impu};tag=")));
+        assert!(
+            first
+                .header("From")
+                .unwrap()
+                .starts_with(&format!("{impu};tag="))
+        );
         assert_eq!(first.header("To"), Some(impu.as_str()));
         assert_eq!(first.header("CSeq"), Some("1 REGISTER"));
         let contact = first.header("Contact").unwrap();
         let (head, rest) = contact.split_once(";+sip.instance=\"<urn:uuid:").unwrap();
-        assert_eq!(head, format!("<sip:+8613800000001@127.0.0.1:{port};transport=udp>"));
+        assert_eq!(
+            head,
+            format!("<sip:+8613800000001@127.0.0.1:{port};transport=udp>")
+        );
         let (uuid, tags) = rest.split_once(">\";").unwrap();
         assert!(uuid::Uuid::parse_str(uuid).is_ok(), "{uuid}");
         assert_eq!(tags, TAGS);
@@ -50,10 +61,15 @@ async fn register_dance_is_as_section_2_2_and_verifies() {
             )
         );
         assert!(bytes.ends_with(b"Content-Length: 0\r\n\r\n"));
-        rig.reply(&first, 401, &[("WWW-Authenticate", &challenge("bm9uY2Ux"))]).await;
+        rig.reply(&first, 401, &[("WWW-Authenticate", &challenge("bm9uY2Ux"))])
+            .await;
 
         let (second, _, _) = rig.recv().await;
-        assert_eq!(second.call_id(), first.call_id(), "Call-ID stable across the dance");
+        assert_eq!(
+            second.call_id(),
+            first.call_id(),
+            "Call-ID stable across the dance"
+        );
         assert_eq!(second.header("CSeq"), Some("2 REGISTER"));
         assert_eq!(second.header("From"), first.header("From"));
         assert_eq!(second.header("Contact"), first.header("Contact"));
@@ -61,20 +77,36 @@ async fn register_dance_is_as_section_2_2_and_verifies() {
         assert_eq!(auth.verify("REGISTER", &rig.alice.password), Ok(()));
         assert_eq!(auth.nonce, "bm9uY2Ux");
         assert_eq!(auth.uri, format!("sip:{DOMAIN}"));
-        assert_eq!((auth.qop.as_deref(), auth.nc.as_deref()), (Some("auth"), Some("00000001")));
+        assert_eq!(
+            (auth.qop.as_deref(), auth.nc.as_deref()),
+            (Some("auth"), Some("00000001"))
+        );
         assert!(auth.cnonce.as_deref().is_some_and(|c| !c.is_empty()));
         let granted = format!("{};expires=3600", second.header("Contact").unwrap());
-        rig.reply(&second, 200, &[("Contact", &granted), ("Expires", "7200")]).await;
-        (first.call_id().unwrap().to_owned(), first.header("Contact").unwrap().to_owned())
+        rig.reply(&second, 200, &[("Contact", &granted), ("Expires", "7200")])
+            .await;
+        (
+            first.call_id().unwrap().to_owned(),
+            first.header("Contact").unwrap().to_owned(),
+        )
     };
     let (out, (call_id, contact)) = tokio::join!(rig.act("register", Value::Null), serve);
     assert_eq!(out.values["status"], "200");
-    assert_eq!(out.values["expires"], "3600", "the Contact's expires wins over Expires");
+    assert_eq!(
+        out.values["expires"], "3600",
+        "the Contact's expires wins over Expires"
+    );
     assert_eq!(out.values["sent.Call-ID"], call_id);
     assert_eq!(out.values["contact"], contact);
     let tags = &out.values["tags"];
-    assert!(tags.contains("+g.3gpp.icsi-ref=urn:urn-7:3gpp-service.ims.icsi.oma.cpm.msg; "), "{tags}");
-    assert!(!tags.contains("instance") && !tags.contains("reg-id"), "{tags}");
+    assert!(
+        tags.contains("+g.3gpp.icsi-ref=urn:urn-7:3gpp-service.ims.icsi.oma.cpm.msg; "),
+        "{tags}"
+    );
+    assert!(
+        !tags.contains("instance") && !tags.contains("reg-id"),
+        "{tags}"
+    );
 
     let mut directions = Vec::new();
     while let Ok(captured) = rig.tap.try_recv() {
@@ -91,14 +123,24 @@ async fn register_dance_is_as_section_2_2_and_verifies() {
 #[tokio::test]
 async fn the_200_sets_identity_and_route_for_later_requests() {
     let rig = launch(&[], Value::Null).await;
-    let pau = format!("<sip:+8613800000009@{DOMAIN}>;barred, <tel:+8613800000001>, <sip:+8613800000001@{DOMAIN}>");
+    let pau = format!(
+        "<sip:+8613800000009@{DOMAIN}>;barred, <tel:+8613800000001>, <sip:+8613800000001@{DOMAIN}>"
+    );
     let out = rig.register_ok(&pau).await;
     assert_eq!(out.values["identity"], "tel:+8613800000001");
     let serve = async {
         let (message, _, _) = rig.recv().await;
         assert_eq!(message.header_all("Route"), [SERVICE_ROUTE]);
-        assert!(message.header("From").unwrap().starts_with("<tel:+8613800000001>;tag="));
-        assert_eq!(message.header("P-Preferred-Identity"), Some("<tel:+8613800000001>"));
+        assert!(
+            message
+                .header("From")
+                .unwrap()
+                .starts_with("<tel:+8613800000001>;tag=")
+        );
+        assert_eq!(
+            message.header("P-Preferred-Identity"),
+            Some("<tel:+8613800000001>")
+        );
         rig.reply(&message, 200, &[]).await;
     };
     let (out, ()) = tokio::join!(rig.act("send-pager", json!({ "to": "bob" })), serve);
@@ -111,12 +153,14 @@ async fn a_second_401_is_final_and_the_password_can_be_overridden() {
     let rig = launch(&[], Value::Null).await;
     let serve = async {
         let (first, _, _) = rig.recv().await;
-        rig.reply(&first, 401, &[("WWW-Authenticate", &challenge("bjE="))]).await;
+        rig.reply(&first, 401, &[("WWW-Authenticate", &challenge("bjE="))])
+            .await;
         let (second, _, _) = rig.recv().await;
         let auth = Credentials::parse(second.header("Authorization").unwrap()).unwrap();
         assert!(auth.verify("REGISTER", &rig.alice.password).is_err());
         assert_eq!(auth.verify("REGISTER", "not-the-password"), Ok(()));
-        rig.reply(&second, 401, &[("WWW-Authenticate", &challenge("bjI="))]).await;
+        rig.reply(&second, 401, &[("WWW-Authenticate", &challenge("bjI="))])
+            .await;
         assert!(rig.stays_quiet().await, "the challenge is answered once");
     };
     let params = json!({ "password": "not-the-password", "expires": 60 });
@@ -131,7 +175,8 @@ async fn wrong_digest_response_fault_breaks_only_the_response() {
     let rig = launch(&["terminal.wrong-digest-response"], Value::Null).await;
     let serve = async {
         let (first, _, _) = rig.recv().await;
-        rig.reply(&first, 401, &[("WWW-Authenticate", &challenge("bm9uY2Ux"))]).await;
+        rig.reply(&first, 401, &[("WWW-Authenticate", &challenge("bm9uY2Ux"))])
+            .await;
         let (second, _, _) = rig.recv().await;
         let auth = Credentials::parse(second.header("Authorization").unwrap()).unwrap();
         assert!(auth.verify("REGISTER", &rig.alice.password).is_err());
@@ -150,7 +195,11 @@ async fn first_contact(faults: &[&str]) -> String {
     let rig = launch(faults, json!({ "requested-expires": 120 })).await;
     let serve = async {
         let (first, _, _) = rig.recv().await;
-        assert_eq!(first.header("Expires"), Some("120"), "the setting is the default");
+        assert_eq!(
+            first.header("Expires"),
+            Some("120"),
+            "the setting is the default"
+        );
         rig.reply(&first, 403, &[]).await;
         let contact = first.header("Contact").unwrap();
         let port = rig.terminal().port();
@@ -172,13 +221,26 @@ async fn contact_faults_change_exactly_their_tag() {
         .collect::<Vec<_>>()
         .join(";");
 
-    assert_eq!(first_contact(&["terminal.omit-sip-instance"]).await, without_instance);
+    assert_eq!(
+        first_contact(&["terminal.omit-sip-instance"]).await,
+        without_instance
+    );
 
     let unencoded = first_contact(&["terminal.unencoded-icsi"]).await;
-    let icsi = |c: &str| c.split(';').find(|p| p.starts_with("+g.3gpp.icsi-ref=")).unwrap().to_owned();
+    let icsi = |c: &str| {
+        c.split(';')
+            .find(|p| p.starts_with("+g.3gpp.icsi-ref="))
+            .unwrap()
+            .to_owned()
+    };
     assert_eq!(icsi(&unencoded), icsi(&clean).replace("%3A", ":"));
     assert!(icsi(&unencoded).contains("\"urn:urn-7:3gpp-service.ims.icsi.oma.cpm.session,"));
-    let rest = |c: &str| c.split(';').filter(|p| !p.starts_with("+g.3gpp.icsi-ref=") && !p.starts_with("+sip.instance=")).collect::<Vec<_>>().join(";");
+    let rest = |c: &str| {
+        c.split(';')
+            .filter(|p| !p.starts_with("+g.3gpp.icsi-ref=") && !p.starts_with("+sip.instance="))
+            .collect::<Vec<_>>()
+            .join(";")
+    };
     assert_eq!(rest(&unencoded), rest(&clean));
 
     let no_bots = first_contact(&["terminal.omit-chatbot-iari"]).await;
@@ -190,12 +252,15 @@ async fn contact_faults_change_exactly_their_tag() {
 #[tokio::test]
 async fn deregister_keeps_the_call_id_and_counts_on() {
     let rig = launch(&[], Value::Null).await;
-    let out = rig.register_ok(&format!("<sip:+8613800000001@{DOMAIN}>")).await;
+    let out = rig
+        .register_ok(&format!("<sip:+8613800000001@{DOMAIN}>"))
+        .await;
     let serve = async {
         let (first, _, _) = rig.recv().await;
         assert_eq!(first.header("Expires"), Some("0"));
         assert_eq!(first.header("CSeq"), Some("3 REGISTER"));
-        rig.reply(&first, 401, &[("WWW-Authenticate", &challenge("bjM="))]).await;
+        rig.reply(&first, 401, &[("WWW-Authenticate", &challenge("bjM="))])
+            .await;
         let (second, _, _) = rig.recv().await;
         assert_eq!(second.header("CSeq"), Some("4 REGISTER"));
         rig.reply(&second, 200, &[]).await;
@@ -222,7 +287,10 @@ async fn udp_requests_are_retransmitted_on_the_case_clock() {
     let rig = launch_on(clock.clone(), Transport::Udp, &[], Value::Null).await;
     let serve = async {
         let (_, first, _) = rig.recv().await;
-        assert!(rig.stays_quiet().await, "no retransmission before the clock moves");
+        assert!(
+            rig.stays_quiet().await,
+            "no retransmission before the clock moves"
+        );
         clock.advance(Duration::from_millis(500)).await;
         let (_, again, _) = rig.recv().await;
         assert_eq!(again, first, "Timer E resends the same bytes");
@@ -253,7 +321,11 @@ async fn bad_parameters_are_case_errors() {
     let params = terminal_support::object(json!({ "to": "mc" }));
     let err = rig.agent.act("send-options", &params).await.unwrap_err();
     assert!(err.to_string().contains("no subscriber"), "{err}");
-    let err = rig.agent.act("dance", &Default::default()).await.unwrap_err();
+    let err = rig
+        .agent
+        .act("dance", &Default::default())
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("dance"), "{err}");
     rig.shutdown().await;
 }

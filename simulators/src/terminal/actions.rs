@@ -17,11 +17,11 @@ use super::core::Core;
 use super::ids;
 use super::outgoing::Sent;
 use super::pager::Chat;
-use super::register::is_success;
 use super::params::{
     self, DeregisterParams, ImdnParams, ImdnStatus, OptionsParams, PagerParams, RawParams,
     RegisterParams,
 };
+use super::register::is_success;
 use super::state::Received;
 use super::tags::{ContactUse, normalized};
 
@@ -39,7 +39,11 @@ pub(crate) async fn act(
         })
 }
 
-async fn run(core: &Core, action: &str, params: &Map<String, Value>) -> Result<ActionOutput, String> {
+async fn run(
+    core: &Core,
+    action: &str,
+    params: &Map<String, Value>,
+) -> Result<ActionOutput, String> {
     match action {
         "register" => register(core, params::parse(params)?).await,
         "deregister" => deregister(core, params::parse(params)?).await,
@@ -54,7 +58,9 @@ async fn run(core: &Core, action: &str, params: &Map<String, Value>) -> Result<A
 async fn register(core: &Core, p: RegisterParams) -> Result<ActionOutput, String> {
     let wait = params::timeout(p.timeout.as_deref())?;
     let expires = p.expires.unwrap_or(core.settings.requested_expires);
-    let password = p.password.unwrap_or_else(|| core.subscriber.password.clone());
+    let password = p
+        .password
+        .unwrap_or_else(|| core.subscriber.password.clone());
     registration(core, expires, &password, wait).await
 }
 
@@ -64,16 +70,27 @@ async fn deregister(core: &Core, p: DeregisterParams) -> Result<ActionOutput, St
     registration(core, 0, &password, wait).await
 }
 
-async fn registration(core: &Core, expires: u32, password: &str, wait: std::time::Duration) -> Result<ActionOutput, String> {
+async fn registration(
+    core: &Core,
+    expires: u32,
+    password: &str,
+    wait: std::time::Duration,
+) -> Result<ActionOutput, String> {
     let sent = core.register(expires, password, wait).await?;
     let mut out = Output::new(sent.outcome.status());
     out.set("sent.Call-ID", &sent.call_id);
     out.set("sent.Authorization", &sent.authorization);
     out.set("contact", &sent.contact);
-    out.set("tags", &normalized(&core.tags.params(ContactUse::Register))?);
+    out.set(
+        "tags",
+        &normalized(&core.tags.params(ContactUse::Register))?,
+    );
     let (identity, granted) = {
         let state = core.state();
-        (state.registration.identity.clone(), state.registration.expires)
+        (
+            state.registration.identity.clone(),
+            state.registration.expires,
+        )
     };
     out.set("identity", &identity);
     if let Some(granted) = granted.filter(|_| expires > 0) {
@@ -103,12 +120,18 @@ async fn send_pager(core: &Core, p: PagerParams) -> Result<ActionOutput, String>
     let sent = core.send_chat(&target, chat, wait).await?;
     let mut out = sent_output(&sent);
     for name in ["Conversation-ID", "Contribution-ID"] {
-        out.set(&format!("sent.{name}"), sent.request.header(name).unwrap_or_default());
+        out.set(
+            &format!("sent.{name}"),
+            sent.request.header(name).unwrap_or_default(),
+        );
     }
     let cpim_id = CpimMessage::parse(&sent.body)
         .ok()
         .and_then(|cpim| cpim.imdn_message_id().map(str::to_owned));
-    out.set("sent.imdn.Message-ID", cpim_id.as_deref().unwrap_or_default());
+    out.set(
+        "sent.imdn.Message-ID",
+        cpim_id.as_deref().unwrap_or_default(),
+    );
     out.set("sent.body", &String::from_utf8_lossy(&sent.body));
     out.set("sent.text", &p.text);
     let summary = format!("MESSAGE to {target}: {}", sent.outcome.summary());
@@ -149,7 +172,12 @@ async fn send_imdn(core: &Core, p: ImdnParams) -> Result<ActionOutput, String> {
     out.set("sent.Call-ID", &sent.call_id);
     out.set("sent.imdn.Message-ID", &sent.message_id);
     out.set("for", &for_id);
-    let summary = format!("IMDN {} for {for_id} to {}: {}", p.status, received.sender, sent.outcome.summary());
+    let summary = format!(
+        "IMDN {} for {for_id} to {}: {}",
+        p.status,
+        received.sender,
+        sent.outcome.summary()
+    );
     Ok(out.finish(summary))
 }
 
@@ -195,7 +223,9 @@ async fn send_raw(core: &Core, p: RawParams) -> Result<ActionOutput, String> {
 
 /// Bare LF becomes CRLF; CRLF stays.
 fn to_crlf(text: &str) -> Vec<u8> {
-    text.replace("\r\n", "\n").replace('\n', "\r\n").into_bytes()
+    text.replace("\r\n", "\n")
+        .replace('\n', "\r\n")
+        .into_bytes()
 }
 
 fn sent_output(sent: &Sent) -> Output {

@@ -12,10 +12,7 @@ use rcs_proto::sip::{NameAddr, Uri};
 pub(crate) fn number_of(value: &str) -> Option<String> {
     let addr = NameAddr::parse(value).ok()?;
     match addr.uri {
-        Uri::Sip(_) | Uri::Tel(_) => addr
-            .uri
-            .user_decoded()
-            .filter(|user| !user.is_empty()),
+        Uri::Sip(_) | Uri::Tel(_) => addr.uri.user_decoded().filter(|user| !user.is_empty()),
         Uri::Other { .. } | Uri::Wildcard => None,
     }
 }
@@ -68,9 +65,18 @@ mod tests {
     fn bindings_compare_user_host_and_port() {
         let uri = |s: &str| Uri::parse(s).unwrap();
         let ours = uri("sip:+8613800000001@127.0.0.1:5070;transport=udp");
-        assert!(same_binding(&ours, &uri("sip:+8613800000001@127.0.0.1:5070")));
-        assert!(!same_binding(&ours, &uri("sip:+8613800000001@127.0.0.1:5071")));
-        assert!(!same_binding(&ours, &uri("sip:+8613800000002@127.0.0.1:5070")));
+        assert!(same_binding(
+            &ours,
+            &uri("sip:+8613800000001@127.0.0.1:5070")
+        ));
+        assert!(!same_binding(
+            &ours,
+            &uri("sip:+8613800000001@127.0.0.1:5071")
+        ));
+        assert!(!same_binding(
+            &ours,
+            &uri("sip:+8613800000002@127.0.0.1:5070")
+        ));
         assert!(!same_binding(&ours, &uri("tel:+8613800000001")));
     }
 }

@@ -63,7 +63,12 @@ impl Core {
             Transport::Udp => peer.sip_udp,
             Transport::Tcp => peer.sip_tcp,
         };
-        addr.ok_or_else(|| format!("message center `{}` has no SIP {transport:?} address", peer.name))
+        addr.ok_or_else(|| {
+            format!(
+                "message center `{}` has no SIP {transport:?} address",
+                peer.name
+            )
+        })
     }
 
     /// Resolves a case's `to`: a role name (its subscriber's IMPU) or a URI as given.

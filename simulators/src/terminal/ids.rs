@@ -9,9 +9,9 @@ use std::time::SystemTime;
 
 use rand::Rng;
 use rand::distr::Alphanumeric;
+use time::OffsetDateTime;
 use time::format_description::FormatItem;
 use time::macros::{format_description, offset};
-use time::OffsetDateTime;
 
 /// `2025-03-01T10:00:00.000+08:00`.
 const DATE_TIME: &[FormatItem<'static>] = format_description!(

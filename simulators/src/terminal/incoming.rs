@@ -120,20 +120,33 @@ async fn send(core: &Core, bytes: &[u8], transport: Transport, dst: SocketAddr) 
 fn respond(core: &Core, request: &Message) -> (Message, Option<Received>) {
     if let Some(deviation) = request.validate().into_iter().next() {
         let text = format!("{}: {}", deviation.construct, deviation.detail);
-        return (reply(request, 400, "Bad Request").warning(core, &text).build(), None);
+        return (
+            reply(request, 400, "Bad Request")
+                .warning(core, &text)
+                .build(),
+            None,
+        );
     }
     match request.method().unwrap_or_default() {
         "MESSAGE" => on_message(core, request),
         "OPTIONS" => (on_options(core, request), None),
         "INVITE" => {
             let text = "session and large-message mode are not simulated";
-            (reply(request, 488, "Not Acceptable Here").warning(core, text).build(), None)
+            (
+                reply(request, 488, "Not Acceptable Here")
+                    .warning(core, text)
+                    .build(),
+                None,
+            )
         }
-        "BYE" | "CANCEL" | "UPDATE" | "NOTIFY" | "INFO" | "PRACK" | "REFER" => {
-            (reply(request, 481, "Call/Transaction Does Not Exist").build(), None)
-        }
+        "BYE" | "CANCEL" | "UPDATE" | "NOTIFY" | "INFO" | "PRACK" | "REFER" => (
+            reply(request, 481, "Call/Transaction Does Not Exist").build(),
+            None,
+        ),
         _ => (
-            reply(request, 405, "Method Not Allowed").header("Allow", ALLOW).build(),
+            reply(request, 405, "Method Not Allowed")
+                .header("Allow", ALLOW)
+                .build(),
             None,
         ),
     }
@@ -156,9 +169,13 @@ fn on_message(core: &Core, request: &Message) -> (Message, Option<Received>) {
     }
     let delivered = match accepted {
         Accepted::Chat(received) => {
-            let wants = received.disposition.iter().any(|d| d == "positive-delivery");
-            let delivered = (wants && core.settings.auto_delivery_imdn && received.message_id.is_some())
-                .then(|| received.clone());
+            let wants = received
+                .disposition
+                .iter()
+                .any(|d| d == "positive-delivery");
+            let delivered =
+                (wants && core.settings.auto_delivery_imdn && received.message_id.is_some())
+                    .then(|| received.clone());
             core.state().remember(received);
             delivered
         }
@@ -202,7 +219,10 @@ impl Warning for MessageBuilder {
     fn warning(self, core: &Core, text: &str) -> Self {
         let text = text.replace('\\', "\\\\").replace('"', "\\\"");
         let text: String = text.chars().filter(|c| !c.is_control()).take(200).collect();
-        self.header("Warning", &format!("399 {} \"{text}\"", core.local.host_port))
+        self.header(
+            "Warning",
+            &format!("399 {} \"{text}\"", core.local.host_port),
+        )
     }
 }
 
@@ -211,8 +231,13 @@ async fn send_delivered(core: &Core, received: &Received) {
     let Some(id) = received.message_id.as_deref() else {
         return;
     };
-    match core.send_imdn(received, id, ImdnStatus::Delivered, DEFAULT_TIMEOUT).await {
-        Ok(sent) => tracing::debug!(role = %core.role, status = %sent.outcome.status(), "delivery imdn sent"),
+    match core
+        .send_imdn(received, id, ImdnStatus::Delivered, DEFAULT_TIMEOUT)
+        .await
+    {
+        Ok(sent) => {
+            tracing::debug!(role = %core.role, status = %sent.outcome.status(), "delivery imdn sent")
+        }
         Err(error) => tracing::debug!(role = %core.role, %error, "delivery imdn not sent"),
     }
 }

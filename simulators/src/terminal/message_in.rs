@@ -50,7 +50,10 @@ pub(crate) fn read_message(request: &Message) -> Result<Accepted, Rejection> {
         other => Err(Rejection {
             status: 415,
             reason: "Unsupported Media Type",
-            detail: format!("Content-Type: {} is not message/cpim or text/plain", other.unwrap_or("(none)")),
+            detail: format!(
+                "Content-Type: {} is not message/cpim or text/plain",
+                other.unwrap_or("(none)")
+            ),
         }),
     }
 }
@@ -119,12 +122,17 @@ mod tests {
     }
 
     fn chat_cpim(extra_ns: bool) -> Vec<u8> {
-        let mut b = CpimBuilder::new().from("sip:+8613800000001@x").to("sip:+8613800000002@x");
+        let mut b = CpimBuilder::new()
+            .from("sip:+8613800000001@x")
+            .to("sip:+8613800000002@x");
         if extra_ns {
             b = b.ns("imdn", "urn:ietf:params:imdn");
         }
         b.header("imdn.Message-ID", "Abc123Def4")
-            .header("imdn.Disposition-Notification", "positive-delivery, display")
+            .header(
+                "imdn.Disposition-Notification",
+                "positive-delivery, display",
+            )
             .content_type("text/plain;charset=UTF-8")
             .body("hi")
             .build()
@@ -132,7 +140,8 @@ mod tests {
 
     #[test]
     fn a_cpim_chat_names_its_sender_and_requests() {
-        let Ok(Accepted::Chat(r)) = read_message(&message(Some("Message/CPIM"), &chat_cpim(true))) else {
+        let Ok(Accepted::Chat(r)) = read_message(&message(Some("Message/CPIM"), &chat_cpim(true)))
+        else {
             panic!("not a chat");
         };
         assert_eq!(r.sender, "sip:+8613800000001@x");
@@ -143,7 +152,8 @@ mod tests {
 
     #[test]
     fn imdn_headers_without_their_namespace_declare_nothing() {
-        let Ok(Accepted::Chat(r)) = read_message(&message(Some("message/cpim"), &chat_cpim(false))) else {
+        let Ok(Accepted::Chat(r)) = read_message(&message(Some("message/cpim"), &chat_cpim(false)))
+        else {
             panic!("not a chat");
         };
         assert_eq!(r.message_id, None);
@@ -178,12 +188,21 @@ mod tests {
     fn unreadable_bodies_are_refused_naming_the_construct() {
         let odd = read_message(&message(Some("application/x-unknown"), b"?")).unwrap_err();
         assert_eq!(odd.status, 415);
-        assert!(odd.detail.contains("application/x-unknown"), "{}", odd.detail);
+        assert!(
+            odd.detail.contains("application/x-unknown"),
+            "{}",
+            odd.detail
+        );
         assert_eq!(read_message(&message(None, b"")).unwrap_err().status, 415);
 
-        let broken = read_message(&message(Some("message/cpim"), b"From: x\nTo: y\n\n")).unwrap_err();
+        let broken =
+            read_message(&message(Some("message/cpim"), b"From: x\nTo: y\n\n")).unwrap_err();
         assert_eq!(broken.status, 400);
-        assert!(broken.detail.starts_with("message/cpim"), "{}", broken.detail);
+        assert!(
+            broken.detail.starts_with("message/cpim"),
+            "{}",
+            broken.detail
+        );
 
         let base64 = CpimBuilder::new()
             .from("sip:a@x")
@@ -201,6 +220,10 @@ mod tests {
             .build();
         let rejected = read_message(&message(Some("message/cpim"), &xxe)).unwrap_err();
         assert_eq!(rejected.status, 400);
-        assert!(rejected.detail.starts_with("message/imdn+xml"), "{}", rejected.detail);
+        assert!(
+            rejected.detail.starts_with("message/imdn+xml"),
+            "{}",
+            rejected.detail
+        );
     }
 }

@@ -38,12 +38,24 @@ use params::{
 
 /// The actions a terminal performs.
 pub const ACTIONS: &[ActionSpec] = &[
-    action("register", "REGISTER to the message center, answering its digest challenge"),
+    action(
+        "register",
+        "REGISTER to the message center, answering its digest challenge",
+    ),
     action("deregister", "REGISTER with Expires: 0"),
-    action("send-pager", "send a pager-mode CPIM chat MESSAGE to a role or URI"),
+    action(
+        "send-pager",
+        "send a pager-mode CPIM chat MESSAGE to a role or URI",
+    ),
     action("send-options", "query a role's capabilities with OPTIONS"),
-    action("send-imdn", "send a delivered or displayed IMDN for a received message"),
-    action("send-raw", "send the given bytes to the message center as they are"),
+    action(
+        "send-imdn",
+        "send a delivered or displayed IMDN for a received message",
+    ),
+    action(
+        "send-raw",
+        "send the given bytes to the message center as they are",
+    ),
 ];
 
 const fn action(name: &'static str, description: &'static str) -> ActionSpec {
@@ -92,7 +104,11 @@ pub fn check_settings(settings: &Map<String, Value>) -> Result<(), String> {
 }
 
 /// Starts a terminal for `spec`, listening on an OS-chosen loopback port.
-pub async fn start(spec: AgentSpec, tap: WireTap, clock: Clock) -> Result<Box<dyn Agent>, AgentError> {
+pub async fn start(
+    spec: AgentSpec,
+    tap: WireTap,
+    clock: Clock,
+) -> Result<Box<dyn Agent>, AgentError> {
     core::start(spec, tap, clock).await
 }
 
@@ -113,7 +129,14 @@ mod tests {
         let names: Vec<_> = ACTIONS.iter().map(|a| a.name).collect();
         assert_eq!(
             names,
-            ["register", "deregister", "send-pager", "send-options", "send-imdn", "send-raw"]
+            [
+                "register",
+                "deregister",
+                "send-pager",
+                "send-options",
+                "send-imdn",
+                "send-raw"
+            ]
         );
         assert!(ACTIONS.iter().all(|a| a.kind == RoleKind::Terminal));
         assert!(check_action("register", &Map::new()).is_ok());
@@ -128,12 +151,21 @@ mod tests {
 
     #[test]
     fn load_time_checks_catch_bad_values_but_not_placeholders() {
-        assert!(check_action("send-pager", &Map::new()).is_err(), "to is required");
+        assert!(
+            check_action("send-pager", &Map::new()).is_err(),
+            "to is required"
+        );
         assert!(check_action("register", &map(json!({ "timeout": "soon" }))).is_err());
         assert!(check_action("register", &map(json!({ "timeout": "${t}" }))).is_ok());
         assert!(check_action("send-imdn", &map(json!({ "status": "read" }))).is_err());
         assert!(check_action("send-imdn", &map(json!({ "status": "${s}" }))).is_ok());
-        assert!(check_action("send-raw", &map(json!({ "text": "x", "transport": "sctp" }))).is_err());
+        assert!(
+            check_action(
+                "send-raw",
+                &map(json!({ "text": "x", "transport": "sctp" }))
+            )
+            .is_err()
+        );
     }
 
     #[test]

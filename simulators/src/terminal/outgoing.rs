@@ -56,7 +56,12 @@ pub(crate) struct ImdnSent {
 impl Core {
     /// REGISTER (Expires: `expires`), answering one 401 challenge with `password`; a 2xx
     /// updates the registration. The whole dance waits at most `wait`.
-    pub(crate) async fn register(&self, expires: u32, password: &str, wait: Duration) -> Result<RegisterSent, String> {
+    pub(crate) async fn register(
+        &self,
+        expires: u32,
+        password: &str,
+        wait: Duration,
+    ) -> Result<RegisterSent, String> {
         let give_up = tokio::time::Instant::now() + wait;
         let mut authorization = initial_authorization(&self.subscriber);
         let mut challenged = false;
@@ -78,7 +83,9 @@ impl Core {
             };
             let branch = ids::branch();
             let remaining = give_up.saturating_duration_since(tokio::time::Instant::now());
-            let outcome = self.transact(&request.build(&branch), &branch, remaining).await?;
+            let outcome = self
+                .transact(&request.build(&branch), &branch, remaining)
+                .await?;
             let mut sent = RegisterSent {
                 outcome,
                 call_id: call_id.clone(),
@@ -97,7 +104,13 @@ impl Core {
             let Some(challenge) = challenge else {
                 return Ok(sent);
             };
-            match answer_challenge(&challenge, &self.subscriber, password, &ids::cnonce(), &self.faults) {
+            match answer_challenge(
+                &challenge,
+                &self.subscriber,
+                password,
+                &ids::cnonce(),
+                &self.faults,
+            ) {
                 Ok(answer) => authorization = answer,
                 Err(error) => {
                     sent.auth_error = Some(error);
@@ -109,12 +122,21 @@ impl Core {
     }
 
     /// A pager-mode chat MESSAGE to `target`.
-    pub(crate) async fn send_chat(&self, target: &str, chat: Chat<'_>, wait: Duration) -> Result<Sent, String> {
+    pub(crate) async fn send_chat(
+        &self,
+        target: &str,
+        chat: Chat<'_>,
+        wait: Duration,
+    ) -> Result<Sent, String> {
         let (identity, route, conversation_id) = {
             let mut state = self.state();
             let conversation_id = state.conversation_id(target);
             let reg = &state.registration;
-            (reg.identity.clone(), reg.service_route.clone(), conversation_id)
+            (
+                reg.identity.clone(),
+                reg.service_route.clone(),
+                conversation_id,
+            )
         };
         let conversation = Conversation {
             conversation_id,
@@ -185,7 +207,11 @@ impl Core {
             let mut state = self.state();
             let conversation_id = state.conversation_id(&received.sender);
             let reg = &state.registration;
-            (reg.identity.clone(), reg.service_route.clone(), conversation_id)
+            (
+                reg.identity.clone(),
+                reg.service_route.clone(),
+                conversation_id,
+            )
         };
         let conversation = Conversation {
             conversation_id: received.conversation_id.clone().unwrap_or(conversation_id),

@@ -58,11 +58,19 @@ pub(crate) struct Written {
 }
 
 /// Writes a pager-mode chat MESSAGE.
-pub(crate) fn chat(env: &Envelope<'_>, conv: &Conversation, chat: &Chat<'_>, faults: &Faults) -> Written {
+pub(crate) fn chat(
+    env: &Envelope<'_>,
+    conv: &Conversation,
+    chat: &Chat<'_>,
+    faults: &Faults,
+) -> Written {
     let omitted = |level: Level, name: &str| is_omitted(chat.omit, level, name);
     let (content_type, body) = match faults.has(Fault::PlainTextPager) {
         true => (chat.content_type.to_owned(), chat.text.as_bytes().to_vec()),
-        false => ("message/cpim".to_owned(), chat_cpim(env, chat, faults, omitted)),
+        false => (
+            "message/cpim".to_owned(),
+            chat_cpim(env, chat, faults, omitted),
+        ),
     };
     let mut builder = head(env, conv, faults);
     if faults.has(Fault::OmitConversationId) {
@@ -79,7 +87,13 @@ pub(crate) fn chat(env: &Envelope<'_>, conv: &Conversation, chat: &Chat<'_>, fau
 }
 
 /// Writes an IMDN MESSAGE; `new_message_id` is the IMDN's own `imdn.Message-ID`.
-pub(crate) fn imdn(env: &Envelope<'_>, conv: &Conversation, new_message_id: &str, imdn: &Imdn, faults: &Faults) -> Written {
+pub(crate) fn imdn(
+    env: &Envelope<'_>,
+    conv: &Conversation,
+    new_message_id: &str,
+    imdn: &Imdn,
+    faults: &Faults,
+) -> Written {
     let body = imdn_cpim(new_message_id, imdn);
     let message = head(env, conv, faults)
         .body("message/cpim", body.clone())
@@ -112,7 +126,12 @@ fn head(env: &Envelope<'_>, conv: &Conversation, faults: &Faults) -> MessageBuil
 }
 
 /// The CPIM body of a chat message.
-fn chat_cpim(env: &Envelope<'_>, chat: &Chat<'_>, faults: &Faults, omitted: impl Fn(Level, &str) -> bool) -> Vec<u8> {
+fn chat_cpim(
+    env: &Envelope<'_>,
+    chat: &Chat<'_>,
+    faults: &Faults,
+    omitted: impl Fn(Level, &str) -> bool,
+) -> Vec<u8> {
     let mut headers = vec![
         ("From", format!("<{}>", env.identity)),
         ("To", format!("<{}>", env.target)),
@@ -163,8 +182,12 @@ fn sip_name(entry: &str) -> Option<&str> {
 fn split_level(entry: &str) -> (Option<Level>, &str) {
     let entry = entry.trim();
     match entry.split_once(':') {
-        Some((prefix, bare)) if prefix.eq_ignore_ascii_case("sip") => (Some(Level::Sip), bare.trim()),
-        Some((prefix, bare)) if prefix.eq_ignore_ascii_case("cpim") => (Some(Level::Cpim), bare.trim()),
+        Some((prefix, bare)) if prefix.eq_ignore_ascii_case("sip") => {
+            (Some(Level::Sip), bare.trim())
+        }
+        Some((prefix, bare)) if prefix.eq_ignore_ascii_case("cpim") => {
+            (Some(Level::Cpim), bare.trim())
+        }
         _ => (None, entry),
     }
 }

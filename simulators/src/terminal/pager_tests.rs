@@ -92,14 +92,27 @@ Content-Length: {}\r\n\
     let cpim = CpimMessage::parse(&w.body).unwrap();
     assert!(cpim.validate().is_empty(), "{:?}", cpim.validate());
     assert_eq!(cpim.imdn_message_id(), Some("Qm9t3XkA7"));
-    assert_eq!(cpim.disposition_notification(), ["positive-delivery", "display"]);
+    assert_eq!(
+        cpim.disposition_notification(),
+        ["positive-delivery", "display"]
+    );
 }
 
 #[test]
 fn omit_removes_at_both_levels_unless_prefixed() {
-    let w = write(&["Contribution-ID", "cpim:From", "imdn.Disposition-Notification"], &[]);
+    let w = write(
+        &[
+            "Contribution-ID",
+            "cpim:From",
+            "imdn.Disposition-Notification",
+        ],
+        &[],
+    );
     assert_eq!(w.message.header("Contribution-ID"), None);
-    assert!(w.message.header("From").is_some(), "cpim: prefix spares the SIP From");
+    assert!(
+        w.message.header("From").is_some(),
+        "cpim: prefix spares the SIP From"
+    );
     let cpim = CpimMessage::parse(&w.body).unwrap();
     assert_eq!(cpim.header("From"), None);
     assert!(cpim.disposition_notification().is_empty());
@@ -123,12 +136,21 @@ fn each_pager_fault_changes_only_its_construct() {
     let no_id = write(&[], &["terminal.omit-imdn-message-id"]);
     let cpim = CpimMessage::parse(&no_id.body).unwrap();
     assert_eq!(cpim.imdn_message_id(), None);
-    assert_eq!(text(&no_id.body), text(&clean.body).replace("imdn.Message-ID: Qm9t3XkA7\r\n", ""));
+    assert_eq!(
+        text(&no_id.body),
+        text(&clean.body).replace("imdn.Message-ID: Qm9t3XkA7\r\n", "")
+    );
 
     let plain = write(&[], &["terminal.plain-text-pager"]);
-    assert_eq!(plain.message.header("Content-Type"), Some("text/plain;charset=UTF-8"));
+    assert_eq!(
+        plain.message.header("Content-Type"),
+        Some("text/plain;charset=UTF-8")
+    );
     assert_eq!(plain.body, "你好".as_bytes());
-    assert_eq!(plain.message.header("Conversation-ID"), clean.message.header("Conversation-ID"));
+    assert_eq!(
+        plain.message.header("Conversation-ID"),
+        clean.message.header("Conversation-ID")
+    );
 
     let raw = write(&[], &["terminal.unencoded-icsi"]);
     assert_eq!(
@@ -160,12 +182,18 @@ fn imdn_message_wraps_the_proto_cpim() {
     let w = imdn(&env, &conv(), "Zt81mQp0", &report, &Faults::default());
     assert_eq!(w.message.request_uri(), Some(ALICE));
     assert_eq!(w.message.header("Content-Type"), Some("message/cpim"));
-    assert_eq!(w.message.header("Conversation-ID"), Some(conv().conversation_id.as_str()));
+    assert_eq!(
+        w.message.header("Conversation-ID"),
+        Some(conv().conversation_id.as_str())
+    );
     assert_eq!(w.message.header("P-Preferred-Service"), Some(CPM_MSG_ICSI));
     assert_eq!(w.body, imdn_cpim("Zt81mQp0", &report));
     assert_eq!(w.message.body(), &w.body[..]);
     let cpim = CpimMessage::parse(&w.body).unwrap();
-    assert_eq!(cpim.header("From"), Some("<sip:anonymous@anonymous.invalid>"));
+    assert_eq!(
+        cpim.header("From"),
+        Some("<sip:anonymous@anonymous.invalid>")
+    );
     assert_eq!(cpim.imdn_message_id(), Some("Zt81mQp0"));
     assert_eq!(Imdn::from_cpim(&cpim).unwrap(), report);
 }

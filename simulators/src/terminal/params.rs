@@ -118,7 +118,9 @@ impl ImdnStatus {
         match value {
             "delivered" => Ok(Self::Delivered),
             "displayed" => Ok(Self::Displayed),
-            other => Err(format!("status `{other}` is not `delivered` or `displayed`")),
+            other => Err(format!(
+                "status `{other}` is not `delivered` or `displayed`"
+            )),
         }
     }
 }
@@ -145,7 +147,10 @@ pub(crate) fn timeout(value: Option<&str>) -> Result<Duration, String> {
 /// Reads a duration such as `5s`, `500ms` or `2m`.
 pub(crate) fn duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
-    let (digits, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
+    let (digits, unit) = text.split_at(
+        text.find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len()),
+    );
     let n: u64 = digits
         .parse()
         .map_err(|_| format!("timeout `{text}` is not a number with a unit (ms, s, m)"))?;
@@ -163,7 +168,10 @@ pub(crate) fn is_placeholder(value: &str) -> bool {
 }
 
 /// Checks a value that must parse at run time, unless it is still a placeholder.
-pub(crate) fn check_later<T>(value: Option<&str>, check: impl Fn(&str) -> Result<T, String>) -> Result<(), String> {
+pub(crate) fn check_later<T>(
+    value: Option<&str>,
+    check: impl Fn(&str) -> Result<T, String>,
+) -> Result<(), String> {
     match value {
         Some(v) if !is_placeholder(v) => check(v).map(|_| ()),
         _ => Ok(()),
@@ -215,14 +223,16 @@ mod tests {
     fn unknown_and_misspelt_params_are_rejected() {
         let err = parse::<PagerParams>(&map(json!({ "to": "bob", "txt": "x" }))).unwrap_err();
         assert!(err.contains("txt"), "{err}");
-        let err = parse::<ImdnParams>(&map(json!({ "status": "delivered", "four": "x" }))).unwrap_err();
+        let err =
+            parse::<ImdnParams>(&map(json!({ "status": "delivered", "four": "x" }))).unwrap_err();
         assert!(err.contains("four"), "{err}");
         assert!(parse::<RegisterParams>(&map(json!({ "expires": "60" }))).is_err());
     }
 
     #[test]
     fn imdn_for_is_read_from_the_keyword() {
-        let p: ImdnParams = parse(&map(json!({ "for": "abc123XYZ0", "status": "displayed" }))).unwrap();
+        let p: ImdnParams =
+            parse(&map(json!({ "for": "abc123XYZ0", "status": "displayed" }))).unwrap();
         assert_eq!(p.for_id.as_deref(), Some("abc123XYZ0"));
         assert_eq!(ImdnStatus::parse(&p.status), Ok(ImdnStatus::Displayed));
         assert!(ImdnStatus::parse("read").is_err());

@@ -92,9 +92,17 @@ pub(crate) fn answer_challenge(
         false => "REGISTER",
     };
     let uri = registrar_uri(subscriber);
-    Credentials::answer(&challenge, &subscriber.impi, password, method, &uri, cnonce, 1)
-        .map(|credentials| credentials.to_header_value())
-        .map_err(|e| e.to_string())
+    Credentials::answer(
+        &challenge,
+        &subscriber.impi,
+        password,
+        method,
+        &uri,
+        cnonce,
+        1,
+    )
+    .map(|credentials| credentials.to_header_value())
+    .map_err(|e| e.to_string())
 }
 
 /// What a 200 to REGISTER tells the terminal.
@@ -182,7 +190,8 @@ mod tests {
         let sub = subscriber();
         let challenge = "Digest realm=\"ims.mnc000.mcc460.3gppnetwork.org\", nonce=\"bm9uY2U=\", \
                          algorithm=MD5, qop=\"auth\"";
-        let good = answer_challenge(challenge, &sub, &sub.password, "c1", &Faults::default()).unwrap();
+        let good =
+            answer_challenge(challenge, &sub, &sub.password, "c1", &Faults::default()).unwrap();
         let good = Credentials::parse(&good).unwrap();
         assert_eq!(good.verify("REGISTER", &sub.password), Ok(()));
         assert_eq!(good.uri, "sip:ims.mnc000.mcc460.3gppnetwork.org");
@@ -194,7 +203,13 @@ mod tests {
         let bad = Credentials::parse(&bad).unwrap();
         assert!(bad.verify("REGISTER", &sub.password).is_err());
         assert_eq!(bad.verify("INVITE", &sub.password), Ok(()));
-        assert_eq!(Credentials { response: good.response.clone(), ..bad }, good);
+        assert_eq!(
+            Credentials {
+                response: good.response.clone(),
+                ..bad
+            },
+            good
+        );
     }
 
     #[test]
@@ -218,14 +233,23 @@ mod tests {
             authorization: &auth,
         };
         let msg = req.build("z9hG4bKx");
-        assert_eq!(msg.request_uri(), Some("sip:ims.mnc000.mcc460.3gppnetwork.org"));
+        assert_eq!(
+            msg.request_uri(),
+            Some("sip:ims.mnc000.mcc460.3gppnetwork.org")
+        );
         assert_eq!(msg.header("Expires"), Some("600000"));
         assert_eq!(msg.header("Supported"), Some("path,gruu"));
         assert_eq!(msg.header("Allow"), Some(ALLOW));
         assert_eq!(msg.header("Authorization"), Some(auth.as_str()));
         assert_eq!(msg.header("Contact"), Some(req.contact().as_str()));
-        assert!(req.contact().starts_with("<sip:+8613800000001@127.0.0.1:5070;transport=udp>;"));
-        assert_eq!(msg.header("To"), Some("<sip:+8613800000001@ims.mnc000.mcc460.3gppnetwork.org>"));
+        assert!(
+            req.contact()
+                .starts_with("<sip:+8613800000001@127.0.0.1:5070;transport=udp>;")
+        );
+        assert_eq!(
+            msg.header("To"),
+            Some("<sip:+8613800000001@ims.mnc000.mcc460.3gppnetwork.org>")
+        );
     }
 
     #[test]
@@ -234,23 +258,41 @@ mod tests {
             200,
             &[
                 ("Contact", "<sip:+8613800000001@10.0.0.9:5060>;expires=99"),
-                ("Contact", "<sip:+8613800000001@127.0.0.1:5070;transport=udp>;expires=3600;reg-id=1"),
+                (
+                    "Contact",
+                    "<sip:+8613800000001@127.0.0.1:5070;transport=udp>;expires=3600;reg-id=1",
+                ),
                 ("Expires", "1200"),
-                ("Service-Route", "<sip:orig@scscf.example;lr>, <sip:two@x;lr>"),
-                ("P-Associated-URI", "<sip:+8613800000009@ims.example>;barred, <tel:+8613800000001>"),
+                (
+                    "Service-Route",
+                    "<sip:orig@scscf.example;lr>, <sip:two@x;lr>",
+                ),
+                (
+                    "P-Associated-URI",
+                    "<sip:+8613800000009@ims.example>;barred, <tel:+8613800000001>",
+                ),
             ],
         );
         let reg = read_ok(&ok, "sip:+8613800000001@127.0.0.1:5070;transport=udp");
         assert_eq!(reg.expires, Some(3600));
         assert_eq!(reg.identity.as_deref(), Some("tel:+8613800000001"));
-        assert_eq!(reg.service_route, ["<sip:orig@scscf.example;lr>", "<sip:two@x;lr>"]);
+        assert_eq!(
+            reg.service_route,
+            ["<sip:orig@scscf.example;lr>", "<sip:two@x;lr>"]
+        );
     }
 
     #[test]
     fn falls_back_to_the_expires_header_and_tolerates_absence() {
         let ok = response(200, &[("Expires", "600")]);
         let reg = read_ok(&ok, "sip:+8613800000001@127.0.0.1:5070");
-        assert_eq!(reg, Registered { expires: Some(600), ..Registered::default() });
+        assert_eq!(
+            reg,
+            Registered {
+                expires: Some(600),
+                ..Registered::default()
+            }
+        );
         let bare = read_ok(&response(200, &[]), "sip:a@b");
         assert_eq!(bare, Registered::default());
     }

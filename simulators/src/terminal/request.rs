@@ -34,7 +34,10 @@ impl Local {
     /// `SIP/2.0/UDP 127.0.0.1:PORT;branch=...;rport`.
     pub(crate) fn via(&self, branch: &str) -> String {
         let transport = transport_token(self.transport).to_ascii_uppercase();
-        format!("SIP/2.0/{transport} {};branch={branch};rport", self.host_port)
+        format!(
+            "SIP/2.0/{transport} {};branch={branch};rport",
+            self.host_port
+        )
     }
 }
 
@@ -100,8 +103,14 @@ mod tests {
     #[test]
     fn contact_and_via_name_the_transport() {
         let l = local();
-        assert_eq!(l.contact_uri(), "sip:+8613800000001@127.0.0.1:5070;transport=tcp");
-        assert_eq!(l.via("z9hG4bKa"), "SIP/2.0/TCP 127.0.0.1:5070;branch=z9hG4bKa;rport");
+        assert_eq!(
+            l.contact_uri(),
+            "sip:+8613800000001@127.0.0.1:5070;transport=tcp"
+        );
+        assert_eq!(
+            l.via("z9hG4bKa"),
+            "SIP/2.0/TCP 127.0.0.1:5070;branch=z9hG4bKa;rport"
+        );
     }
 
     #[test]

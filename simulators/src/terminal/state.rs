@@ -144,7 +144,11 @@ impl State {
     }
 
     /// The message with this `imdn.Message-ID`, from `sender` if given.
-    pub(crate) fn received_by_id(&self, sender: Option<&str>, message_id: &str) -> Option<&Received> {
+    pub(crate) fn received_by_id(
+        &self,
+        sender: Option<&str>,
+        message_id: &str,
+    ) -> Option<&Received> {
         let key = sender.map(peer_key);
         self.received.iter().rev().find(|r| {
             r.message_id.as_deref() == Some(message_id)
@@ -213,11 +217,22 @@ mod tests {
         state.remember(received("sip:+8613800000002@x", "m1"));
         state.remember(received("sip:+8613800000003@x", "m2"));
         state.remember(received("<sip:+8613800000002@x>", "m3"));
-        assert_eq!(state.last_received(None).unwrap().message_id.as_deref(), Some("m3"));
+        assert_eq!(
+            state.last_received(None).unwrap().message_id.as_deref(),
+            Some("m3")
+        );
         let from_3 = state.last_received(Some("tel:+8613800000003")).unwrap();
         assert_eq!(from_3.message_id.as_deref(), Some("m2"));
-        assert!(state.received_by_id(Some("tel:+8613800000002"), "m1").is_some());
-        assert!(state.received_by_id(Some("tel:+8613800000003"), "m1").is_none());
+        assert!(
+            state
+                .received_by_id(Some("tel:+8613800000002"), "m1")
+                .is_some()
+        );
+        assert!(
+            state
+                .received_by_id(Some("tel:+8613800000003"), "m1")
+                .is_none()
+        );
         assert!(state.last_received(Some("tel:+8613800000009")).is_none());
     }
 

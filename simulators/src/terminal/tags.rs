@@ -167,7 +167,9 @@ mod tests {
         assert_eq!(parsed.icsi_refs(), ICSIS);
         assert_eq!(parsed.iari_refs(), IARIS);
         let atoms = normalized(&params).unwrap();
-        assert!(atoms.starts_with("+g.3gpp.iari-ref=urn:urn-7:3gpp-application.ims.iari.rcs.chatbot; "));
+        assert!(
+            atoms.starts_with("+g.3gpp.iari-ref=urn:urn-7:3gpp-application.ims.iari.rcs.chatbot; ")
+        );
         assert!(atoms.contains("; +g.gsma.rcs.botversion=#=1; +g.gsma.rcs.botversion=#=2; "));
         assert!(!atoms.contains("instance") && !atoms.contains("reg-id"));
         let options = normalized(&tags(&[]).params(ContactUse::Capabilities)).unwrap();
@@ -180,7 +182,9 @@ mod tests {
         assert!(!contact.contains("+sip.instance"));
         assert!(!contact.contains("reg-id"));
         assert!(contact.contains("rcs.chatbot.sa"));
-        assert!(contact.ends_with(";+g.gsma.rcs.cpm.pager-large;+g.gsma.rcs.botversion=\"#=1,#=2\""));
+        assert!(
+            contact.ends_with(";+g.gsma.rcs.cpm.pager-large;+g.gsma.rcs.botversion=\"#=1,#=2\"")
+        );
     }
 
     #[test]

@@ -39,7 +39,27 @@ pub async fn launch(faults: &[&str], settings: Value) -> Rig {
     launch_on(Clock::real(), Transport::Udp, faults, settings).await
 }
 
-pub async fn launch_on(clock: Clock, transport: Transport, faults: &[&str], settings: Value) -> Rig {
+pub async fn launch_on(
+    clock: Clock,
+    transport: Transport,
+    faults: &[&str],
+    settings: Value,
+) -> Rig {
+    build(clock, transport, faults, settings, None).await
+}
+
+/// Starts `alice` on TCP; the message center listens for TCP at `mc_tcp`.
+pub async fn launch_tcp(clock: Clock, mc_tcp: SocketAddr) -> Rig {
+    build(clock, Transport::Tcp, &[], Value::Null, Some(mc_tcp)).await
+}
+
+async fn build(
+    clock: Clock,
+    transport: Transport,
+    faults: &[&str],
+    settings: Value,
+    mc_tcp: Option<SocketAddr>,
+) -> Rig {
     let mc = UdpSocket::bind("127.0.0.1:0").await.unwrap();
     let mc_addr = mc.local_addr().unwrap();
     let alice = Subscriber::builtin(1, true);
@@ -52,7 +72,7 @@ pub async fn launch_on(clock: Clock, transport: Transport, faults: &[&str], sett
             kind: RoleKind::MessageCenter,
             subscriber: None,
             sip_udp: Some(mc_addr),
-            sip_tcp: Some(mc_addr),
+            sip_tcp: Some(mc_tcp.unwrap_or(mc_addr)),
         },
     );
     peers.insert(
@@ -111,13 +131,19 @@ impl Rig {
 
     /// The next datagram the message center receives, parsed.
     pub async fn recv(&self) -> (Message, Vec<u8>, SocketAddr) {
+        let (bytes, from) = self.recv_raw().await;
+        (Message::parse(bytes.clone()).unwrap(), bytes, from)
+    }
+
+    /// The next datagram the message center receives, as bytes.
+    pub async fn recv_raw(&self) -> (Vec<u8>, SocketAddr) {
         let mut buf = vec![0u8; 65_535];
         let (n, from) = tokio::time::timeout(PATIENCE, self.mc.recv_from(&mut buf))
             .await
             .expect("the terminal sent nothing")
             .unwrap();
         buf.truncate(n);
-        (Message::parse(buf.clone()).unwrap(), buf, from)
+        (buf, from)
     }
 
     /// True when the message center receives nothing for a short while.
@@ -192,13 +218,19 @@ pub fn incoming_chat(branch: &str, message_id: &str, disposition: Option<&str>) 
         .body("你好")
         .build();
     MessageBuilder::request("MESSAGE", &format!("sip:+8613800000001@{DOMAIN}"))
-        .header("Via", &format!("SIP/2.0/UDP 127.0.0.1:5060;branch={branch}"))
+        .header(
+            "Via",
+            &format!("SIP/2.0/UDP 127.0.0.1:5060;branch={branch}"),
+        )
         .header("Max-Forwards", "69")
         .header("From", &format!("<sip:+8613800000002@{DOMAIN}>;tag=b1"))
         .header("To", &format!("<sip:+8613800000001@{DOMAIN}>"))
         .header("Call-ID", &format!("call-{branch}"))
         .header("CSeq", "1 MESSAGE")
-        .header("P-Asserted-Identity", &format!("<sip:+8613800000002@{DOMAIN}>"))
+        .header(
+            "P-Asserted-Identity",
+            &format!("<sip:+8613800000002@{DOMAIN}>"),
+        )
         .header("Conversation-ID", "conv-from-bob")
         .header("Contribution-ID", "contrib-from-bob")
         .body("message/cpim", body)
