@@ -47,16 +47,22 @@ impl Settings {
     pub fn from_map(map: &Map<String, Value>) -> Result<Self, String> {
         let settings: Self = serde_json::from_value(Value::Object(map.clone()))
             .map_err(|e| format!("invalid message-center settings: {e}"))?;
-        if settings.max_expires == 0 {
+        settings.check()?;
+        Ok(settings)
+    }
+
+    /// Checks the values the types allow but the message center cannot use.
+    pub fn check(&self) -> Result<(), String> {
+        if self.max_expires == 0 {
             return Err("invalid message-center settings: max-expires must be at least 1".into());
         }
-        if settings.realm.is_empty() || settings.realm.contains(['"', '\\', '\r', '\n']) {
+        if self.realm.is_empty() || self.realm.contains(['"', '\\', '\r', '\n']) {
             return Err(format!(
                 "invalid message-center settings: realm {:?} cannot be quoted in a challenge",
-                settings.realm
+                self.realm
             ));
         }
-        Ok(settings)
+        Ok(())
     }
 }
 
