@@ -19,6 +19,7 @@ use rcs_proto::sip::transaction::{ClientEvent, ClientNonInvite, Timers};
 use tokio::sync::mpsc;
 
 use super::core::Core;
+use super::params::DEFAULT_TIMEOUT;
 use crate::net::NetError;
 
 /// Responses in flight to one transaction before the reader drops extra ones.
@@ -124,10 +125,15 @@ impl Core {
         let give_up = tokio::time::Instant::now() + wait;
         loop {
             while let Some(bytes) = txn.poll_transmit() {
-                match self.endpoint.send(&bytes, transport, dst).await {
-                    Ok(()) => {}
-                    Err(NetError::Closed) => return Err("send: the terminal is shut down".into()),
-                    Err(e) => return Ok(Outcome::TransportError(e.to_string())),
+                let sent =
+                    tokio::time::timeout_at(give_up, self.endpoint.send(&bytes, transport, dst));
+                match sent.await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(NetError::Closed)) => {
+                        return Err("send: the terminal is shut down".into());
+                    }
+                    Ok(Err(e)) => return Ok(Outcome::TransportError(e.to_string())),
+                    Err(_) => return Ok(Outcome::Timeout),
                 }
             }
             if let Some(ClientEvent::Timeout) = txn.poll_event() {
@@ -156,10 +162,15 @@ impl Core {
         transport: rcs_harness::events::Transport,
     ) -> Result<SocketAddr, String> {
         let dst = self.proxy_addr(transport)?;
-        self.endpoint
-            .send(bytes, transport, dst)
-            .await
-            .map_err(|e| e.to_string())?;
+        let sent = tokio::time::timeout(DEFAULT_TIMEOUT, self.endpoint.send(bytes, transport, dst));
+        match sent.await {
+            Ok(result) => result.map_err(|e| e.to_string())?,
+            Err(_) => {
+                return Err(format!(
+                    "send raw bytes to {dst}: no progress in {DEFAULT_TIMEOUT:?}"
+                ));
+            }
+        }
         Ok(dst)
     }
 }

@@ -102,6 +102,17 @@ mod tests {
     }
 
     #[test]
+    fn every_catalogue_fault_of_a_terminal_has_a_switch() {
+        let catalogue: Vec<_> = crate::faults::catalogue()
+            .into_iter()
+            .filter(|f| f.kind == rcs_harness::role::RoleKind::Terminal)
+            .map(|f| f.id)
+            .collect();
+        let switches: Vec<_> = Fault::ALL.iter().map(|f| f.id()).collect();
+        assert_eq!(switches, catalogue);
+    }
+
+    #[test]
     fn parses_known_ids_and_rejects_others() {
         let faults = Faults::from_ids(&["terminal.reject-message".to_owned()]).unwrap();
         assert!(faults.has(Fault::RejectMessage));

@@ -33,7 +33,7 @@ pub(crate) struct Registration {
     pub identity: String,
     /// Route values pre-loaded on originated requests (RFC 3608).
     pub service_route: Vec<String>,
-    /// Granted expiry of the current binding, if registered.
+    /// Expiry the registrar granted to the current binding, if it said.
     pub expires: Option<u32>,
 }
 
@@ -100,7 +100,7 @@ impl State {
             reg.expires = None;
             return;
         }
-        reg.expires = ok.expires.or(Some(requested));
+        reg.expires = ok.expires;
         reg.identity = ok.identity.unwrap_or_else(|| self.default_identity.clone());
         reg.service_route = ok.service_route;
     }
