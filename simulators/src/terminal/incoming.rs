@@ -173,9 +173,11 @@ fn on_message(core: &Core, request: &Message) -> (Message, Option<Received>) {
                 .disposition
                 .iter()
                 .any(|d| d == "positive-delivery");
-            let delivered =
-                (wants && core.settings.auto_delivery_imdn && received.message_id.is_some())
-                    .then(|| received.clone());
+            let delivered = (wants
+                && core.settings.auto_delivery_imdn
+                && received.message_id.is_some()
+                && !received.sender.is_empty())
+            .then(|| received.clone());
             core.state().remember(received);
             delivered
         }
