@@ -48,7 +48,10 @@ pub fn judge(
                 one(&observed).is_some_and(|o| re.is_match(o)),
             )
         }
-        Predicate::Exists(true) => ("present".to_owned(), !matches!(observed, Observed::Absent)),
+        Predicate::Exists(true) => (
+            "present".to_owned(),
+            matches!(observed, Observed::One(_) | Observed::Many(_)),
+        ),
         Predicate::Exists(false) => ("absent".to_owned(), observed == Observed::Absent),
         Predicate::OneOf(v) => (
             format!("one of {}", v.join(", ")),

@@ -51,6 +51,8 @@ struct CaseRun<'a> {
     log: Arc<Observations>,
     clock: Clock,
     failed_checks: usize,
+    /// The role under test is an external system.
+    external: bool,
 }
 
 /// The header events describe the case with.
@@ -89,6 +91,7 @@ pub async fn execute(exec: &Execution, ctx: &RunContext) -> Verdict {
         log: Arc::new(Observations::default()),
         clock: clock.clone(),
         failed_checks: 0,
+        external: external.is_some(),
     };
     let ending = match ctx.profile.as_ref() {
         Some(p) if external.is_none() => Ending::Skipped(format!(
@@ -163,6 +166,17 @@ impl CaseRun<'_> {
             .transport
             .or(external.map(|e| e.transport))
             .unwrap_or(self.ctx.transport);
+        // Every role's identity is known before anything starts; addresses follow as roles start.
+        for role in &roles {
+            let peer = Peer {
+                name: role.name.clone(),
+                kind: role.kind,
+                subscriber: subscribers.get(&role.name).cloned(),
+                sip_udp: None,
+                sip_tcp: None,
+            };
+            self.peers.insert(role.name.clone(), peer);
+        }
         for role in roles {
             let subscriber = subscribers.get(&role.name).cloned();
             if let (Some(ext), true) = (external, role.name == case.under_test) {
@@ -228,10 +242,10 @@ impl CaseRun<'_> {
             RoleBinding {
                 name: r.name.clone(),
                 kind: r.kind.as_str().to_owned(),
-                agent: if self.agents.contains_key(&r.name) || peer.is_none() {
-                    "simulator"
-                } else {
+                agent: if self.external && r.name == self.exec.case.under_test {
                     "external"
+                } else {
+                    "simulator"
                 }
                 .to_owned(),
                 identity: peer
