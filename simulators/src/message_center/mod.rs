@@ -11,6 +11,7 @@
 
 mod bindings;
 pub mod config;
+mod cpim_rewrite;
 mod directory;
 mod options;
 mod proxy;

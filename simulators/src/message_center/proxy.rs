@@ -23,6 +23,7 @@ use rcs_proto::sip::{MAGIC_COOKIE, Message, NameAddr};
 
 use super::bindings::Binding;
 use super::config::{Fault, Faults};
+use super::cpim_rewrite;
 use super::options;
 use super::registrar::is_own_service_route;
 use super::reply;
@@ -253,7 +254,7 @@ fn relayed_request(
         draft.remove("Conversation-ID");
     }
     if faults.has(Fault::RewriteCpimBody) {
-        draft.set_body(reserialised_cpim(request.body()));
+        draft.set_body(cpim_rewrite::reserialised(request.body()));
     }
     draft.build()
 }
@@ -284,46 +285,6 @@ fn relayed_response(response: &Message, faults: &Faults) -> Bytes {
         options::strip_contact_tags(&mut draft, response);
     }
     draft.build()
-}
-
-/// The CPIM body with its `From` and `To` header lines swapped: the same content, serialised
-/// differently (the `message-center.rewrite-cpim-body` fault). A body without both lines gets
-/// an extra `Subject` header instead.
-fn reserialised_cpim(body: &[u8]) -> Vec<u8> {
-    let head_end = find(body, b"\r\n\r\n").unwrap_or(body.len());
-    let (head, rest) = body.split_at(head_end);
-    let mut lines = split_crlf(head);
-    let starts = |line: &[u8], name: &[u8]| {
-        line.get(..name.len())
-            .is_some_and(|start| start.eq_ignore_ascii_case(name))
-    };
-    let from = lines.iter().position(|l| starts(l, b"From:"));
-    let to = lines.iter().position(|l| starts(l, b"To:"));
-    let mut out = match (from, to) {
-        (Some(f), Some(t)) => {
-            lines.swap(f, t);
-            lines.join(b"\r\n".as_slice())
-        }
-        _ => [b"Subject: relayed\r\n".as_slice(), head].concat(),
-    };
-    out.extend_from_slice(rest);
-    out
-}
-
-/// Splits on CRLF.
-fn split_crlf(mut text: &[u8]) -> Vec<&[u8]> {
-    let mut lines = Vec::new();
-    while let Some(at) = find(text, b"\r\n") {
-        let (line, after) = text.split_at(at);
-        lines.push(line);
-        text = after.get(2..).unwrap_or_default();
-    }
-    lines.push(text);
-    lines
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 #[cfg(test)]
