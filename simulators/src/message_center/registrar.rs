@@ -324,3 +324,141 @@ pub fn is_own_service_route(uri: &Uri) -> bool {
             .host()
             .is_some_and(|host| host.to_string().to_ascii_lowercase().starts_with("scscf."))
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use rcs_harness::role::HOME_DOMAIN;
+
+    use super::*;
+
+    struct Fixture {
+        registrar: Registrar,
+        directory: Directory,
+        bindings: Bindings,
+        config: Config,
+        arrival: Arrival,
+    }
+
+    impl Fixture {
+        fn new() -> Self {
+            Self {
+                registrar: Registrar::default(),
+                directory: Directory::new(vec![Subscriber::builtin(1, true)]),
+                bindings: Bindings::new(false),
+                config: Config::default(),
+                arrival: Arrival {
+                    transport: Transport::Udp,
+                    source: "127.0.0.1:40000".parse().unwrap(),
+                    now: Instant::now(),
+                },
+            }
+        }
+
+        fn handle(&mut self, contact: &str, extra: &str) -> Message {
+            let aor = Subscriber::builtin(1, true).sip_uri();
+            let text = format!(
+                "REGISTER sip:{HOME_DOMAIN} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:40000;branch=z9hG4bK1\r\n\
+Max-Forwards: 70\r\nFrom: <{aor}>;tag=1\r\nTo: <{aor}>\r\nCall-ID: r\r\nCSeq: 1 REGISTER\r\n\
+Contact: {contact}\r\n{extra}Content-Length: 0\r\n\r\n"
+            );
+            let request = Message::parse(text.into_bytes()).unwrap();
+            let (directory, config) = (&self.directory, &self.config);
+            self.registrar.handle(
+                &request,
+                self.arrival,
+                directory,
+                &mut self.bindings,
+                config,
+            )
+        }
+
+        /// Registers `contact` with the right password; returns the 200.
+        fn register(&mut self, contact: &str, expires: &str) -> Message {
+            let challenge = self.handle(contact, expires);
+            let challenge =
+                Challenge::parse(challenge.header("WWW-Authenticate").unwrap()).unwrap();
+            let sub = Subscriber::builtin(1, true);
+            let uri = format!("sip:{HOME_DOMAIN}");
+            let credentials = Credentials::answer(
+                &challenge,
+                &sub.impi,
+                &sub.password,
+                "REGISTER",
+                &uri,
+                "c",
+                1,
+            )
+            .unwrap();
+            let extra = format!(
+                "{expires}Authorization: {}\r\n",
+                credentials.to_header_value()
+            );
+            self.handle(contact, &extra)
+        }
+    }
+
+    #[test]
+    fn the_initial_ims_form_is_challenged() {
+        let mut f = Fixture::new();
+        let impi = Subscriber::builtin(1, true).impi;
+        let initial = format!(
+            "Authorization: Digest username=\"{impi}\",realm=\"{HOME_DOMAIN}\",\
+uri=\"sip:{HOME_DOMAIN}\",nonce=\"\",response=\"\"\r\n"
+        );
+        let response = f.handle("<sip:a@127.0.0.1:5070>", &initial);
+        assert_eq!(response.status(), Some(401));
+        let forged = initial.replace("nonce=\"\"", "nonce=\"never-issued\"");
+        assert_eq!(
+            f.handle("<sip:a@127.0.0.1:5070>", &forged).status(),
+            Some(401)
+        );
+        let garbled = "Authorization: Basic abc\r\n";
+        let response = f.handle("<sip:a@127.0.0.1:5070>", garbled);
+        assert_eq!(response.status(), Some(400));
+        assert!(
+            response
+                .header("Warning")
+                .unwrap()
+                .contains("Authorization")
+        );
+    }
+
+    #[test]
+    fn a_wildcard_removes_every_binding_only_with_expires_zero() {
+        let mut f = Fixture::new();
+        let ok = f.register("<sip:a@127.0.0.1:5070>", "");
+        assert_eq!(ok.status(), Some(200));
+        let ok = f.register("<sip:b@127.0.0.1:5071>;expires=30", "");
+        assert_eq!(ok.contacts().unwrap().len(), 2, "both bindings listed");
+        assert_eq!(ok.expires().unwrap(), Some(30));
+        let bad = f.register("*", "Expires: 60\r\n");
+        assert_eq!(bad.status(), Some(400));
+        let ok = f.register("*", "Expires: 0\r\n");
+        assert_eq!(ok.status(), Some(200));
+        assert!(ok.contacts().unwrap().is_empty());
+        assert!(f.bindings.best("+8613800000001", f.arrival.now).is_none());
+    }
+
+    #[test]
+    fn a_realm_setting_is_the_challenge_realm() {
+        let mut f = Fixture::new();
+        f.config.settings.realm = "realm.example".into();
+        let response = f.handle("<sip:a@127.0.0.1:5070>", "");
+        let challenge = Challenge::parse(response.header("WWW-Authenticate").unwrap()).unwrap();
+        assert_eq!(challenge.realm, "realm.example");
+        assert_eq!(f.register("<sip:a@127.0.0.1:5070>", "").status(), Some(200));
+    }
+
+    #[test]
+    fn own_service_route_is_recognised() {
+        let own = Uri::parse(&format!("sip:orig@scscf.{HOME_DOMAIN};lr")).unwrap();
+        assert!(is_own_service_route(&own));
+        assert!(!is_own_service_route(
+            &Uri::parse("sip:orig@pcscf.x;lr").unwrap()
+        ));
+        assert!(!is_own_service_route(
+            &Uri::parse("sip:term@scscf.x;lr").unwrap()
+        ));
+    }
+}

@@ -350,3 +350,101 @@ fn transmit(message: Message, transport: Transport, dst: SocketAddr) -> Transmit
         branch: None,
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use bytes::Bytes;
+
+    use super::*;
+
+    const SRC: &str = "127.0.0.1:40000";
+
+    fn core() -> Core {
+        let subscribers = vec![Subscriber::builtin(1, true)];
+        Core::new(
+            Config::default(),
+            subscribers,
+            "127.0.0.1:5060".parse().unwrap(),
+        )
+    }
+
+    fn incoming(text: &str) -> Incoming {
+        let bytes = Bytes::from(text.replace('\n', "\r\n"));
+        Incoming {
+            transport: Transport::Udp,
+            src: SRC.parse().unwrap(),
+            dst: "127.0.0.1:5060".parse().unwrap(),
+            message: Message::parse(bytes.clone()),
+            bytes,
+        }
+    }
+
+    fn request(method: &str, branch: &str) -> Incoming {
+        incoming(&format!(
+            "{method} sip:+8613800000001@ims SIP/2.0\nVia: SIP/2.0/UDP {SRC};branch={branch}\n\
+Max-Forwards: 70\nFrom: <sip:a@ims>;tag=1\nTo: <sip:+8613800000001@ims>\nCall-ID: c\n\
+CSeq: 1 {method}\nContent-Length: 0\n\n"
+        ))
+    }
+
+    fn statuses(out: &[Transmit]) -> Vec<u16> {
+        out.iter()
+            .map(|t| Message::parse(t.bytes.clone()).unwrap().status().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn unsupported_methods_are_answered() {
+        let mut core = core();
+        let now = Instant::now();
+        let out = core.handle(request("INVITE", "z9hG4bK1"), now);
+        assert_eq!(statuses(&out), [501]);
+        let allow = Message::parse(out[0].bytes.clone()).unwrap();
+        assert_eq!(allow.header("Allow"), Some(options::ALLOW));
+        assert_eq!(out[0].dst, SRC.parse().unwrap());
+        assert_eq!(
+            statuses(&core.handle(request("CANCEL", "z9hG4bK2"), now)),
+            [481]
+        );
+        assert!(core.handle(request("ACK", "z9hG4bK3"), now).is_empty());
+    }
+
+    #[test]
+    fn a_retransmission_gets_the_same_bytes_until_timer_j() {
+        let mut core = core();
+        let now = Instant::now();
+        let first = core.handle(request("MESSAGE", "z9hG4bK9"), now);
+        assert_eq!(statuses(&first), [480], "the subscriber is not registered");
+        let again = core.handle(request("MESSAGE", "z9hG4bK9"), now);
+        assert_eq!(again[0].bytes, first[0].bytes);
+        let timer_j = core.poll_timeout().unwrap();
+        assert_eq!(timer_j - now, std::time::Duration::from_secs(32));
+        assert!(core.handle_timeout(timer_j).is_empty());
+        assert_eq!(core.poll_timeout(), None);
+        let fresh = core.handle(request("MESSAGE", "z9hG4bK9"), timer_j);
+        assert_ne!(
+            fresh[0].bytes, first[0].bytes,
+            "a new transaction, a new To tag"
+        );
+    }
+
+    #[test]
+    fn stray_responses_and_unparseable_input_are_dropped() {
+        let mut core = core();
+        let now = Instant::now();
+        let stray = incoming(
+            "SIP/2.0 200 OK\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKnobody\n\
+From: <sip:a@ims>;tag=1\nTo: <sip:b@ims>;tag=2\nCall-ID: c\nCSeq: 1 MESSAGE\n\n",
+        );
+        assert!(core.handle(stray, now).is_empty());
+        assert!(
+            core.handle(incoming("\u{1}\u{2}garbage\n\n"), now)
+                .is_empty()
+        );
+        assert_eq!(
+            statuses(&core.handle(request("OPTIONS", "z9hG4bK5"), now)),
+            [480]
+        );
+    }
+}
