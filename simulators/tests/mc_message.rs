@@ -330,3 +330,41 @@ async fn fault_drop_imdn_answers_200_but_relays_only_other_messages() {
     next_relayed_is(&mut a, &call_id).await;
     mc.agent.shutdown().await;
 }
+
+#[tokio::test]
+async fn an_unanswered_relay_times_out_with_408_on_the_case_clock() {
+    let mc = clean().await;
+    let (mut a, mut b) = registered_pair(&mc).await;
+    let request = pager(&mut a, &b, "t1");
+    a.send(&request).await;
+    let relayed = b.recv().await;
+    mc.clock
+        .advance(std::time::Duration::from_millis(600))
+        .await;
+    let retransmitted = b.recv().await;
+    assert_eq!(
+        retransmitted.as_bytes(),
+        relayed.as_bytes(),
+        "Timer E retransmits over UDP"
+    );
+    mc.clock.advance(std::time::Duration::from_secs(32)).await;
+    let answer = a.recv().await;
+    assert_eq!(answer.status(), Some(408), "Timer F: 64*T1");
+    assert_eq!(answer.call_id(), relayed.call_id());
+    mc.agent.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_unreachable_tcp_contact_gets_480() {
+    let mc = clean().await;
+    let mut a = Phone::udp(rcs(1), mc.addr).await;
+    let mut b = Phone::tcp(rcs(2), mc.addr).await;
+    a.register().await;
+    // B registers a contact where nothing listens.
+    b.addr = "127.0.0.1:9".parse().unwrap();
+    b.register().await;
+    let request = pager(&mut a, &b, "u1");
+    a.send(&request).await;
+    assert_eq!(a.recv().await.status(), Some(480));
+    mc.agent.shutdown().await;
+}
