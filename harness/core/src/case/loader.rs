@@ -87,6 +87,7 @@ pub fn parse_case(
     let raw: RawCase = serde_saphyr::from_str(source).map_err(|e| vec![yaml_error(path, &e)])?;
     Validator {
         path,
+        source,
         factory,
         errors: Vec::new(),
     }
@@ -110,25 +111,30 @@ fn yaml_error(path: &Path, e: &serde_saphyr::Error) -> CaseError {
 }
 
 fn strip_location_prefix(message: &str) -> String {
-    // serde-saphyr may prefix "line N column M: "; the location is kept separately.
-    match message.find(": ") {
-        Some(i) if message[..i].starts_with("line ") => message[i + 2..].to_owned(),
-        _ => message.to_owned(),
+    // serde-saphyr may prefix "error: " and "line N column M: "; the location is kept separately.
+    let m = message.strip_prefix("error: ").unwrap_or(message);
+    match m.find(": ") {
+        Some(i) if m[..i].starts_with("line ") => m[i + 2..].to_owned(),
+        _ => m.to_owned(),
     }
 }
 
 /// `unknown field `chekcs`, expected one of `a`, `b`` -> `did you mean `checks`?`
 fn unknown_field_hint(message: &str) -> Option<String> {
     let rest = message.split("unknown field").nth(1)?;
-    let mut ticks = rest.split('`').skip(1).step_by(2);
-    let word = ticks.next()?;
-    let candidates: Vec<&str> = ticks.collect();
-    crate::case::suggest::did_you_mean(word, candidates.iter().copied())
-        .map(|best| format!("did you mean `{best}`?"))
+    let word = rest.split('`').nth(1)?;
+    let list = rest.split("expected one of").nth(1)?;
+    let candidates: Vec<&str> = list
+        .split(',')
+        .map(|c| c.trim().trim_matches('`'))
+        .filter(|c| !c.is_empty())
+        .collect();
+    Some(crate::case::suggest::hint(word, candidates.iter().copied()))
 }
 
 struct Validator<'a> {
     path: &'a Path,
+    source: &'a str,
     factory: &'a dyn AgentFactory,
     errors: Vec<CaseError>,
 }
@@ -141,6 +147,15 @@ impl Validator<'_> {
         &mut self.errors[last]
     }
 
+    /// Line and column of a top-level key, for the scalar fields serde gives no location for.
+    fn key(&self, key: &str) -> (usize, usize) {
+        let prefix = format!("{key}:");
+        self.source
+            .lines()
+            .position(|l| l.starts_with(&prefix))
+            .map_or((1, 1), |i| (i + 1, 1))
+    }
+
     fn err_hint(&mut self, line: usize, column: usize, message: impl Into<String>, h: String) {
         let e = self.err(line, column, message);
         e.hint = Some(h);
@@ -151,15 +166,19 @@ impl Validator<'_> {
         let feature = self.feature(&raw);
         self.file_name(&raw.id, suite);
         if raw.refs.is_empty() {
-            self.err(1, 1, "`refs` is empty: list the clauses this case enforces");
+            self.err(
+                self.key("refs").0,
+                1,
+                "`refs` is empty: list the clauses this case enforces",
+            );
         }
         let transport = raw.transport.as_deref().and_then(|t| self.transport(t));
         let roles = self.roles(&raw);
-        if !roles.iter().any(|r| r.name == raw.under_test) {
+        if !raw.roles.contains_key(&raw.under_test) {
             let names: Vec<&str> = roles.iter().map(|r| r.name.as_str()).collect();
             self.err_hint(
-                1,
-                1,
+                self.key("under-test").0,
+                self.key("under-test").1,
                 format!("`under-test: {}` is not one of the roles", raw.under_test),
                 hint(&raw.under_test, names),
             );
@@ -171,7 +190,7 @@ impl Validator<'_> {
             .filter_map(|s| self.step(s, &roles, &mut saved))
             .collect();
         if steps.is_empty() && self.errors.is_empty() {
-            self.err(1, 1, "the case has no steps");
+            self.err(self.key("steps").0, 1, "the case has no steps");
         }
         let under_test_kind = roles
             .iter()
@@ -202,8 +221,8 @@ impl Validator<'_> {
         let found = Suite::parse(s);
         if found.is_none() {
             self.err_hint(
-                1,
-                1,
+                self.key("suite").0,
+                self.key("suite").1,
                 format!("unknown suite `{s}`"),
                 hint(s, Suite::ALL.map(Suite::as_str)),
             );
@@ -225,8 +244,8 @@ impl Validator<'_> {
     fn file_name(&mut self, id: &str, suite: Option<Suite>) {
         if self.path.file_stem().is_some_and(|s| s != id) {
             self.err(
-                1,
-                1,
+                self.key("id").0,
+                self.key("id").1,
                 format!(
                     "the file is named {}, but the case id is `{id}`",
                     self.path.display()
@@ -243,8 +262,8 @@ impl Validator<'_> {
             && Suite::parse(gp).is_some_and(|g| g != suite)
         {
             self.err(
-                1,
-                1,
+                self.key("suite").0,
+                self.key("suite").1,
                 format!("a `{}` case sits in the `{gp}` folder", suite.as_str()),
             );
         }
@@ -256,8 +275,8 @@ impl Validator<'_> {
             "tcp" => Some(Transport::Tcp),
             other => {
                 self.err_hint(
-                    1,
-                    1,
+                    self.key("transport").0,
+                    self.key("transport").1,
                     format!("unknown transport `{other}`"),
                     hint(other, ["udp", "tcp"]),
                 );
@@ -574,4 +593,28 @@ fn step_rules(step: &Step) -> Vec<&str> {
 
 fn loc<T>(s: &Spanned<T>) -> (usize, usize) {
     (s.referenced.line() as usize, s.referenced.column() as usize)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serde_messages_lose_their_location_prefix_and_gain_a_hint() {
+        let m = strip_location_prefix(
+            "error: line 15 column 7: unknown field `chekcs`, expected one of at, sip, checks, save",
+        );
+        assert_eq!(
+            m,
+            "unknown field `chekcs`, expected one of at, sip, checks, save"
+        );
+        assert_eq!(
+            unknown_field_hint(&m).as_deref(),
+            Some("did you mean `checks`?")
+        );
+        assert_eq!(
+            unknown_field_hint("unknown field `x`, expected `a` or `b`"),
+            None
+        );
+    }
 }
