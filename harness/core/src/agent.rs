@@ -115,6 +115,13 @@ pub trait Agent: Send + Sync {
         params: &'a Map<String, Value>,
     ) -> BoxFuture<'a, Result<ActionOutput, AgentError>>;
 
+    /// Undo what this agent left on systems that outlive the case, such as a registration on an
+    /// external registrar. The runner calls it at the end of every case whose system under test is
+    /// external, before [`Agent::shutdown`]; the default does nothing.
+    fn release(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async {})
+    }
+
     /// Stop every task and close every socket.
     fn shutdown(self: Box<Self>) -> BoxFuture<'static, ()>;
 }

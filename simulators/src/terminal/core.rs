@@ -87,6 +87,9 @@ impl Core {
     }
 }
 
+/// How long a de-registration at the end of a case may take.
+const RELEASE_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// The agent the runner holds.
 struct Terminal {
     core: Arc<Core>,
@@ -104,6 +107,18 @@ impl Agent for Terminal {
         params: &'a Map<String, Value>,
     ) -> BoxFuture<'a, Result<ActionOutput, AgentError>> {
         Box::pin(actions::act(&self.core, action, params))
+    }
+
+    /// A terminal still registered de-registers, so the next case finds the user offline.
+    fn release(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            let registered = self.core.state().registration.expires.is_some();
+            if registered {
+                let password = self.core.subscriber.password.clone();
+                // Best effort: a registrar that does not answer has nothing left to release.
+                let _ = self.core.register(0, &password, RELEASE_WAIT).await;
+            }
+        })
     }
 
     fn shutdown(self: Box<Self>) -> BoxFuture<'static, ()> {

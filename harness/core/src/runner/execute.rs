@@ -19,7 +19,7 @@ use crate::events::{
 use crate::plan::Execution;
 use crate::runner::RunContext;
 use crate::runner::observe::{Observations, collect};
-use crate::runner::topology::{assign_subscribers, external_under_test, role_vars};
+use crate::runner::topology::{Lease, external_under_test, role_vars};
 use crate::verdict::Verdict;
 
 /// One check's result, before it becomes an event.
@@ -53,6 +53,8 @@ struct CaseRun<'a> {
     failed_checks: usize,
     /// The role under test is an external system.
     external: bool,
+    /// The subscribers this execution uses, held until it ends.
+    lease: Option<Lease>,
 }
 
 /// The header events describe the case with.
@@ -92,6 +94,7 @@ pub async fn execute(exec: &Execution, ctx: &RunContext) -> Verdict {
         clock: clock.clone(),
         failed_checks: 0,
         external: external.is_some(),
+        lease: None,
     };
     let ending = match ctx.profile.as_ref() {
         Some(p) if external.is_none() => Ending::Skipped(format!(
@@ -158,7 +161,9 @@ impl CaseRun<'_> {
         external: Option<&crate::profile::External>,
     ) -> Result<(), String> {
         let case = &self.exec.case;
-        let subscribers = assign_subscribers(case, self.ctx.profile.as_deref())?;
+        let lease = self.ctx.subscribers.lease(case).await?;
+        let subscribers = lease.by_role.clone();
+        self.lease = Some(lease);
         let all_subs: Vec<_> = subscribers.values().cloned().collect();
         let mut roles: Vec<_> = case.roles.iter().collect();
         roles.sort_by_key(|r| (r.kind.start_order(), r.name.clone()));
@@ -476,6 +481,12 @@ impl CaseRun<'_> {
     }
 
     async fn stop_and_drain(&mut self, collector: tokio::task::JoinHandle<()>) {
+        if self.external {
+            // The system under test outlives the case: leave it as the next case expects to find it.
+            for agent in self.agents.values() {
+                agent.release().await;
+            }
+        }
         for (_, agent) in std::mem::take(&mut self.agents) {
             agent.shutdown().await;
         }

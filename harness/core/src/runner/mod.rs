@@ -23,6 +23,8 @@ pub struct RunContext {
     /// Upper bound on one execution, in real time.
     pub case_timeout: Duration,
     pub events: mpsc::UnboundedSender<Event>,
+    /// Identities leased to executions.
+    pub subscribers: Arc<topology::SubscriberPool>,
 }
 
 /// Options of a run.
@@ -61,6 +63,7 @@ pub async fn run_all(
         transport: options.transport,
         case_timeout: options.case_timeout,
         events: tx.clone(),
+        subscribers: topology::SubscriberPool::for_profile(profile.as_deref()),
     });
     sink.event(&Event::RunStarted(RunStarted {
         run_id: options.run_id.clone(),
