@@ -50,8 +50,14 @@ fn broken_case_files_are_reported_with_location_hint_and_exit_code_3() {
             "BRK-003.yaml:18:40: error: unknown fault `message-center.accept-wrong-digests`",
             "did you mean `message-center.accept-wrong-digest`?",
         ),
-        ("BRK-004.yaml:4:5: error: invalid type: sequence, expected an action name", ""),
-        ("BRK-006.yaml:3:1: error: invalid indentation in multiline quoted scalar", ""),
+        (
+            "BRK-004.yaml:4:5: error: invalid type: sequence, expected an action name",
+            "",
+        ),
+        (
+            "BRK-006.yaml:3:1: error: invalid indentation in multiline quoted scalar",
+            "",
+        ),
         (
             "BRK-005.yaml:13:28: error: no check or expectation of this case has `rule: RFC 2617 3.2.1`",
             "",
