@@ -48,7 +48,10 @@ impl Drop for Sim {
     }
 }
 
-fn run_against(sim: &Sim, filter: &str) -> (Option<i32>, Vec<(String, Verdict, Option<String>)>) {
+/// Each finished execution: its key, verdict and reason.
+type Verdicts = Vec<(String, Verdict, Option<String>)>;
+
+fn run_against(sim: &Sim, filter: &str) -> (Option<i32>, Verdicts) {
     let dir = tempfile::tempdir().expect("tempdir");
     let profile = dir.path().join("profile.yaml");
     let yaml = format!(
