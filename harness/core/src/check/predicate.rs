@@ -32,7 +32,7 @@ pub fn judge(
         Predicate::Equals(e) if set_semantics => {
             (format!("the set {e}"), as_set(&observed) == tag_set(e))
         }
-        Predicate::Equals(e) => (format!("{e:?}"), one(&observed) == Some(e.as_str())),
+        Predicate::Equals(e) => (e.clone(), one(&observed) == Some(e.as_str())),
         Predicate::NotEquals(e) => (
             format!("anything but {e:?}"),
             matches!(&observed, Observed::One(o) if o != e) || observed == Observed::Absent,
@@ -103,7 +103,8 @@ pub fn judge(
         }
     };
     Ok(Judgement {
-        what: format!("{} {}", check.subject, describe(&predicate)),
+        // Described as the case wrote it (`${alice.sent.body}`), not with the value filled in.
+        what: format!("{} {}", check.subject, describe(&check.predicate)),
         expected,
         observed: observed.describe(),
         passed,
