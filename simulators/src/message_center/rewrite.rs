@@ -171,28 +171,12 @@ impl<'a> Draft<'a> {
     }
 }
 
-/// Splits a header value on commas outside quoted strings and `<...>` (RFC 3261 7.3.1).
+/// Splits a header value on commas outside quoted strings and `<...>` (RFC 3261 7.3.1),
+/// skipping empty values.
 pub fn split_list(value: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let (mut quoted, mut escaped, mut angle) = (false, false, false);
-    let mut start = 0;
-    for (at, ch) in value.char_indices() {
-        match ch {
-            _ if escaped => escaped = false,
-            '\\' if quoted => escaped = true,
-            '"' => quoted = !quoted,
-            '<' if !quoted => angle = true,
-            '>' if !quoted => angle = false,
-            ',' if !quoted && !angle => {
-                out.push(value.get(start..at).unwrap_or_default().trim());
-                start = at + 1;
-            }
-            _ => {}
-        }
-    }
-    out.push(value.get(start..).unwrap_or_default().trim());
-    out.retain(|piece| !piece.is_empty());
-    out
+    let mut values = rcs_proto::sip::split_outside(value, b',');
+    values.retain(|piece| !piece.is_empty());
+    values
 }
 
 #[cfg(test)]

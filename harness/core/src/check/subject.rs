@@ -8,8 +8,8 @@ use std::collections::BTreeSet;
 
 use rcs_proto::cpim::CpimMessage;
 use rcs_proto::imdn::{Imdn, Notification};
-use rcs_proto::sip::Message;
 use rcs_proto::sip::auth::{Challenge, Credentials};
+use rcs_proto::sip::{Message, header_params};
 
 use crate::case::model::Subject;
 
@@ -95,7 +95,7 @@ fn header_param(msg: &Message, name: &str, param: &str) -> Observed {
             Err(e) => Observed::Unreadable(e.to_string()),
         };
     }
-    match semicolon_params(value)
+    match header_params(value)
         .into_iter()
         .find(|(k, _)| k.eq_ignore_ascii_case(param))
     {
@@ -145,45 +145,6 @@ fn find_other(other: &[(String, String)], name: &str) -> Observed {
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case(name))
         .map_or(Observed::Absent, |(_, v)| Observed::One(v.clone()))
-}
-
-/// `<uri;uparam>;a=b;c="x;y"` -> [(a, b), (c, x;y)]: the header parameters after the address,
-/// splitting on `;` outside quotes and angle brackets.
-pub fn semicolon_params(value: &str) -> Vec<(String, Option<String>)> {
-    let mut parts = Vec::new();
-    let (mut quoted, mut angle, mut escaped) = (false, false, false);
-    let mut start = 0;
-    for (i, ch) in value.char_indices() {
-        match ch {
-            _ if escaped => escaped = false,
-            '\\' if quoted => escaped = true,
-            '"' => quoted = !quoted,
-            '<' if !quoted => angle = true,
-            '>' if !quoted => angle = false,
-            ';' if !quoted && !angle => {
-                parts.push(&value[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    parts.push(&value[start..]);
-    parts
-        .into_iter()
-        .skip(1)
-        .map(|p| match p.split_once('=') {
-            Some((k, v)) => (k.trim().to_owned(), Some(unquote(v.trim()))),
-            None => (p.trim().to_owned(), None),
-        })
-        .filter(|(k, _)| !k.is_empty())
-        .collect()
-}
-
-fn unquote(v: &str) -> String {
-    match v.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
-        Some(inner) => inner.replace("\\\"", "\"").replace("\\\\", "\\"),
-        None => v.to_owned(),
-    }
 }
 
 /// The feature-tag set of the first value of `header`, normalised for order-insensitive comparison.
@@ -291,16 +252,72 @@ pub fn tag_set(text: &str) -> BTreeSet<String> {
 mod tests {
     use super::*;
 
+    fn msg(text: &str) -> Message {
+        Message::parse(text.replace('\n', "\r\n").into_bytes()).unwrap()
+    }
+
     #[test]
-    fn params_split_outside_quotes_and_angles() {
-        let p = semicolon_params(r#"<sip:a@b;transport=tcp>;expires=60;+g.x="a;b";lr"#);
+    fn digest_and_address_parameters() {
+        let m = msg(
+            "SIP/2.0 401 Unauthorized\nWWW-Authenticate: Digest realm=\"ims.example\", nonce=\"abc\", algorithm=MD5, qop=\"auth\"\nContact: <sip:a@127.0.0.1;transport=udp>;expires=60;+g.x\nContent-Length: 0\n\n",
+        );
+        let realm = Subject::Header {
+            name: "WWW-Authenticate".into(),
+            param: Some("realm".into()),
+        };
         assert_eq!(
-            p,
-            vec![
-                ("expires".to_owned(), Some("60".to_owned())),
-                ("+g.x".to_owned(), Some("a;b".to_owned())),
-                ("lr".to_owned(), None)
-            ]
+            observe(&m, &realm, false),
+            Observed::One("ims.example".into())
+        );
+        let qop = Subject::Header {
+            name: "www-authenticate".into(),
+            param: Some("qop".into()),
+        };
+        assert_eq!(observe(&m, &qop, false), Observed::One("auth".into()));
+        let transport = Subject::Header {
+            name: "Contact".into(),
+            param: Some("transport".into()),
+        };
+        assert_eq!(
+            observe(&m, &transport, false),
+            Observed::Absent,
+            "a URI parameter is not a header parameter"
+        );
+        let flag = Subject::Header {
+            name: "m".into(),
+            param: Some("+g.x".into()),
+        };
+        assert_eq!(observe(&m, &flag, false), Observed::One(String::new()));
+    }
+
+    #[test]
+    fn cpim_prefixes_resolve_by_namespace() {
+        let body = "From: <sip:a@x>\nTo: <sip:b@x>\nDateTime: 2025-03-01T10:00:00.000+08:00\nNS: i <urn:ietf:params:imdn>\ni.Message-ID: Qm9t3XkA7\n\nContent-Type: text/plain\n\nhi".replace('\n', "\r\n");
+        let text = format!(
+            "MESSAGE sip:b@x SIP/2.0\r\nContent-Type: message/cpim\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        let m = Message::parse(text.into_bytes()).unwrap();
+        let id = Subject::Cpim {
+            name: "imdn.Message-ID".into(),
+        };
+        assert_eq!(observe(&m, &id, false), Observed::One("Qm9t3XkA7".into()));
+        assert_eq!(
+            observe(
+                &m,
+                &Subject::Cpim {
+                    name: "body".into()
+                },
+                false
+            ),
+            Observed::One("hi".into())
+        );
+        let imdn = Subject::Imdn {
+            field: "status".into(),
+        };
+        assert!(
+            matches!(observe(&m, &imdn, false), Observed::Unreadable(_)),
+            "a chat message is not an IMDN"
         );
     }
 }

@@ -2,13 +2,11 @@
 
 use std::collections::BTreeSet;
 
-use rcs_proto::sip::FeatureTags;
-
-use crate::check::subject::semicolon_params;
+use rcs_proto::sip::{FeatureTags, header_params};
 
 /// `<sip:...>;+g.3gpp.icsi-ref="urn%3A...";+g.gsma.rcs.isbot` (or `*;...`) -> the normalised atoms.
 pub fn normalized_tags(value: &str) -> Result<BTreeSet<String>, String> {
-    let params = semicolon_params(value);
+    let params = header_params(value);
     let tags = FeatureTags::from_params(&params).map_err(|e| e.to_string())?;
     Ok(tags.normalized())
 }

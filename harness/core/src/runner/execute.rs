@@ -348,15 +348,7 @@ impl CaseRun<'_> {
 
     async fn expect(&mut self, step: usize, e: &Expect) -> Result<(), Ending> {
         let line = self.exec.case.steps.get(step).map_or(0, |s| s.line);
-        let vars = self.vars.clone();
-        let filter = e.filter.clone();
-        let sip = e.sip.clone();
-        let accept = move |m: &rcs_proto::sip::Message| {
-            sip.accepts(m.method(), m.status())
-                && filter
-                    .iter()
-                    .all(|f| judge(f, m, &vars).is_ok_and(|j| j.passed))
-        };
+        let accept = self.matcher(e);
         let verb = if e.direction == crate::events::Direction::In {
             "arrives at"
         } else {
@@ -439,17 +431,22 @@ impl CaseRun<'_> {
         Ok(())
     }
 
-    async fn expect_none(&mut self, step: usize, e: &Expect) -> Result<(), Ending> {
-        let line = self.exec.case.steps.get(step).map_or(0, |s| s.line);
+    /// Which messages an expectation is about: its SIP filter and its `where` filters.
+    fn matcher(&self, e: &Expect) -> impl Fn(&rcs_proto::sip::Message) -> bool + use<> {
         let vars = self.vars.clone();
         let filter = e.filter.clone();
         let sip = e.sip.clone();
-        let accept = move |m: &rcs_proto::sip::Message| {
+        move |m| {
             sip.accepts(m.method(), m.status())
                 && filter
                     .iter()
                     .all(|f| judge(f, m, &vars).is_ok_and(|j| j.passed))
-        };
+        }
+    }
+
+    async fn expect_none(&mut self, step: usize, e: &Expect) -> Result<(), Ending> {
+        let line = self.exec.case.steps.get(step).map_or(0, |s| s.line);
+        let accept = self.matcher(e);
         let what = format!("no SIP {} at {} for {}", e.sip.text, e.at, e.within);
         match self
             .log

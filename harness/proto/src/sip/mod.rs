@@ -39,6 +39,7 @@ pub use message::{Header, Message, StartLine};
 pub use name_addr::NameAddr;
 pub use names::{canonical_name, compact_form, names_equal};
 pub use params::{MAX_PARAMS, Params, percent_decode, percent_encode, unquote};
+pub use split::{header_params, split_outside};
 pub use stream::{DEFAULT_MAX_MESSAGE_SIZE, StreamDecoder};
 pub use tel_uri::TelUri;
 pub use uri::{SipUri, Uri};

@@ -34,7 +34,7 @@ pub(crate) fn separator_positions(text: &str, sep: u8) -> Vec<usize> {
 
 /// Splits `text` on `sep` outside quotes and `<>`, trimming whitespace around each piece.
 /// Empty pieces are kept, so callers can tell `a,,b` from `a,b`.
-pub(crate) fn split_outside(text: &str, sep: u8) -> Vec<&str> {
+pub fn split_outside(text: &str, sep: u8) -> Vec<&str> {
     let mut out = Vec::new();
     let mut from = 0;
     for at in separator_positions(text, sep) {
@@ -43,6 +43,25 @@ pub(crate) fn split_outside(text: &str, sep: u8) -> Vec<&str> {
     }
     out.push(text[from..].trim_matches([' ', '\t']));
     out
+}
+
+/// The `;name[=value]` parameters of a header value after its first element (an address, a token or
+/// `*`), in order, values unquoted: `<sip:a;x=1>;expires=60;+g.t="a;b";lr` gives
+/// `[(expires, 60), (+g.t, a;b), (lr, None)]`. Lenient: it never fails, so checks can look at what
+/// a system under test sent even when it breaks the grammar.
+pub fn header_params(value: &str) -> Vec<(String, Option<String>)> {
+    split_outside(value, b';')
+        .into_iter()
+        .skip(1)
+        .filter(|p| !p.is_empty())
+        .map(|p| match p.split_once('=') {
+            Some((k, v)) => (
+                k.trim().to_owned(),
+                Some(crate::sip::params::unquote(v.trim())),
+            ),
+            None => (p.to_owned(), None),
+        })
+        .collect()
 }
 
 /// Splits a header value into its comma-separated values, skipping empty ones.
@@ -57,6 +76,24 @@ pub(crate) fn split_values(text: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn header_params_after_the_address() {
+        let p = header_params(r#"<sip:a@b;transport=tcp>;expires=60;+g.x="a;b";lr"#);
+        assert_eq!(
+            p,
+            vec![
+                ("expires".to_owned(), Some("60".to_owned())),
+                ("+g.x".to_owned(), Some("a;b".to_owned())),
+                ("lr".to_owned(), None)
+            ]
+        );
+        assert_eq!(
+            header_params("*;+g.gsma.rcs.isbot"),
+            vec![("+g.gsma.rcs.isbot".to_owned(), None)]
+        );
+        assert!(header_params("1800").is_empty());
+    }
 
     #[test]
     fn commas_inside_quotes_and_angles_do_not_split() {
