@@ -120,7 +120,9 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         settings: file.settings,
         faults: Faults::from_ids(&fault_ids).map_err(Failure::Usage)?,
     };
-    let subscribers = file.subscribers.unwrap_or_else(default_subscribers);
+    let subscribers = file
+        .subscribers
+        .unwrap_or_else(rcs_harness::runner::topology::builtin_subscribers);
     let clock = Clock::real();
     // Nothing reads the captures here: messages are logged instead, so the channel is closed.
     let (tx, _) = mpsc::unbounded_channel();
@@ -128,6 +130,10 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     let center = MessageCenter::start(cli.listen, config, subscribers, tap, clock)
         .await
         .map_err(|err| Failure::Run(err.into()))?;
+    // Listen for the stop signals before saying we are ready, so an early SIGTERM is not lost.
+    let stop = Stop::install()
+        .context("failed to listen for signals")
+        .map_err(Failure::Run)?;
     let endpoints = center.endpoints();
     let shown = |addr: Option<SocketAddr>| addr.map_or_else(|| "-".to_owned(), |a| a.to_string());
     let mut stdout = std::io::stdout();
@@ -140,7 +146,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     .and_then(|()| stdout.flush())
     .context("failed to write to stdout")
     .map_err(Failure::Run)?;
-    let stopped = wait_for_stop().await.context("failed to wait for a signal");
+    let stopped = stop.wait().await.context("failed to wait for a signal");
     center.stop().await;
     tracing::info!("stopped");
     stopped.map_err(Failure::Run)
@@ -175,25 +181,38 @@ fn locate(text: &str, key: &str) -> Option<(usize, usize)> {
         .find_map(|(n, line)| line.find(&pattern).map(|col| (n + 1, col + 1)))
 }
 
-/// The built-in subscribers: 20 RCS users and 5 users without RCS.
-fn default_subscribers() -> Vec<Subscriber> {
-    (1..=20)
-        .map(|n| Subscriber::builtin(n, true))
-        .chain((1..=5).map(|n| Subscriber::builtin(n, false)))
-        .collect()
+/// SIGTERM or Ctrl-C, listened for from the moment it is installed.
+struct Stop {
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
 }
 
-#[cfg(unix)]
-async fn wait_for_stop() -> std::io::Result<()> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut terminate = signal(SignalKind::terminate())?;
-    tokio::select! {
-        result = tokio::signal::ctrl_c() => result,
-        _ = terminate.recv() => Ok(()),
+impl Stop {
+    fn install() -> std::io::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Self {
+                terminate: signal(SignalKind::terminate())?,
+                interrupt: signal(SignalKind::interrupt())?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(Self {})
     }
-}
 
-#[cfg(not(unix))]
-async fn wait_for_stop() -> std::io::Result<()> {
-    tokio::signal::ctrl_c().await
+    #[cfg(unix)]
+    async fn wait(mut self) -> std::io::Result<()> {
+        tokio::select! {
+            _ = self.terminate.recv() => Ok(()),
+            _ = self.interrupt.recv() => Ok(()),
+        }
+    }
+
+    #[cfg(not(unix))]
+    async fn wait(self) -> std::io::Result<()> {
+        tokio::signal::ctrl_c().await
+    }
 }
