@@ -17,22 +17,6 @@ pub fn cases_dir() -> PathBuf {
     workspace().join("cases")
 }
 
-/// A binary of the workspace, built by `cargo test --workspace` next to the test executables.
-pub fn binary(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable path");
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target profile folder");
-    let path = dir.join(name);
-    assert!(
-        path.exists(),
-        "{} is not built: run `cargo test --workspace` (or `cargo build --workspace`) first",
-        path.display()
-    );
-    path
-}
-
 /// Keeps every event; clones share the same log.
 #[derive(Clone, Default)]
 pub struct Recorder(pub Arc<Mutex<Vec<Event>>>);

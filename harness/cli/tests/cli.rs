@@ -1,13 +1,20 @@
 //! The command line, as a user runs it: diagnostics for broken case files, exit codes, the report
 //! folder, and captures that tshark decodes without a malformed packet.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use interop_tests::{binary, cases_dir, workspace};
+/// The workspace root: the command runs from there, as a user would.
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn cases_dir() -> PathBuf {
+    workspace().join("cases")
+}
 
 fn rcs_interop(args: &[&str]) -> Output {
-    Command::new(binary("rcs-interop"))
+    Command::new(env!("CARGO_BIN_EXE_rcs-interop"))
         .args(args)
         .current_dir(workspace())
         .output()
@@ -20,7 +27,7 @@ fn text(bytes: &[u8]) -> String {
 
 #[test]
 fn broken_case_files_are_reported_with_location_hint_and_exit_code_3() {
-    let out = rcs_interop(&["validate", "tests/data/broken"]);
+    let out = rcs_interop(&["validate", "harness/cli/tests/data/broken"]);
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{stderr}");
     let expected = [
@@ -111,7 +118,7 @@ fn a_broken_case_does_not_stop_the_others_and_exits_3() {
     let args = [
         "run",
         good.to_str().expect("utf-8"),
-        "tests/data/broken/BRK-002.yaml",
+        "harness/cli/tests/data/broken/BRK-002.yaml",
         "--out",
         out_dir.to_str().expect("utf-8"),
     ];
