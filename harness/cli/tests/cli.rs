@@ -232,3 +232,44 @@ fn tshark_available() -> bool {
     }
     ok
 }
+
+#[test]
+fn a_conformance_failure_exits_1_and_a_bad_profile_exits_3() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out_dir = dir.path().join("report");
+    let out = rcs_interop(&[
+        "run",
+        "--filter",
+        "PLT-CAP-002",
+        "--faults",
+        "message-center.offline-as-404",
+        "--out",
+        out_dir.to_str().expect("utf-8"),
+    ]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("FAIL") && stderr.contains("PLT-CAP-002[message-center.offline-as-404]"),
+        "{stderr}"
+    );
+
+    let profile = dir.path().join("profile.yaml");
+    std::fs::write(
+        &profile,
+        "name: lab\nroles:\n  message-centre: { address: 127.0.0.1:5060 }\n",
+    )
+    .expect("write");
+    let out = rcs_interop(&[
+        "run",
+        "--profile",
+        profile.to_str().expect("utf-8"),
+        "--out",
+        out_dir.to_str().expect("utf-8"),
+    ]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("profile.yaml:3:") && stderr.contains("did you mean `message-center`?"),
+        "{stderr}"
+    );
+}
