@@ -88,7 +88,7 @@ impl Capture {
         let mut payload = wire.bytes.0.as_slice();
         let limit = match wire.transport {
             Transport::Udp => MAX_UDP_PAYLOAD,
-            Transport::Tcp => MAX_MESSAGE_BYTES,
+            Transport::Tcp | Transport::Tls => MAX_MESSAGE_BYTES,
         };
         if payload.len() > limit {
             comment.push_str(&format!("; cut from {} bytes", payload.len()));
@@ -105,6 +105,11 @@ impl Capture {
                 self.push(wire.time_us, &segment, comment);
             }
             Transport::Tcp => self.tcp_message(wire, payload, &comment),
+            // TLS is written as the plaintext the harness read or wrote, on the real TCP ports.
+            Transport::Tls => {
+                let comment = format!("{comment}; TLS, decrypted by the harness");
+                self.tcp_message(wire, payload, &comment)
+            }
         }
     }
 

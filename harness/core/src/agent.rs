@@ -47,6 +47,18 @@ pub struct Peer {
     pub subscriber: Option<Subscriber>,
     pub sip_udp: Option<SocketAddr>,
     pub sip_tcp: Option<SocketAddr>,
+    pub sip_tls: Option<SocketAddr>,
+}
+
+impl Peer {
+    /// Where to send SIP over `transport`.
+    pub fn sip_addr(&self, transport: Transport) -> Option<SocketAddr> {
+        match transport {
+            Transport::Udp => self.sip_udp,
+            Transport::Tcp => self.sip_tcp,
+            Transport::Tls => self.sip_tls,
+        }
+    }
 }
 
 /// Everything an agent needs to start.
@@ -83,6 +95,7 @@ impl AgentSpec {
 pub struct Endpoints {
     pub sip_udp: Option<SocketAddr>,
     pub sip_tcp: Option<SocketAddr>,
+    pub sip_tls: Option<SocketAddr>,
 }
 
 /// What an action did: values the case can refer to later as `${role.<key>}`.

@@ -90,6 +90,8 @@ pub struct RoleBinding {
     pub identity: Option<String>,
     pub sip_udp: Option<SocketAddr>,
     pub sip_tcp: Option<SocketAddr>,
+    #[serde(default)]
+    pub sip_tls: Option<SocketAddr>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -118,6 +120,8 @@ pub enum Direction {
 pub enum Transport {
     Udp,
     Tcp,
+    /// TLS over TCP; captured messages are the plaintext the simulator wrote or read.
+    Tls,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

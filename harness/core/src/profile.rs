@@ -122,10 +122,11 @@ pub fn parse_profile(path: &Path, source: &str) -> Result<Profile, Vec<CaseError
         let transport = match ext.value.transport.as_deref() {
             None | Some("udp") => Transport::Udp,
             Some("tcp") => Transport::Tcp,
+            Some("tls") => Transport::Tls,
             Some(other) => {
                 errors.push(
                     CaseError::new(path, line, col, format!("unknown transport `{other}`"))
-                        .with_hint(hint(other, ["udp", "tcp"])),
+                        .with_hint(hint(other, ["udp", "tcp", "tls"])),
                 );
                 continue;
             }

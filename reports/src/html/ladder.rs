@@ -126,6 +126,7 @@ fn tooltip(wire: &Wire, from: &str, to: &str) -> String {
     let transport = match wire.transport {
         Transport::Udp => "UDP",
         Transport::Tcp => "TCP",
+        Transport::Tls => "TLS",
     };
     format!(
         "frame {} · {from} → {to} · {transport} {} → {} · {:.1} ms\n{}",

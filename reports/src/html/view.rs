@@ -344,6 +344,7 @@ fn frame_view(exchange: &Exchange<'_>, route: &str, failed: &BTreeSet<u64>) -> F
         transport: match wire.transport {
             Transport::Udp => "UDP",
             Transport::Tcp => "TCP",
+            Transport::Tls => "TLS",
         },
         protocol: match wire.protocol {
             Protocol::Sip => "SIP",

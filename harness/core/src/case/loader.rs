@@ -273,12 +273,13 @@ impl Validator<'_> {
         match t {
             "udp" => Some(Transport::Udp),
             "tcp" => Some(Transport::Tcp),
+            "tls" => Some(Transport::Tls),
             other => {
                 self.err_hint(
                     self.key("transport").0,
                     self.key("transport").1,
                     format!("unknown transport `{other}`"),
-                    hint(other, ["udp", "tcp"]),
+                    hint(other, ["udp", "tcp", "tls"]),
                 );
                 None
             }

@@ -179,24 +179,23 @@ impl CaseRun<'_> {
                 subscriber: subscribers.get(&role.name).cloned(),
                 sip_udp: None,
                 sip_tcp: None,
+                sip_tls: None,
             };
             self.peers.insert(role.name.clone(), peer);
         }
         for role in roles {
             let subscriber = subscribers.get(&role.name).cloned();
             if let (Some(ext), true) = (external, role.name == case.under_test) {
-                let (udp, tcp) = match ext.transport {
-                    Transport::Udp => (Some(ext.address), None),
-                    Transport::Tcp => (None, Some(ext.address)),
-                };
+                let at = |t: Transport| (ext.transport == t).then_some(ext.address);
                 self.peers.insert(
                     role.name.clone(),
                     Peer {
                         name: role.name.clone(),
                         kind: role.kind,
                         subscriber,
-                        sip_udp: udp,
-                        sip_tcp: tcp,
+                        sip_udp: at(Transport::Udp),
+                        sip_tcp: at(Transport::Tcp),
+                        sip_tls: at(Transport::Tls),
                     },
                 );
                 continue;
@@ -233,6 +232,7 @@ impl CaseRun<'_> {
                     subscriber,
                     sip_udp: ep.sip_udp,
                     sip_tcp: ep.sip_tcp,
+                    sip_tls: ep.sip_tls,
                 },
             );
             self.agents.insert(role.name.clone(), agent);
@@ -258,6 +258,7 @@ impl CaseRun<'_> {
                     .map(|s| s.sip_uri()),
                 sip_udp: peer.and_then(|p| p.sip_udp),
                 sip_tcp: peer.and_then(|p| p.sip_tcp),
+                sip_tls: peer.and_then(|p| p.sip_tls),
             }
         });
         self.emit(Event::CaseStarted(CaseStarted {

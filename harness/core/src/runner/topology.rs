@@ -141,7 +141,7 @@ pub fn role_vars(peers: &BTreeMap<String, Peer>) -> BTreeMap<String, String> {
         } else {
             put("domain", crate::role::HOME_DOMAIN.to_owned());
         }
-        if let Some(a) = p.sip_udp.or(p.sip_tcp) {
+        if let Some(a) = p.sip_udp.or(p.sip_tcp).or(p.sip_tls) {
             put("addr", a.to_string());
             put("host", a.ip().to_string());
             put("port", a.port().to_string());
@@ -151,6 +151,9 @@ pub fn role_vars(peers: &BTreeMap<String, Peer>) -> BTreeMap<String, String> {
         }
         if let Some(a) = p.sip_tcp {
             put("tcp", a.to_string());
+        }
+        if let Some(a) = p.sip_tls {
+            put("tls", a.to_string());
         }
     }
     vars
