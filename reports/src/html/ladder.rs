@@ -267,6 +267,7 @@ mod tests {
             identity: None,
             sip_udp: Some(udp.parse().unwrap()),
             sip_tcp: None,
+            sip_tls: None,
         }
     }
 

@@ -114,6 +114,7 @@ fn role(
         identity: Some(identity.into()),
         sip_udp: udp.map(addr),
         sip_tcp: tcp.map(addr),
+        sip_tls: None,
     }
 }
 
