@@ -81,6 +81,19 @@ pub struct AgentSpec {
     pub peers: BTreeMap<String, Peer>,
     /// Role settings from the case file, e.g. `{ "max-expires": 60 }` for a message center.
     pub settings: Map<String, Value>,
+    /// How to trust TLS peers and what to present to them (from the profile; empty when simulated).
+    pub tls: TlsTrust,
+}
+
+/// TLS material a profile names for talking to a real system under test. With every role simulated
+/// all of it is empty and the simulators share a test CA of their own.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TlsTrust {
+    /// PEM file of the CA that signed the system under test's certificate.
+    pub ca: Option<std::path::PathBuf>,
+    /// PEM certificate chain and key to present (mutual TLS).
+    pub client_cert: Option<std::path::PathBuf>,
+    pub client_key: Option<std::path::PathBuf>,
 }
 
 impl AgentSpec {

@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
+use crate::agent::TlsTrust;
 use crate::case::CaseError;
 use crate::case::suggest::hint;
 use crate::events::Transport;
@@ -29,6 +30,8 @@ pub struct Profile {
     pub externals: BTreeMap<RoleKind, External>,
     /// Identities provisioned on the system under test; when empty the built-in ones are used.
     pub subscribers: Vec<Subscriber>,
+    /// TLS trust for the external systems (paths relative to the profile file).
+    pub tls: TlsTrust,
 }
 
 /// A role played by a real system reached by address.
@@ -52,6 +55,19 @@ struct RawProfile {
     roles: BTreeMap<String, Spanned<RawExternal>>,
     #[serde(default)]
     subscribers: Vec<Subscriber>,
+    #[serde(default)]
+    tls: Option<RawTls>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawTls {
+    #[serde(default)]
+    ca: Option<PathBuf>,
+    #[serde(default)]
+    client_cert: Option<PathBuf>,
+    #[serde(default)]
+    client_key: Option<PathBuf>,
 }
 
 #[derive(Deserialize)]
@@ -136,11 +152,18 @@ pub fn parse_profile(path: &Path, source: &str) -> Result<Profile, Vec<CaseError
     if !errors.is_empty() {
         return Err(errors);
     }
+    let base = path.parent().unwrap_or(Path::new("."));
+    let tls = raw.tls.map_or_else(TlsTrust::default, |t| TlsTrust {
+        ca: t.ca.map(|p| base.join(p)),
+        client_cert: t.client_cert.map(|p| base.join(p)),
+        client_key: t.client_key.map(|p| base.join(p)),
+    });
     Ok(Profile {
         name: raw.name,
         file: path.to_owned(),
         externals,
         subscribers: raw.subscribers,
+        tls,
     })
 }
 

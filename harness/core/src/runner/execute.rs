@@ -215,6 +215,12 @@ impl CaseRun<'_> {
                 subscribers: all_subs.clone(),
                 peers: self.peers.clone(),
                 settings: role.settings.clone(),
+                tls: self
+                    .ctx
+                    .profile
+                    .as_ref()
+                    .map(|p| p.tls.clone())
+                    .unwrap_or_default(),
             };
             let tap = WireTap::new(&role.name, self.clock.clone(), tap.clone());
             let agent = self
