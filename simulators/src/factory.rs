@@ -98,6 +98,7 @@ mod tests {
             subscribers: Vec::new(),
             peers: BTreeMap::new(),
             settings: Map::new(),
+            tls: Default::default(),
         }
     }
 

@@ -36,6 +36,7 @@ fn spec(role: &str, kind: RoleKind, transport: Transport, sub: Option<Subscriber
         subscribers: vec![Subscriber::builtin(1, true), Subscriber::builtin(2, true)],
         peers: BTreeMap::new(),
         settings: Map::new(),
+        tls: Default::default(),
     }
 }
 
@@ -55,6 +56,7 @@ async fn network(alice_faults: &[&str]) -> Net {
         subscriber: None,
         sip_udp: mc.endpoints().sip_udp,
         sip_tcp: mc.endpoints().sip_tcp,
+        sip_tls: mc.endpoints().sip_tls,
     };
     let (a, b) = (Subscriber::builtin(1, true), Subscriber::builtin(2, true));
     let terminal_peer = |name: &str, sub: &Subscriber| Peer {
@@ -63,6 +65,7 @@ async fn network(alice_faults: &[&str]) -> Net {
         subscriber: Some(sub.clone()),
         sip_udp: None,
         sip_tcp: None,
+        sip_tls: None,
     };
     let mut peers = BTreeMap::new();
     peers.insert("mc".to_owned(), mc_peer);

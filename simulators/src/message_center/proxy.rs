@@ -235,6 +235,7 @@ fn relayed_request(
     let transport = match binding.transport {
         Transport::Udp => "UDP",
         Transport::Tcp => "TCP",
+        Transport::Tls => "TLS",
     };
     draft.insert(
         0,

@@ -126,6 +126,7 @@ impl SipEndpoint {
         Endpoints {
             sip_udp: Some(self.local_udp()),
             sip_tcp: Some(self.local_tcp()),
+            sip_tls: None,
         }
     }
 
@@ -134,7 +135,7 @@ impl SipEndpoint {
     pub fn local_addr(&self, transport: Transport) -> SocketAddr {
         match transport {
             Transport::Udp => self.local_udp(),
-            Transport::Tcp => self.local_tcp(),
+            Transport::Tcp | Transport::Tls => self.local_tcp(),
         }
     }
 
@@ -160,6 +161,7 @@ impl SipEndpoint {
                 let (_, incoming, shutdown) = self.live()?;
                 self.inner.pool.send(bytes, dst, incoming, shutdown).await
             }
+            Transport::Tls => Err(NetError::Unsupported { transport }),
         }
     }
 

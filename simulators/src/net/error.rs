@@ -34,6 +34,12 @@ pub enum NetError {
         /// What went wrong.
         detail: String,
     },
+    /// The endpoint does not speak this transport.
+    #[error("send sip over {transport:?}: this endpoint does not speak it")]
+    Unsupported {
+        /// The transport asked for.
+        transport: Transport,
+    },
     /// The endpoint has been shut down.
     #[error("send sip: the endpoint is shut down")]
     Closed,

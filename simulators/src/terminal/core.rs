@@ -59,11 +59,7 @@ impl Core {
             .proxy
             .as_ref()
             .ok_or("the case has no message center to send to")?;
-        let addr = match transport {
-            Transport::Udp => peer.sip_udp,
-            Transport::Tcp => peer.sip_tcp,
-        };
-        addr.ok_or_else(|| {
+        peer.sip_addr(transport).ok_or_else(|| {
             format!(
                 "message center `{}` has no SIP {transport:?} address",
                 peer.name

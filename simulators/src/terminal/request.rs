@@ -80,11 +80,12 @@ pub(crate) const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, UPDATE, OPTIONS, MESSA
 /// The bodies the terminal accepts in MESSAGE and OPTIONS answers.
 pub(crate) const ACCEPT: &str = "application/sdp, message/cpim, text/plain";
 
-/// `udp` or `tcp`.
+/// `udp`, `tcp` or `tls` (the `transport` URI parameter, RFC 3261 19.1.1 and 26.2.2).
 pub(crate) fn transport_token(transport: Transport) -> &'static str {
     match transport {
         Transport::Udp => "udp",
         Transport::Tcp => "tcp",
+        Transport::Tls => "tls",
     }
 }
 

@@ -73,6 +73,7 @@ async fn build(
             subscriber: None,
             sip_udp: Some(mc_addr),
             sip_tcp: Some(mc_tcp.unwrap_or(mc_addr)),
+            sip_tls: None,
         },
     );
     peers.insert(
@@ -83,6 +84,7 @@ async fn build(
             subscriber: Some(bob.clone()),
             sip_udp: None,
             sip_tcp: None,
+            sip_tls: None,
         },
     );
     let spec = AgentSpec {
@@ -95,6 +97,7 @@ async fn build(
         subscribers: vec![alice.clone(), bob.clone()],
         peers,
         settings: object(settings),
+        tls: Default::default(),
     };
     let (tx, tap) = mpsc::unbounded_channel();
     let wire = WireTap::new("alice", clock.clone(), tx);
