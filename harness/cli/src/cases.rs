@@ -99,8 +99,10 @@ pub fn list(paths: &[PathBuf], filter: Option<&str>, faults: bool, actions: bool
 pub fn validate(paths: &[PathBuf], profile: Option<&Path>) -> Exit {
     let factory = Simulators;
     let (cases, mut errors) = load_all(paths, &factory);
-    if let Err(e) = load_profile_arg(profile) {
-        errors.extend(e);
+    match load_profile_arg(profile) {
+        Err(e) => errors.extend(e),
+        Ok(Some(p)) => errors.extend(p.check_against(&cases, &factory)),
+        Ok(None) => {}
     }
     print_errors(&errors);
     let files = cases.len()

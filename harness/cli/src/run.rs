@@ -24,6 +24,15 @@ pub fn run(args: RunArgs) -> Exit {
             return Exit::InvalidInput;
         }
     };
+    if let Some(p) = &profile {
+        let problems = p.check_against(&cases, factory.as_ref());
+        if !problems.is_empty() {
+            // A profile that names unknown cases or actions would test the wrong thing: stop here.
+            errors.extend(problems);
+            print_errors(&errors);
+            return Exit::InvalidInput;
+        }
+    }
     print_errors(&errors);
     let input = if errors.is_empty() {
         Exit::Pass

@@ -5,6 +5,7 @@
 //! [`events::Event`]s.
 
 pub mod agent;
+pub mod capability;
 pub mod case;
 pub mod check;
 pub mod clock;

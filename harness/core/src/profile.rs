@@ -1,24 +1,35 @@
-//! Profiles: which role of the run is a real system under test, where it is, and who is provisioned on it.
+//! Profiles: which roles are real systems under test, where they are, who is provisioned on them,
+//! what they declare they can do, how to make them act, and where they are known to deviate.
 //!
 //! ```yaml
 //! name: lab message center
 //! roles:
-//!   message-center: { address: 127.0.0.1:5060, transport: udp }
+//!   message-center: { address: 127.0.0.1:5060, transport: udp, domain: ims.example.net }
 //! subscribers:
-//!   - { msisdn: "+8613800000001", impi: "8613800000001@ims.mnc000.mcc460.3gppnetwork.org", password: "..." }
+//!   - { msisdn: "+8613800000001", impi: "8613800000001@ims.example.net", password: "..." }
+//! capabilities: [p-associated-uri, service-route]     # absent: every capability
+//! expected-deviations:
+//!   PLT-CAP-002: "answers 404 for offline users (vendor ticket 1234)"
+//! actions:                                             # how to drive a real terminal
+//!   terminal:
+//!     register: { run: "interop/sipp/register.sh", timeout: 20s }
+//!     send-pager: { prompt: "Send a chat from the phone to ${to}" }
+//! tls: { ca: lab-ca.pem, client-cert: me.pem, client-key: me.key }
 //! ```
-//! Passwords are secrets: reports show them redacted.
+//! Passwords are secrets: the runner redacts them from every event, so no report shows them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
-use crate::agent::TlsTrust;
-use crate::case::CaseError;
+use crate::agent::{AgentFactory, TlsTrust};
+use crate::capability;
+use crate::case::duration::CaseDuration;
 use crate::case::suggest::hint;
+use crate::case::{Case, CaseError};
 use crate::events::Transport;
 use crate::role::{RoleKind, Subscriber};
 
@@ -30,8 +41,22 @@ pub struct Profile {
     pub externals: BTreeMap<RoleKind, External>,
     /// Identities provisioned on the system under test; when empty the built-in ones are used.
     pub subscribers: Vec<Subscriber>,
+    /// Declared capabilities; `None` when the profile does not say (then every case applies).
+    pub capabilities: Option<BTreeSet<String>>,
+    /// Case id -> why the system is expected to fail it.
+    pub deviations: BTreeMap<String, Located<String>>,
+    /// How to make an external role act: kind -> action -> hook.
+    pub hooks: BTreeMap<RoleKind, BTreeMap<String, Located<Hook>>>,
     /// TLS trust for the external systems (paths relative to the profile file).
     pub tls: TlsTrust,
+}
+
+/// A value with the place it was written, for errors found after loading.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Located<T> {
+    pub value: T,
+    pub line: usize,
+    pub column: usize,
 }
 
 /// A role played by a real system reached by address.
@@ -39,11 +64,101 @@ pub struct Profile {
 pub struct External {
     pub address: SocketAddr,
     pub transport: Transport,
+    /// Its home domain, when it is not the built-in one.
+    pub domain: Option<String>,
+}
+
+/// How a real system is made to perform an action.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Hook {
+    /// A shell command (a vendor's automation hook); the case's values come in as `RCS_*` variables.
+    Run {
+        command: String,
+        timeout: std::time::Duration,
+    },
+    /// A sentence for the operator, in an interactive run.
+    Prompt(String),
 }
 
 impl Profile {
     pub fn external(&self, kind: RoleKind) -> Option<&External> {
         self.externals.get(&kind)
+    }
+
+    /// The capabilities a case needs that this profile does not declare.
+    pub fn missing_capabilities<'c>(&self, case: &'c Case) -> Vec<&'c str> {
+        match &self.capabilities {
+            None => Vec::new(),
+            Some(have) => case
+                .requires
+                .iter()
+                .map(String::as_str)
+                .filter(|c| !have.contains(*c))
+                .collect(),
+        }
+    }
+
+    /// The hook for `action` of a role of `kind`.
+    pub fn hook(&self, kind: RoleKind, action: &str) -> Option<&Hook> {
+        self.hooks
+            .get(&kind)
+            .and_then(|a| a.get(action))
+            .map(|h| &h.value)
+    }
+
+    /// Every password in the profile, so the runner can keep them out of reports.
+    pub fn secrets(&self) -> Vec<String> {
+        self.subscribers
+            .iter()
+            .map(|s| s.password.clone())
+            .filter(|p| !p.is_empty())
+            .collect()
+    }
+
+    /// Checks that need the cases and the simulators: expected deviations name real cases, hooks name
+    /// real actions. Every problem comes back with its place in the profile.
+    pub fn check_against(
+        &self,
+        cases: &[std::sync::Arc<Case>],
+        factory: &dyn AgentFactory,
+    ) -> Vec<CaseError> {
+        let mut errors = Vec::new();
+        let ids: Vec<&str> = cases.iter().map(|c| c.id.as_str()).collect();
+        for (id, at) in &self.deviations {
+            if !ids.contains(&id.as_str()) {
+                errors.push(
+                    CaseError::new(
+                        &self.file,
+                        at.line,
+                        at.column,
+                        format!("expected deviation for unknown case `{id}`"),
+                    )
+                    .with_hint(hint(id, ids.iter().copied())),
+                );
+            }
+        }
+        let actions = factory.actions();
+        for (kind, hooks) in &self.hooks {
+            let known: Vec<&str> = actions
+                .iter()
+                .filter(|a| a.kind == *kind)
+                .map(|a| a.name)
+                .collect();
+            for (action, at) in hooks {
+                if !known.contains(&action.as_str()) {
+                    errors.push(
+                        CaseError::new(
+                            &self.file,
+                            at.line,
+                            at.column,
+                            format!("a {kind} has no action `{action}`"),
+                        )
+                        .with_hint(hint(action, known.iter().copied())),
+                    );
+                }
+            }
+        }
+        errors
     }
 }
 
@@ -56,7 +171,34 @@ struct RawProfile {
     #[serde(default)]
     subscribers: Vec<Subscriber>,
     #[serde(default)]
+    capabilities: Option<Vec<Spanned<String>>>,
+    #[serde(default)]
+    expected_deviations: BTreeMap<String, Spanned<String>>,
+    #[serde(default)]
+    actions: BTreeMap<String, BTreeMap<String, Spanned<RawHook>>>,
+    #[serde(default)]
     tls: Option<RawTls>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawExternal {
+    address: String,
+    #[serde(default)]
+    transport: Option<String>,
+    #[serde(default)]
+    domain: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawHook {
+    #[serde(default)]
+    run: Option<String>,
+    #[serde(default)]
+    prompt: Option<String>,
+    #[serde(default)]
+    timeout: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -68,14 +210,6 @@ struct RawTls {
     client_cert: Option<PathBuf>,
     #[serde(default)]
     client_key: Option<PathBuf>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct RawExternal {
-    address: String,
-    #[serde(default)]
-    transport: Option<String>,
 }
 
 /// Read and validate a profile; every problem comes back with its location.
@@ -99,56 +233,55 @@ pub fn parse_profile(path: &Path, source: &str) -> Result<Profile, Vec<CaseError
             .map(|l| (l.line() as usize, l.column() as usize))
             .unwrap_or((0, 0));
         let msg = e.to_string();
-        vec![CaseError::new(
-            path,
-            line,
-            col,
-            msg.lines().next().unwrap_or("invalid YAML").to_owned(),
-        )]
+        let first = msg.lines().next().unwrap_or("invalid YAML");
+        let first = first.strip_prefix("error: ").unwrap_or(first);
+        let first = match first.find(": ") {
+            Some(i) if first[..i].starts_with("line ") => &first[i + 2..],
+            _ => first,
+        };
+        vec![CaseError::new(path, line, col, first.to_owned())]
     })?;
     let mut errors = Vec::new();
-    let mut externals = BTreeMap::new();
-    for (name, ext) in &raw.roles {
-        let (line, col) = (
-            ext.referenced.line() as usize,
-            ext.referenced.column() as usize,
-        );
-        let Ok(kind) = name.parse::<RoleKind>() else {
-            errors.push(
-                CaseError::new(path, line, col, format!("unknown role `{name}`"))
-                    .with_hint(hint(name, RoleKind::ALL.map(RoleKind::as_str))),
-            );
-            continue;
-        };
-        let address = match ext.value.address.parse::<SocketAddr>() {
-            Ok(a) => a,
-            Err(_) => {
+    let externals = externals(path, &raw, &mut errors);
+    let capabilities = raw.capabilities.as_ref().map(|list| {
+        let mut set = BTreeSet::new();
+        for c in list {
+            if capability::is_known(&c.value) {
+                set.insert(c.value.clone());
+            } else {
+                let (line, col) = at(c);
+                errors.push(
+                    CaseError::new(path, line, col, format!("unknown capability `{}`", c.value))
+                        .with_hint(hint(&c.value, capability::names())),
+                );
+            }
+        }
+        set
+    });
+    let deviations = raw
+        .expected_deviations
+        .iter()
+        .map(|(id, reason)| {
+            let (line, column) = at(reason);
+            if reason.value.trim().is_empty() {
                 errors.push(CaseError::new(
                     path,
                     line,
-                    col,
-                    format!(
-                        "`{}` is not an address such as 127.0.0.1:5060",
-                        ext.value.address
-                    ),
+                    column,
+                    format!("the expected deviation of `{id}` needs a reason"),
                 ));
-                continue;
             }
-        };
-        let transport = match ext.value.transport.as_deref() {
-            None | Some("udp") => Transport::Udp,
-            Some("tcp") => Transport::Tcp,
-            Some("tls") => Transport::Tls,
-            Some(other) => {
-                errors.push(
-                    CaseError::new(path, line, col, format!("unknown transport `{other}`"))
-                        .with_hint(hint(other, ["udp", "tcp", "tls"])),
-                );
-                continue;
-            }
-        };
-        externals.insert(kind, External { address, transport });
-    }
+            (
+                id.clone(),
+                Located {
+                    value: reason.value.trim().to_owned(),
+                    line,
+                    column,
+                },
+            )
+        })
+        .collect();
+    let hooks = hooks(path, &raw, &mut errors);
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -163,8 +296,132 @@ pub fn parse_profile(path: &Path, source: &str) -> Result<Profile, Vec<CaseError
         file: path.to_owned(),
         externals,
         subscribers: raw.subscribers,
+        capabilities,
+        deviations,
+        hooks,
         tls,
     })
+}
+
+fn at<T>(s: &Spanned<T>) -> (usize, usize) {
+    (s.referenced.line() as usize, s.referenced.column() as usize)
+}
+
+fn kind(
+    path: &Path,
+    name: &str,
+    line: usize,
+    col: usize,
+    errors: &mut Vec<CaseError>,
+) -> Option<RoleKind> {
+    let k = name.parse::<RoleKind>().ok();
+    if k.is_none() {
+        errors.push(
+            CaseError::new(path, line, col, format!("unknown role `{name}`"))
+                .with_hint(hint(name, RoleKind::ALL.map(RoleKind::as_str))),
+        );
+    }
+    k
+}
+
+fn externals(
+    path: &Path,
+    raw: &RawProfile,
+    errors: &mut Vec<CaseError>,
+) -> BTreeMap<RoleKind, External> {
+    let mut out = BTreeMap::new();
+    for (name, ext) in &raw.roles {
+        let (line, col) = at(ext);
+        let Some(kind) = kind(path, name, line, col, errors) else {
+            continue;
+        };
+        let Ok(address) = ext.value.address.parse::<SocketAddr>() else {
+            errors.push(CaseError::new(
+                path,
+                line,
+                col,
+                format!(
+                    "`{}` is not an address such as 127.0.0.1:5060",
+                    ext.value.address
+                ),
+            ));
+            continue;
+        };
+        let transport = match ext.value.transport.as_deref() {
+            None | Some("udp") => Transport::Udp,
+            Some("tcp") => Transport::Tcp,
+            Some("tls") => Transport::Tls,
+            Some(other) => {
+                errors.push(
+                    CaseError::new(path, line, col, format!("unknown transport `{other}`"))
+                        .with_hint(hint(other, ["udp", "tcp", "tls"])),
+                );
+                continue;
+            }
+        };
+        out.insert(
+            kind,
+            External {
+                address,
+                transport,
+                domain: ext.value.domain.clone(),
+            },
+        );
+    }
+    out
+}
+
+fn hooks(
+    path: &Path,
+    raw: &RawProfile,
+    errors: &mut Vec<CaseError>,
+) -> BTreeMap<RoleKind, BTreeMap<String, Located<Hook>>> {
+    let mut out = BTreeMap::new();
+    for (name, actions) in &raw.actions {
+        let first = actions.values().next().map_or((1, 1), at);
+        let Some(kind) = kind(path, name, first.0, first.1, errors) else {
+            continue;
+        };
+        let mut per_kind = BTreeMap::new();
+        for (action, raw_hook) in actions {
+            let (line, column) = at(raw_hook);
+            let h = &raw_hook.value;
+            let timeout = match h.timeout.as_deref().map(CaseDuration::parse) {
+                None => std::time::Duration::from_secs(30),
+                Some(Ok(d)) => d.duration,
+                Some(Err(e)) => {
+                    errors.push(CaseError::new(
+                        path,
+                        line,
+                        column,
+                        format!("bad timeout for `{action}`: {e}"),
+                    ));
+                    continue;
+                }
+            };
+            let hook = match (&h.run, &h.prompt) {
+                (Some(command), None) => Hook::Run {
+                    command: command.clone(),
+                    timeout,
+                },
+                (None, Some(text)) => Hook::Prompt(text.clone()),
+                _ => {
+                    errors.push(CaseError::new(path, line, column, format!("the hook for `{action}` needs exactly one of `run` (a shell command) or `prompt` (a sentence for the operator)")));
+                    continue;
+                }
+            };
+            per_kind.insert(
+                action.clone(),
+                Located {
+                    value: hook,
+                    line,
+                    column,
+                },
+            );
+        }
+        out.insert(kind, per_kind);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -173,19 +430,17 @@ mod tests {
 
     #[test]
     fn parses_an_external_message_center() {
-        let p = parse_profile(
-            Path::new("p.yaml"),
-            "name: lab\nroles:\n  message-center: { address: 127.0.0.1:5070, transport: tcp }\n",
-        )
-        .unwrap();
+        let p = parse_profile(Path::new("p.yaml"), "name: lab\nroles:\n  message-center: { address: 127.0.0.1:5070, transport: tcp, domain: ims.lab }\n").unwrap();
         let ext = p.external(RoleKind::MessageCenter).unwrap();
         assert_eq!(ext.address, "127.0.0.1:5070".parse().unwrap());
         assert_eq!(ext.transport, Transport::Tcp);
+        assert_eq!(ext.domain.as_deref(), Some("ims.lab"));
         assert!(p.subscribers.is_empty());
+        assert!(p.capabilities.is_none());
     }
 
     #[test]
-    fn rejects_unknown_roles_with_location_and_hint() {
+    fn rejects_unknown_roles_and_capabilities_with_location_and_hint() {
         let errs = parse_profile(
             Path::new("p.yaml"),
             "name: lab\nroles:\n  message-centre: { address: 127.0.0.1:5070 }\n",
@@ -196,7 +451,59 @@ mod tests {
             errs[0].hint.as_deref(),
             Some("did you mean `message-center`?")
         );
+        let errs = parse_profile(
+            Path::new("p.yaml"),
+            "name: lab\ncapabilities: [imdn, rcs-user-stat]\n",
+        )
+        .unwrap_err();
+        assert_eq!(
+            (errs[0].line, errs[0].message.as_str()),
+            (2, "unknown capability `rcs-user-stat`")
+        );
+        assert_eq!(
+            errs[0].hint.as_deref(),
+            Some("did you mean `rcs-user-state`?")
+        );
         let errs = parse_profile(Path::new("p.yaml"), "name: lab\nrole: {}\n").unwrap_err();
         assert_eq!(errs[0].line, 2, "{errs:?}");
+    }
+
+    #[test]
+    fn hooks_need_exactly_one_way_to_act() {
+        let p = parse_profile(Path::new("p.yaml"), "name: lab\nactions:\n  terminal:\n    register: { run: ./reg.sh, timeout: 5s }\n    send-pager: { prompt: Send a chat }\n").unwrap();
+        assert_eq!(
+            p.hook(RoleKind::Terminal, "register"),
+            Some(&Hook::Run {
+                command: "./reg.sh".into(),
+                timeout: std::time::Duration::from_secs(5)
+            })
+        );
+        assert_eq!(
+            p.hook(RoleKind::Terminal, "send-pager"),
+            Some(&Hook::Prompt("Send a chat".into()))
+        );
+        let errs = parse_profile(
+            Path::new("p.yaml"),
+            "name: lab\nactions:\n  terminal:\n    register: { run: a, prompt: b }\n",
+        )
+        .unwrap_err();
+        assert!(errs[0].message.contains("exactly one of"), "{errs:?}");
+        assert_eq!(errs[0].line, 4);
+    }
+
+    #[test]
+    fn deviations_need_reasons_and_secrets_are_listed() {
+        let errs = parse_profile(
+            Path::new("p.yaml"),
+            "name: lab\nexpected-deviations:\n  PLT-CAP-002: \"\"\n",
+        )
+        .unwrap_err();
+        assert!(errs[0].message.contains("needs a reason"));
+        let p = parse_profile(
+            Path::new("p.yaml"),
+            "name: lab\nsubscribers:\n  - { msisdn: \"+861\", impi: a@b, password: hunter2 }\n",
+        )
+        .unwrap();
+        assert_eq!(p.secrets(), vec!["hunter2".to_owned()]);
     }
 }

@@ -101,17 +101,22 @@ fn home_domain() -> String {
 impl Subscriber {
     /// The built-in subscriber number `n` (1-based): RCS users `+86138000000nn`, non-RCS `+86139000000nn`.
     pub fn builtin(n: usize, rcs: bool) -> Self {
+        Self::builtin_in(n, rcs, HOME_DOMAIN)
+    }
+
+    /// The built-in subscriber `n` of another home domain (a real system under test's).
+    pub fn builtin_in(n: usize, rcs: bool, domain: &str) -> Self {
         let msisdn = if rcs {
             format!("+861380000{n:04}")
         } else {
             format!("+861390000{n:04}")
         };
         Self {
-            impi: format!("{}@{HOME_DOMAIN}", msisdn.trim_start_matches('+')),
+            impi: format!("{}@{domain}", msisdn.trim_start_matches('+')),
             password: format!("secret-{}", msisdn.trim_start_matches('+')),
             msisdn,
             rcs,
-            domain: HOME_DOMAIN.to_owned(),
+            domain: domain.to_owned(),
         }
     }
 

@@ -173,6 +173,17 @@ impl Validator<'_> {
             );
         }
         let transport = raw.transport.as_deref().and_then(|t| self.transport(t));
+        for need in &raw.requires {
+            if !crate::capability::is_known(need) {
+                let (line, col) = self.key("requires");
+                self.err_hint(
+                    line,
+                    col,
+                    format!("unknown capability `{need}`"),
+                    hint(need, crate::capability::names()),
+                );
+            }
+        }
         let roles = self.roles(&raw);
         if !raw.roles.contains_key(&raw.under_test) {
             let names: Vec<&str> = roles.iter().map(|r| r.name.as_str()).collect();

@@ -17,7 +17,9 @@ use crate::events::{
     CaseFinished, CaseHeader, CaseStarted, CheckOutcome, Event, RoleBinding, StepStarted, Transport,
 };
 use crate::plan::Execution;
+use crate::profile::Hook;
 use crate::runner::RunContext;
+use crate::runner::hooks::{self, HookResult};
 use crate::runner::observe::{Observations, collect};
 use crate::runner::topology::{Lease, external_under_test, role_vars};
 use crate::verdict::Verdict;
@@ -96,12 +98,26 @@ pub async fn execute(exec: &Execution, ctx: &RunContext) -> Verdict {
         external: external.is_some(),
         lease: None,
     };
+    let missing = ctx
+        .profile
+        .as_ref()
+        .map(|p| p.missing_capabilities(&exec.case))
+        .unwrap_or_default();
     let ending = match ctx.profile.as_ref() {
         Some(p) if external.is_none() => Ending::Skipped(format!(
             "the profile `{}` has no external {}: this case tests a {}",
             p.name,
             exec.case.under_test_kind(),
             exec.case.under_test_kind()
+        )),
+        Some(p) if !missing.is_empty() => Ending::Skipped(format!(
+            "the profile `{}` does not declare {}",
+            p.name,
+            missing
+                .iter()
+                .map(|c| format!("`{c}` ({})", crate::capability::describe(c)))
+                .collect::<Vec<_>>()
+                .join(", ")
         )),
         _ => {
             let started_roles = run.start_roles(&tap_tx, external.as_ref()).await;
@@ -128,6 +144,14 @@ pub async fn execute(exec: &Execution, ctx: &RunContext) -> Verdict {
         }
     };
     let (verdict, reason) = match ending {
+        // A failure found before the case had to stop is still a failure.
+        Ending::Skipped(r) if run.failed_checks > 0 => (
+            Verdict::Fail,
+            Some(format!(
+                "{} check(s) failed, then the case stopped: {r}",
+                run.failed_checks
+            )),
+        ),
         Ending::Skipped(r) => (Verdict::Skip, Some(r)),
         Ending::Broken(r) => (Verdict::Error, Some(r)),
         Ending::Completed if run.failed_checks == 0 => (Verdict::Pass, None),
@@ -137,6 +161,8 @@ pub async fn execute(exec: &Execution, ctx: &RunContext) -> Verdict {
         ),
         Ending::Stopped(r) => (Verdict::Fail, Some(r)),
     };
+    let (verdict, reason) = expected_deviation(exec, ctx, verdict, reason);
+    let reason = reason.map(|r| run.redact(r));
     if matches!(verdict, Verdict::Skip) && run.peers.is_empty() {
         // A case skipped before it started: announce it so reports list it with its header.
         run.announce(false);
@@ -150,9 +176,74 @@ pub async fn execute(exec: &Execution, ctx: &RunContext) -> Verdict {
     verdict
 }
 
+/// A case the profile expects to fail: failing is a known deviation, passing means the profile is stale.
+fn expected_deviation(
+    exec: &Execution,
+    ctx: &RunContext,
+    verdict: Verdict,
+    reason: Option<String>,
+) -> (Verdict, Option<String>) {
+    let Some(why) = ctx
+        .profile
+        .as_ref()
+        .and_then(|p| p.deviations.get(&exec.case.id))
+    else {
+        return (verdict, reason);
+    };
+    if exec.fault.is_some() {
+        return (verdict, reason);
+    }
+    match verdict {
+        Verdict::Fail => (
+            Verdict::KnownDeviation,
+            Some(format!(
+                "expected deviation: {} ({})",
+                why.value,
+                reason.unwrap_or_default()
+            )),
+        ),
+        Verdict::Pass => (
+            Verdict::UnexpectedPass,
+            Some(format!(
+                "listed as an expected deviation (\"{}\") but passed: update the profile",
+                why.value
+            )),
+        ),
+        other => (other, reason),
+    }
+}
+
 impl CaseRun<'_> {
     fn emit(&self, e: Event) {
+        let e = match e {
+            Event::Check(mut c) => {
+                c.what = self.redact(c.what);
+                c.expected = self.redact(c.expected);
+                c.observed = self.redact(c.observed);
+                Event::Check(c)
+            }
+            Event::StepStarted(mut s) => {
+                s.summary = self.redact(s.summary);
+                Event::StepStarted(s)
+            }
+            other => other,
+        };
         let _ = self.ctx.events.send(e);
+    }
+
+    /// Passwords never reach a report.
+    fn redact(&self, mut text: String) -> String {
+        let leased = self
+            .lease
+            .iter()
+            .flat_map(|l| l.by_role.values().map(|s| s.password.clone()));
+        let profile = self.ctx.profile.iter().flat_map(|p| p.secrets());
+        for secret in leased.chain(profile).filter(|s| s.len() >= 4) {
+            if text.contains(&secret) {
+                text = text.replace(&secret, "‹redacted›");
+            }
+        }
+        text
     }
 
     async fn start_roles(
@@ -244,6 +335,10 @@ impl CaseRun<'_> {
             self.agents.insert(role.name.clone(), agent);
         }
         self.vars = role_vars(&self.peers);
+        if let Some(domain) = external.and_then(|e| e.domain.clone()) {
+            self.vars
+                .insert(format!("{}.domain", case.under_test), domain);
+        }
         Ok(())
     }
 
@@ -311,12 +406,10 @@ impl CaseRun<'_> {
         action: &str,
         params: &Map<String, Value>,
     ) -> Result<(), Ending> {
-        let Some(agent) = self.agents.get(role) else {
-            return Err(Ending::Skipped(format!(
-                "`{role}` is played by the external system under test, and driving its action `{action}` needs an automation hook in the profile"
-            )));
-        };
         let params = fill_params(params, &self.vars).map_err(Ending::Broken)?;
+        let Some(agent) = self.agents.get(role) else {
+            return self.act_by_hook(role, action, &params).await;
+        };
         let limit = Duration::from_secs(60);
         match tokio::time::timeout(limit, agent.act(action, &params)).await {
             Err(_) => Err(Ending::Broken(format!(
@@ -333,6 +426,48 @@ impl CaseRun<'_> {
                 }
                 Ok(())
             }
+        }
+    }
+
+    /// An external role acts through the profile's hook for that action, or the case is skipped.
+    async fn act_by_hook(
+        &mut self,
+        role: &str,
+        action: &str,
+        params: &Map<String, Value>,
+    ) -> Result<(), Ending> {
+        let kind = self.exec.case.role(role).map(|r| r.kind);
+        let hook = kind.and_then(|k| {
+            self.ctx
+                .profile
+                .as_ref()
+                .and_then(|p| p.hook(k, action))
+                .cloned()
+        });
+        let result = match hook {
+            None => {
+                return Err(Ending::Skipped(format!(
+                    "`{role}` is played by the external system under test, and driving its action `{action}` needs a hook in the profile (`actions:`)"
+                )));
+            }
+            Some(Hook::Run { command, timeout }) => {
+                let env = hooks::environment(&self.exec.key, role, action, params, &self.vars);
+                hooks::run_command(&command, &env, timeout).await
+            }
+            Some(Hook::Prompt(text)) => match interpolate(&text, &self.vars) {
+                Ok(text) => hooks::prompt_operator(&text).await,
+                Err(e) => HookResult::Failed(e),
+            },
+        };
+        match result {
+            HookResult::Done(values) => {
+                for (k, v) in values {
+                    self.vars.insert(format!("{role}.{k}"), v);
+                }
+                Ok(())
+            }
+            HookResult::Unavailable(why) => Err(Ending::Skipped(why)),
+            HookResult::Failed(why) => Err(Ending::Broken(self.redact(why))),
         }
     }
 

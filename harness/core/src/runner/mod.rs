@@ -1,6 +1,7 @@
 //! The runner: executions in parallel, each on its own topology, all reporting through one event stream.
 
 pub mod execute;
+pub mod hooks;
 pub mod observe;
 pub mod topology;
 

@@ -22,6 +22,14 @@ pub fn builtin_subscribers() -> Vec<Subscriber> {
         .collect()
 }
 
+/// The built-in subscriber pool of another home domain.
+fn builtin_in(domain: &str) -> Vec<Subscriber> {
+    (1..=BUILTIN_RCS)
+        .map(|n| Subscriber::builtin_in(n, true, domain))
+        .chain((1..=BUILTIN_NON_RCS).map(|n| Subscriber::builtin_in(n, false, domain)))
+        .collect()
+}
+
 /// The subscribers a run may use, leased to executions so that two cases running at the same time
 /// never share an identity: with an external system under test, one case's registration would
 /// otherwise show up in another case.
@@ -43,8 +51,10 @@ pub struct Lease {
 impl SubscriberPool {
     /// The profile's subscribers, or the built-in ones.
     pub fn for_profile(profile: Option<&Profile>) -> Arc<Self> {
-        let all = match profile {
-            Some(p) if !p.subscribers.is_empty() => p.subscribers.clone(),
+        let domain = profile.and_then(|p| p.externals.values().find_map(|e| e.domain.clone()));
+        let all = match (profile, domain) {
+            (Some(p), _) if !p.subscribers.is_empty() => p.subscribers.clone(),
+            (_, Some(domain)) => builtin_in(&domain),
             _ => builtin_subscribers(),
         };
         let free = Mutex::new(vec![true; all.len()]);

@@ -1,0 +1,59 @@
+//! Capabilities: what a system under test declares it does, so only the cases that apply to it run.
+//!
+//! A case lists the capabilities it needs (`requires:`); a profile lists those its system has
+//! (`capabilities:`). A case whose needs are not all declared is skipped with the reason, never
+//! failed. The built-in simulators have every capability.
+
+/// Every capability a case may require, with what it means.
+pub const CAPABILITIES: &[(&str, &str)] = &[
+    (
+        "rcs-user-state",
+        "tells an RCS user who is offline (480/408) from a user without RCS (404), as an RCS messaging server does",
+    ),
+    (
+        "rcs-conversation-headers",
+        "rejects a CPM request that lacks Conversation-ID or Contribution-ID (400)",
+    ),
+    (
+        "imdn",
+        "sends, relays or answers delivery and display notifications (RFC 5438)",
+    ),
+    (
+        "cpim",
+        "sends and relays pager-mode chat as message/cpim (RFC 3862)",
+    ),
+    (
+        "p-associated-uri",
+        "returns P-Associated-URI with the SIP and tel identities in the 200 to REGISTER (RFC 7315)",
+    ),
+    (
+        "service-route",
+        "returns Service-Route in the 200 to REGISTER (RFC 3608)",
+    ),
+    (
+        "asserted-identity",
+        "asserts the sender with P-Asserted-Identity on requests it relays (RFC 3325)",
+    ),
+    (
+        "rcs-feature-tags",
+        "registers and answers OPTIONS with the RCS feature tags (RCC.07)",
+    ),
+];
+
+/// Whether `name` is a known capability.
+pub fn is_known(name: &str) -> bool {
+    CAPABILITIES.iter().any(|(n, _)| *n == name)
+}
+
+/// What a capability means, for skip reasons.
+pub fn describe(name: &str) -> &'static str {
+    CAPABILITIES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map_or("", |(_, d)| d)
+}
+
+/// Every known capability name.
+pub fn names() -> impl Iterator<Item = &'static str> + Clone {
+    CAPABILITIES.iter().map(|(n, _)| *n)
+}
