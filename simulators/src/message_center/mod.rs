@@ -29,12 +29,13 @@ use rcs_harness::agent::{
     ActionOutput, ActionSpec, Agent, AgentError, AgentSpec, BoxFuture, Endpoints, WireTap,
 };
 use rcs_harness::clock::Clock;
-use rcs_harness::role::Subscriber;
+use rcs_harness::events::Transport;
+use rcs_harness::role::{HOME_DOMAIN, Subscriber};
 use serde_json::{Map, Value};
 
 pub use config::{Config, Fault, Faults, Settings};
 
-use crate::net::{ShutdownTrigger, SipEndpoint};
+use crate::net::{ShutdownTrigger, SipEndpoint, TlsConfig};
 
 /// The actions a message center can be asked to perform: none yet.
 pub const ACTIONS: &[ActionSpec] = &[];
@@ -63,9 +64,36 @@ pub async fn start(
         settings: Settings::from_map(&spec.settings).map_err(bad)?,
         faults: Faults::from_ids(&spec.faults).map_err(bad)?,
     };
+    let tls = match spec.transport {
+        Transport::Tls => {
+            let names = tls_names(&config, &spec.subscribers);
+            let tls = TlsConfig::from_trust(&spec.tls, &names)
+                .map_err(|err| AgentError::Harness(format!("start message center: {err}")))?;
+            Some(tls)
+        }
+        Transport::Udp | Transport::Tcp => None,
+    };
     let any = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
-    let center = MessageCenter::start(any, config, spec.subscribers, tap, clock).await?;
+    let center =
+        MessageCenter::start_with_tls(any, config, spec.subscribers, tls, tap, clock).await?;
     Ok(Box::new(center))
+}
+
+/// The names its TLS certificate carries besides loopback: the home domain, every subscriber's
+/// domain and the realm (RFC 5922 7.1: a SIP domain is matched against the certificate).
+fn tls_names(config: &Config, subscribers: &[Subscriber]) -> Vec<String> {
+    let mut names = vec![HOME_DOMAIN.to_owned()];
+    let domains = subscribers.iter().map(|s| s.domain.as_str());
+    for name in domains.chain([config.settings.realm.as_str()]) {
+        let usable = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'));
+        if usable && !names.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+            names.push(name.to_owned());
+        }
+    }
+    names
 }
 
 /// A running message center.
@@ -84,10 +112,23 @@ impl MessageCenter {
         tap: WireTap,
         clock: Clock,
     ) -> Result<Self, AgentError> {
-        let (endpoint, incoming) = SipEndpoint::bind_addr(addr, tap)
+        Self::start_with_tls(addr, config, subscribers, None, tap, clock).await
+    }
+
+    /// As [`MessageCenter::start`], and with `tls` also on a TLS listener of its own port.
+    pub async fn start_with_tls(
+        addr: SocketAddr,
+        config: Config,
+        subscribers: Vec<Subscriber>,
+        tls: Option<TlsConfig>,
+        tap: WireTap,
+        clock: Clock,
+    ) -> Result<Self, AgentError> {
+        let (endpoint, incoming) = SipEndpoint::bind_with_tls(addr, tap, tls)
             .await
             .map_err(|err| AgentError::Harness(err.to_string()))?;
-        let core = service::Core::new(config, subscribers, endpoint.local_udp());
+        let core = service::Core::new(config, subscribers, endpoint.local_udp())
+            .with_tls_via(endpoint.local_tls());
         let trigger = ShutdownTrigger::new();
         tokio::spawn(task::run(
             core,
@@ -102,7 +143,7 @@ impl MessageCenter {
         })
     }
 
-    /// Its UDP and TCP addresses.
+    /// Its UDP, TCP and (when it speaks TLS) TLS addresses.
     pub fn endpoints(&self) -> Endpoints {
         self.endpoint.endpoints()
     }

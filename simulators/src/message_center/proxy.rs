@@ -105,7 +105,7 @@ impl Proxy {
         }
         let branch = format!("{MAGIC_COOKIE}{}", reply::token(20));
         let bytes = relayed_request(request, binding, via_addr, &branch, identity, faults);
-        let reliable = binding.transport == Transport::Tcp;
+        let reliable = binding.transport != Transport::Udp;
         let mut client = ClientNonInvite::new(bytes, reliable, Timers::default(), now);
         let out = drain(&mut client, binding.transport, binding.target, &branch);
         let pending = Pending {

@@ -58,6 +58,8 @@ pub struct Core {
     servers: HashMap<TransactionKey, Server>,
     /// The address put in Via (UDP and TCP share it).
     via_addr: SocketAddr,
+    /// The address put in Via of requests relayed over TLS (its listener has a port of its own).
+    via_tls: Option<SocketAddr>,
     /// `message-center.stop-after-malformed` has struck: nothing is answered any more.
     wedged: bool,
 }
@@ -73,8 +75,15 @@ impl Core {
             proxy: Proxy::default(),
             servers: HashMap::new(),
             via_addr,
+            via_tls: None,
             wedged: false,
         }
+    }
+
+    /// Puts `addr`, the TLS listener, in Via of the requests relayed over TLS.
+    pub fn with_tls_via(mut self, addr: Option<SocketAddr>) -> Self {
+        self.via_tls = addr;
+        self
     }
 
     /// Handles one message received.
@@ -162,7 +171,7 @@ impl Core {
             key: key.clone(),
         };
         let mut server = Server {
-            tx: ServerNonInvite::new(transport == Transport::Tcp, Timers::default(), now),
+            tx: ServerNonInvite::new(transport != Transport::Udp, Timers::default(), now),
             transport,
             src,
         };
@@ -262,10 +271,14 @@ impl Core {
             return respond(483, "Too Many Hops");
         }
         let identity = router::asserted_identity(request, &self.directory, &self.bindings, now);
+        let via_addr = match binding.transport {
+            Transport::Tls => self.via_tls.unwrap_or(self.via_addr),
+            Transport::Udp | Transport::Tcp => self.via_addr,
+        };
         match self.proxy.forward(
             request,
             binding,
-            self.via_addr,
+            via_addr,
             identity.as_deref(),
             faults,
             upstream,

@@ -1,4 +1,5 @@
-//! [`SipEndpoint`]: a UDP socket and a TCP listener on one port, and the messages they receive.
+//! [`SipEndpoint`]: a UDP socket and a TCP listener on one port, a TLS listener on another when
+//! asked for, and the messages they receive.
 
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -14,6 +15,7 @@ use tokio::sync::mpsc;
 use super::error::NetError;
 use super::shutdown::{Shutdown, ShutdownTrigger};
 use super::tcp::TcpPool;
+use super::tls::TlsConfig;
 use super::udp;
 
 /// How many received messages may wait for the consumer before readers pause.
@@ -22,7 +24,7 @@ const INCOMING_QUEUE: usize = 1024;
 /// How many times a port picked for UDP is tried for TCP before picking another.
 const BIND_ATTEMPTS: usize = 16;
 
-/// One message received: a datagram, or a message framed on a TCP connection.
+/// One message received: a datagram, or a message framed on a TCP or TLS connection.
 #[derive(Debug)]
 pub struct Incoming {
     /// The transport it came on.
@@ -31,14 +33,14 @@ pub struct Incoming {
     pub src: SocketAddr,
     /// The local address it arrived at.
     pub dst: SocketAddr,
-    /// Exactly the bytes received (for a TCP framing error: what was left unframed).
+    /// Exactly the bytes received, TLS decrypted (for a framing error: what was left unframed).
     pub bytes: Bytes,
     /// The parsed message, or why it could not be parsed or framed.
     pub message: Result<Message, SipError>,
 }
 
-/// A SIP endpoint on UDP and TCP with the same port number. Cheap to clone; every clone is the
-/// same endpoint.
+/// A SIP endpoint on UDP and TCP with the same port number, and optionally on TLS with a port of
+/// its own. Cheap to clone; every clone is the same endpoint.
 #[derive(Clone, Debug)]
 pub struct SipEndpoint {
     inner: Arc<Inner>,
@@ -50,7 +52,15 @@ struct Inner {
     local_tcp: SocketAddr,
     tap: WireTap,
     pool: Arc<TcpPool>,
+    tls: Option<TlsPart>,
     live: Mutex<Option<Live>>,
+}
+
+/// The TLS listener's address and its connections.
+#[derive(Debug)]
+struct TlsPart {
+    local: SocketAddr,
+    pool: Arc<TcpPool>,
 }
 
 /// What exists only until shutdown.
@@ -72,9 +82,23 @@ impl SipEndpoint {
         addr: SocketAddr,
         tap: WireTap,
     ) -> Result<(Self, mpsc::Receiver<Incoming>), NetError> {
+        Self::bind_with_tls(addr, tap, None).await
+    }
+
+    /// Binds UDP and TCP on `addr` as [`SipEndpoint::bind_addr`] does and, with `tls`, a TLS
+    /// listener on the same IP address and a port chosen by the system.
+    pub async fn bind_with_tls(
+        addr: SocketAddr,
+        tap: WireTap,
+        tls: Option<TlsConfig>,
+    ) -> Result<(Self, mpsc::Receiver<Incoming>), NetError> {
         let (udp, listener) = bind_pair(addr)
             .await
             .map_err(|source| NetError::Bind { addr, source })?;
+        let tls_listener = match tls {
+            Some(config) => Some((bind_tls(addr).await?, config)),
+            None => None,
+        };
         let local = |r: io::Result<SocketAddr>| r.map_err(|source| NetError::Bind { addr, source });
         let local_udp = local(udp.local_addr())?;
         let local_tcp = local(listener.local_addr())?;
@@ -92,7 +116,17 @@ impl SipEndpoint {
             pool.clone()
                 .run_acceptor(listener, incoming_tx.clone(), trigger.listener()),
         );
-        tracing::debug!(%local_udp, %local_tcp, role = tap.role(), "sip endpoint bound");
+        let tls = tls_listener.map(|((listener, local), config)| {
+            let pool = Arc::new(TcpPool::tls(tap.clone(), config));
+            tokio::spawn(pool.clone().run_acceptor(
+                listener,
+                incoming_tx.clone(),
+                trigger.listener(),
+            ));
+            TlsPart { local, pool }
+        });
+        let local_tls = tls.as_ref().map(|t| t.local);
+        tracing::debug!(%local_udp, %local_tcp, ?local_tls, role = tap.role(), "sip endpoint bound");
         let live = Live {
             udp,
             incoming: incoming_tx,
@@ -103,6 +137,7 @@ impl SipEndpoint {
             local_tcp,
             tap,
             pool,
+            tls,
             live: Mutex::new(Some(live)),
         };
         let endpoint = Self {
@@ -121,21 +156,27 @@ impl SipEndpoint {
         self.inner.local_tcp
     }
 
-    /// Both addresses, as the harness reports them.
+    /// The TLS listening address, when the endpoint speaks TLS.
+    pub fn local_tls(&self) -> Option<SocketAddr> {
+        self.inner.tls.as_ref().map(|t| t.local)
+    }
+
+    /// Every listening address, as the harness reports them.
     pub fn endpoints(&self) -> Endpoints {
         Endpoints {
             sip_udp: Some(self.local_udp()),
             sip_tcp: Some(self.local_tcp()),
-            sip_tls: None,
+            sip_tls: self.local_tls(),
         }
     }
 
-    /// The local address messages to `dst` over `transport` leave from when no connection
-    /// exists yet: the one to put in Via sent-by and Contact.
+    /// The address to put in Via sent-by and Contact for `transport`: where this endpoint
+    /// listens for it (for TLS without a TLS listener: the TCP address, which sending refuses).
     pub fn local_addr(&self, transport: Transport) -> SocketAddr {
         match transport {
             Transport::Udp => self.local_udp(),
-            Transport::Tcp | Transport::Tls => self.local_tcp(),
+            Transport::Tcp => self.local_tcp(),
+            Transport::Tls => self.local_tls().unwrap_or(self.local_tcp()),
         }
     }
 
@@ -144,8 +185,8 @@ impl SipEndpoint {
         &self.inner.tap
     }
 
-    /// Sends `bytes` to `dst` and records them. On TCP, reuses the connection to or from `dst`
-    /// (so a response follows its request's connection) or opens one.
+    /// Sends `bytes` to `dst` and records them. On TCP and TLS, reuses the connection to or from
+    /// `dst` (so a response follows its request's connection) or opens one.
     pub async fn send(
         &self,
         bytes: &[u8],
@@ -161,7 +202,12 @@ impl SipEndpoint {
                 let (_, incoming, shutdown) = self.live()?;
                 self.inner.pool.send(bytes, dst, incoming, shutdown).await
             }
-            Transport::Tls => Err(NetError::Unsupported { transport }),
+            Transport::Tls => {
+                let tls = self.inner.tls.as_ref();
+                let pool = tls.ok_or(NetError::Unsupported { transport })?.pool.clone();
+                let (_, incoming, shutdown) = self.live()?;
+                pool.send(bytes, dst, incoming, shutdown).await
+            }
         }
     }
 
@@ -182,10 +228,17 @@ impl SipEndpoint {
             trigger,
         } = live;
         drop(incoming);
-        self.inner.pool.close_all();
+        self.close_connections();
         trigger.shutdown().await;
-        self.inner.pool.close_all();
+        self.close_connections();
         drop(udp);
+    }
+
+    fn close_connections(&self) {
+        self.inner.pool.close_all();
+        if let Some(tls) = &self.inner.tls {
+            tls.pool.close_all();
+        }
     }
 
     fn live(&self) -> Result<(Arc<UdpSocket>, mpsc::Sender<Incoming>, Shutdown), NetError> {
@@ -202,6 +255,16 @@ impl SipEndpoint {
         // The state stays consistent even if a holder panicked.
         self.inner.live.lock().unwrap_or_else(|p| p.into_inner())
     }
+}
+
+/// Binds the TLS listener on `addr`'s IP address, port chosen by the system.
+async fn bind_tls(addr: SocketAddr) -> Result<(TcpListener, SocketAddr), NetError> {
+    let bind = async {
+        let listener = TcpListener::bind(SocketAddr::new(addr.ip(), 0)).await?;
+        let local = listener.local_addr()?;
+        Ok((listener, local))
+    };
+    bind.await.map_err(|source| NetError::Bind { addr, source })
 }
 
 /// Binds UDP then TCP on the same port; with port 0, retries when TCP finds the port taken.

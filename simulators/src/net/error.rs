@@ -8,17 +8,19 @@ use rcs_harness::events::Transport;
 /// A transport failure. The message completes "failed to ...".
 #[derive(Debug, thiserror::Error)]
 pub enum NetError {
-    /// The UDP socket or the TCP listener could not be bound.
-    #[error("bind sip udp and tcp on {addr}: {source}")]
+    /// The UDP socket or a TCP or TLS listener could not be bound.
+    #[error("bind sip listeners on {addr}: {source}")]
     Bind {
         /// The address asked for.
         addr: SocketAddr,
         /// The socket error.
         source: io::Error,
     },
-    /// A TCP connection to the destination could not be opened.
-    #[error("connect sip tcp to {dst}: {detail}")]
+    /// A TCP or TLS connection to or from the peer could not be opened (TLS: the handshake).
+    #[error("connect sip over {transport:?} to {dst}: {detail}")]
     Connect {
+        /// TCP or TLS.
+        transport: Transport,
         /// The destination.
         dst: SocketAddr,
         /// What went wrong.
@@ -39,6 +41,12 @@ pub enum NetError {
     Unsupported {
         /// The transport asked for.
         transport: Transport,
+    },
+    /// TLS certificates or keys could not be made, read or used.
+    #[error("set up sip tls: {detail}")]
+    TlsSetup {
+        /// What went wrong.
+        detail: String,
     },
     /// The endpoint has been shut down.
     #[error("send sip: the endpoint is shut down")]

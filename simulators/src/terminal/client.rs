@@ -115,7 +115,7 @@ impl Core {
         let transport = self.local.transport;
         let dst = self.proxy_addr(transport)?;
         let (mut responses, _registered) = self.pending.insert(branch);
-        let reliable = transport == rcs_harness::events::Transport::Tcp;
+        let reliable = transport != rcs_harness::events::Transport::Udp;
         let mut txn = ClientNonInvite::new(
             request.raw().clone(),
             reliable,

@@ -1,13 +1,14 @@
 //! One running terminal: its identity, sockets, clock, faults and memory, and the [`Agent`] the
 //! runner drives.
 //!
-//! [`start`] binds the endpoint (UDP and TCP on one OS-chosen port), spawns the task that reads
+//! [`start`] binds the endpoint (UDP and TCP on one OS-chosen port, TLS on another when the role
+//! speaks it, trusting the profile's CA or the test CA), spawns the task that reads
 //! what arrives (see `incoming`) and returns the agent. Actions run on the caller's task and are
 //! bounded in real time; the only spawned tasks are the reader and the IMDNs it sends, and
 //! shutdown stops the endpoint and aborts them, so nothing outlives the case.
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use rcs_harness::agent::{
@@ -26,7 +27,7 @@ use super::request::Local;
 use super::state::State;
 use super::tags::ContactTags;
 use super::{actions, ids, incoming};
-use crate::net::SipEndpoint;
+use crate::net::{NetError, SipEndpoint, TlsConfig};
 
 /// Everything an action or the reader needs, shared between them.
 #[derive(Debug)]
@@ -146,9 +147,15 @@ pub(crate) async fn start(
         .ok_or_else(|| bad("the role has no subscriber".to_owned()))?;
     let faults = Faults::from_ids(&spec.faults).map_err(bad)?;
     let settings: Settings = params::parse(&spec.settings).map_err(bad)?;
-    let (endpoint, incoming) = SipEndpoint::bind(tap)
+    let harness = |e: NetError| AgentError::Harness(format!("start terminal `{}`: {e}", spec.role));
+    let tls = match spec.transport {
+        Transport::Tls => Some(TlsConfig::from_trust(&spec.tls, &[]).map_err(harness)?),
+        Transport::Udp | Transport::Tcp => None,
+    };
+    let any = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
+    let (endpoint, incoming) = SipEndpoint::bind_with_tls(any, tap, tls)
         .await
-        .map_err(|e| AgentError::Harness(format!("start terminal `{}`: {e}", spec.role)))?;
+        .map_err(harness)?;
     let local = Local {
         host_port: endpoint.local_addr(spec.transport).to_string(),
         transport: spec.transport,

@@ -125,12 +125,13 @@ impl ImdnStatus {
     }
 }
 
-/// Reads `udp` or `tcp`.
+/// Reads `udp`, `tcp` or `tls`.
 pub(crate) fn transport(value: &str) -> Result<Transport, String> {
     match value {
         "udp" => Ok(Transport::Udp),
         "tcp" => Ok(Transport::Tcp),
-        other => Err(format!("transport `{other}` is not `udp` or `tcp`")),
+        "tls" => Ok(Transport::Tls),
+        other => Err(format!("transport `{other}` is not `udp`, `tcp` or `tls`")),
     }
 }
 
