@@ -13,5 +13,6 @@ pub mod events;
 pub mod plan;
 pub mod profile;
 pub mod role;
+pub mod rules;
 pub mod runner;
 pub mod verdict;

@@ -24,7 +24,7 @@ use crate::role::RoleKind;
 /// Largest case file read.
 const MAX_CASE_BYTES: u64 = 1 << 20;
 
-/// Find every `*.yaml` case file under the given files and folders, sorted; `profiles/` folders are skipped.
+/// Find every `*.yaml` case file under the given files and folders, sorted; `profiles/` and `rules/` folders are skipped.
 pub fn find_case_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CaseError> {
     let mut out = Vec::new();
     for p in paths {
@@ -46,7 +46,10 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
         if path.is_dir() {
-            if path.file_name().is_some_and(|n| n != "profiles") {
+            if path
+                .file_name()
+                .is_some_and(|n| n != "profiles" && n != "rules")
+            {
                 walk(&path, out)?;
             }
         } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {

@@ -1,0 +1,220 @@
+//! Judging captured traffic with rules, as the same event stream a run produces: each rule is reported
+//! like a case execution, with the frames it judged and a check event per check per frame, so every
+//! reporter (HTML, JUnit, JSON) works on a capture unchanged.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rcs_proto::sip::Message;
+
+use crate::check::judge;
+use crate::events::{
+    CaseFinished, CaseHeader, CaseStarted, CheckOutcome, Counts, Event, Protocol, RoleBinding,
+    RunFinished, RunStarted, Wire,
+};
+use crate::rules::Rule;
+use crate::verdict::Verdict;
+
+/// The events of judging `wires` (from a capture named `source`) with `rules`.
+pub fn judge_capture(source: &str, rules: &[Rule], wires: &[Wire]) -> Vec<Event> {
+    let started = std::time::Instant::now();
+    let parsed: Vec<(&Wire, Option<Message>)> = wires
+        .iter()
+        .map(|w| {
+            (
+                w,
+                (w.protocol == Protocol::Sip)
+                    .then(|| Message::parse(w.bytes.0.clone()).ok())
+                    .flatten(),
+            )
+        })
+        .collect();
+    let headers: Vec<CaseHeader> = rules.iter().map(|r| header(source, r)).collect();
+    let mut events = vec![Event::RunStarted(RunStarted {
+        run_id: uuid::Uuid::new_v4().to_string(),
+        started_at: time::OffsetDateTime::now_utc()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default(),
+        tool_version: env!("CARGO_PKG_VERSION").to_owned(),
+        profile: None,
+        cases: headers.clone(),
+        jobs: 1,
+    })];
+    let mut counts = Counts::default();
+    for (rule, header) in rules.iter().zip(headers) {
+        let verdict = judge_rule(rule, header, &parsed, &mut events);
+        counts.add(verdict);
+    }
+    events.push(Event::RunFinished(RunFinished {
+        duration_ms: started.elapsed().as_secs_f64() * 1000.0,
+        counts,
+    }));
+    events
+}
+
+fn header(source: &str, rule: &Rule) -> CaseHeader {
+    CaseHeader {
+        key: rule.id.clone(),
+        id: rule.id.clone(),
+        title: rule.title.clone(),
+        suite: "capture".to_owned(),
+        feature: source.to_owned(),
+        file: rule.file.display().to_string(),
+        refs: rule.refs.clone(),
+        under_test: "capture".to_owned(),
+        under_test_kind: "any".to_owned(),
+        fault: None,
+    }
+}
+
+fn judge_rule(
+    rule: &Rule,
+    header: CaseHeader,
+    parsed: &[(&Wire, Option<Message>)],
+    events: &mut Vec<Event>,
+) -> Verdict {
+    let none = BTreeMap::new();
+    let matching: Vec<(&Wire, &Message)> = parsed
+        .iter()
+        .filter_map(|(w, m)| m.as_ref().map(|m| (*w, m)))
+        .filter(|(_, m)| {
+            rule.sip.accepts(m.method(), m.status())
+                && rule
+                    .filter
+                    .iter()
+                    .all(|f| judge(f, m, &none).is_ok_and(|j| j.passed))
+        })
+        .collect();
+    let endpoints: BTreeSet<String> = matching
+        .iter()
+        .flat_map(|(w, _)| [w.src.to_string(), w.dst.to_string()])
+        .collect();
+    events.push(Event::CaseStarted(CaseStarted {
+        key: rule.id.clone(),
+        header,
+        roles: endpoints
+            .iter()
+            .map(|e| RoleBinding {
+                name: e.clone(),
+                kind: "endpoint".to_owned(),
+                agent: "external".to_owned(),
+                identity: None,
+                sip_udp: None,
+                sip_tcp: None,
+                sip_tls: None,
+            })
+            .collect(),
+        virtual_time: false,
+    }));
+    let mut failed = 0;
+    for (wire, msg) in &matching {
+        let mut w = (*wire).clone();
+        w.case = rule.id.clone();
+        w.role = w.src.to_string();
+        events.push(Event::Wire(w));
+        for check in &rule.checks {
+            let (what, expected, observed, passed) = match judge(check, msg, &none) {
+                Ok(j) => (j.what, j.expected, j.observed, j.passed),
+                Err(e) => (format!("{}", check.subject), String::new(), e, false),
+            };
+            failed += usize::from(!passed);
+            events.push(Event::Check(CheckOutcome {
+                case: rule.id.clone(),
+                step: 0,
+                line: check.line,
+                rule: check.rule.clone(),
+                what,
+                expected,
+                observed,
+                passed,
+                frame: Some(wire.frame),
+            }));
+        }
+    }
+    let (verdict, reason) = match (matching.len(), failed) {
+        (0, _) => (
+            Verdict::Skip,
+            Some(format!(
+                "no message in the capture is SIP {}{}",
+                rule.sip.text,
+                if rule.filter.is_empty() {
+                    ""
+                } else {
+                    " and passes the rule's `where` filters"
+                }
+            )),
+        ),
+        (n, 0) => (Verdict::Pass, Some(format!("{n} message(s) judged"))),
+        (n, f) => (
+            Verdict::Fail,
+            Some(format!("{f} check(s) failed over {n} message(s)")),
+        ),
+    };
+    events.push(Event::CaseFinished(CaseFinished {
+        case: rule.id.clone(),
+        verdict,
+        duration_ms: 0.0,
+        reason,
+    }));
+    verdict
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::{Direction, Transport, WireBytes};
+    use crate::rules::load::parse_rule;
+
+    fn wire(frame: u64, text: &str) -> Wire {
+        Wire {
+            case: "capture".into(),
+            frame,
+            time_us: frame,
+            case_ms: 0.0,
+            role: String::new(),
+            direction: Direction::Out,
+            transport: Transport::Udp,
+            protocol: Protocol::Sip,
+            src: "127.0.0.1:5060".parse().unwrap(),
+            dst: "127.0.0.1:5070".parse().unwrap(),
+            summary: String::new(),
+            bytes: WireBytes(text.replace('\n', "\r\n").into_bytes()),
+        }
+    }
+
+    fn rule() -> Rule {
+        let text = "id: R1\ntitle: t\nrefs: [RFC 7315 4.1]\napplies-to: { sip: \"200\", where: [{ header: CSeq, contains: REGISTER }] }\nchecks:\n  - { header: P-Associated-URI, exists: true, rule: RFC 7315 4.1 }\n";
+        parse_rule(std::path::Path::new("R1.yaml"), text).unwrap()
+    }
+
+    fn verdict(events: &[Event]) -> (Verdict, usize) {
+        let v = events.iter().find_map(|e| match e {
+            Event::CaseFinished(f) => Some(f.verdict),
+            _ => None,
+        });
+        let failed = events
+            .iter()
+            .filter(|e| matches!(e, Event::Check(c) if !c.passed))
+            .count();
+        (v.unwrap(), failed)
+    }
+
+    #[test]
+    fn judges_only_matching_messages_and_names_the_frame() {
+        let good =
+            "SIP/2.0 200 OK\nCSeq: 2 REGISTER\nP-Associated-URI: <sip:a@x>\nContent-Length: 0\n\n";
+        let bad = "SIP/2.0 200 OK\nCSeq: 3 REGISTER\nContent-Length: 0\n\n";
+        let other = "SIP/2.0 200 OK\nCSeq: 1 OPTIONS\nContent-Length: 0\n\n";
+        let events = judge_capture("x.pcap", &[rule()], &[wire(1, good), wire(2, other)]);
+        assert_eq!(verdict(&events), (Verdict::Pass, 0));
+        let events = judge_capture("x.pcap", &[rule()], &[wire(1, good), wire(7, bad)]);
+        assert_eq!(verdict(&events), (Verdict::Fail, 1));
+        let failed = events.iter().find_map(|e| match e {
+            Event::Check(c) if !c.passed => Some(c.frame),
+            _ => None,
+        });
+        assert_eq!(failed, Some(Some(7)));
+        let events = judge_capture("x.pcap", &[rule()], &[wire(1, other)]);
+        assert_eq!(verdict(&events).0, Verdict::Skip);
+        assert!(matches!(events.last(), Some(Event::RunFinished(r)) if r.counts.skip == 1));
+    }
+}
