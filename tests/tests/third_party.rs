@@ -104,13 +104,18 @@ impl Kamailio {
         std::fs::read_to_string(self._work.path().join("kamailio.log")).unwrap_or_default()
     }
 
-    /// cases/profiles/kamailio.yaml with this instance's port and `transport`.
-    fn profile(&self, transport: &str) -> rcs_harness::profile::Profile {
+    /// cases/profiles/kamailio.yaml with this instance's port and `transport`, and `claim` added to
+    /// its capabilities when given.
+    fn profile(&self, transport: &str, claim: Option<&str>) -> rcs_harness::profile::Profile {
         let path = cases_dir().join("profiles/kamailio.yaml");
         let source = std::fs::read_to_string(&path).expect("kamailio profile");
         let source = source
             .replace("127.0.0.1:5060", &format!("127.0.0.1:{}", self.port))
             .replace("transport: udp", &format!("transport: {transport}"));
+        let source = match claim {
+            Some(c) => source.replace("capabilities: [", &format!("capabilities: [{c}, ")),
+            None => source,
+        };
         assert!(source.contains(&format!("127.0.0.1:{}", self.port)));
         parse_profile(&path, &source).expect("valid kamailio profile")
     }
@@ -144,9 +149,13 @@ fn platform_cases() -> Vec<Arc<Case>> {
 }
 
 /// Runs the platform cases matching `filter` against Kamailio and returns (id, verdict, account).
-async fn run_against_kamailio(transport: &str, filter: &str) -> Vec<(String, Verdict, String)> {
+async fn run_against_kamailio(
+    transport: &str,
+    filter: &str,
+    claim: Option<&str>,
+) -> Vec<(String, Verdict, String)> {
     let kamailio = Kamailio::start();
-    let profile = kamailio.profile(transport);
+    let profile = kamailio.profile(transport, claim);
     let cases = platform_cases();
     let executions = plan(&cases, Some(filter), &Faults::None);
     let options = RunOptions {
@@ -211,7 +220,7 @@ async fn kamailio_as_message_center_over_udp() {
     if !kamailio_available() {
         return;
     }
-    let outcomes = run_against_kamailio("udp", "PLT-*").await;
+    let outcomes = run_against_kamailio("udp", "PLT-*", None).await;
     assert_verdicts(
         &outcomes,
         &[
@@ -235,7 +244,8 @@ async fn kamailio_as_message_center_over_tcp() {
     if !kamailio_available() {
         return;
     }
-    let outcomes = run_against_kamailio("tcp", "PLT-CAP-*,PLT-MSG-*,PLT-REG-001,PLT-REG-003").await;
+    let outcomes =
+        run_against_kamailio("tcp", "PLT-CAP-*,PLT-MSG-*,PLT-REG-001,PLT-REG-003", None).await;
     assert_verdicts(
         &outcomes,
         &[
@@ -249,4 +259,18 @@ async fn kamailio_as_message_center_over_tcp() {
             ("PLT-MSG-005", Verdict::Pass),
         ],
     );
+}
+
+/// The skip is earned: claimed anyway, the CPM-header rule fails, because Kamailio relays a pager
+/// message that lacks Contribution-ID instead of rejecting it with 400.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kamailio_claiming_cpm_header_checks_fails_them() {
+    if !kamailio_available() {
+        return;
+    }
+    let outcomes =
+        run_against_kamailio("udp", "PLT-MSG-002", Some("rcs-conversation-headers")).await;
+    assert_verdicts(&outcomes, &[("PLT-MSG-002", Verdict::Fail)]);
+    let account = &outcomes[0].2;
+    assert!(account.contains("RCC.07 3.2"), "{account}");
 }
