@@ -133,10 +133,18 @@ async fn register_options_and_chat_go_over_tls() {
         })
         .unwrap();
     assert_eq!(relayed.body(), sent.values["sent.body"].as_bytes());
+    let bob_register = seen
+        .iter()
+        .find(|(c, m)| {
+            c.role == "bob" && c.direction == Direction::Out && m.method() == Some("REGISTER")
+        })
+        .map(|(c, _)| c)
+        .unwrap();
     assert_eq!(
-        relayed_capture.dst, bob_tls,
-        "the relay reaches bob's tls listener"
+        relayed_capture.dst, bob_register.src,
+        "the relay reaches bob on the connection he registered from"
     );
+    assert_ne!(relayed_capture.dst, bob_tls, "not on a new connection");
     let top_via = relayed.header("Via").unwrap();
     assert_eq!(
         top_via.split(';').next().unwrap(),

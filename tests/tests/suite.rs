@@ -110,3 +110,8 @@ async fn every_case_passes_clean_and_fails_against_each_fault_over_udp() {
 async fn every_case_passes_clean_and_fails_against_each_fault_over_tcp() {
     run(Transport::Tcp).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_case_passes_clean_and_fails_against_each_fault_over_tls() {
+    run(Transport::Tls).await;
+}

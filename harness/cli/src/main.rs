@@ -88,6 +88,8 @@ struct RunArgs {
 enum TransportArg {
     Udp,
     Tcp,
+    /// SIP over TLS (RFC 3261 26.2); simulators trust a test CA generated for the run.
+    Tls,
 }
 
 fn main() -> ExitCode {

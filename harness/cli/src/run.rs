@@ -81,6 +81,7 @@ pub fn run(args: RunArgs) -> Exit {
         transport: match args.transport {
             TransportArg::Udp => Transport::Udp,
             TransportArg::Tcp => Transport::Tcp,
+            TransportArg::Tls => Transport::Tls,
         },
         ..RunOptions::default()
     };

@@ -107,13 +107,14 @@ impl Proxy {
         let bytes = relayed_request(request, binding, via_addr, &branch, identity, faults);
         let reliable = binding.transport != Transport::Udp;
         let mut client = ClientNonInvite::new(bytes, reliable, Timers::default(), now);
-        let out = drain(&mut client, binding.transport, binding.target, &branch);
+        let dst = next_hop(binding);
+        let out = drain(&mut client, binding.transport, dst, &branch);
         let pending = Pending {
             request: request.clone(),
             upstream,
             client,
             transport: binding.transport,
-            dst: binding.target,
+            dst,
         };
         self.pending.insert(branch, pending);
         Ok(out)
@@ -208,6 +209,17 @@ fn drain(
             branch: Some(branch.to_owned()),
         })
         .collect()
+}
+
+/// Where a request to `binding` goes: over TLS, on the connection the terminal registered from
+/// (the IMS way: the UE keeps its TLS connection to the P-CSCF open and requests reach it on it,
+/// 3GPP TS 24.229 5.2.2; RFC 3261 18.2.2 reuse), so no new handshake is needed; otherwise to
+/// the Contact's address.
+fn next_hop(binding: &Binding) -> SocketAddr {
+    match binding.transport {
+        Transport::Tls => binding.source,
+        Transport::Udp | Transport::Tcp => binding.target,
+    }
 }
 
 /// The request as relayed to `binding` (RFC 3261 16.6 steps 1-8).
@@ -382,6 +394,44 @@ Content-Type: message/cpim\r\nContent-Length: {}\r\n\r\n",
         assert_eq!(cpim.header("From"), Some("<sip:a@x>"));
         assert_eq!(cpim.imdn_message_id(), Some("m1"));
         assert_eq!(cpim.body(), b"hi");
+    }
+
+    #[test]
+    fn over_tls_the_relay_takes_the_terminals_connection() {
+        let contact = NameAddr::parse("<sip:+8613800000002@127.0.0.1:5071;transport=tls>").unwrap();
+        let source: SocketAddr = "127.0.0.1:40001".parse().unwrap();
+        let at = |transport| Binding::new(contact.clone(), transport, source, 60, Instant::now());
+        assert_eq!(next_hop(&at(Transport::Tls)), source);
+        assert_eq!(
+            next_hop(&at(Transport::Tcp)),
+            "127.0.0.1:5071".parse().unwrap()
+        );
+        let mut proxy = Proxy::default();
+        let upstream = Upstream {
+            transport: Transport::Tls,
+            src: "127.0.0.1:40000".parse().unwrap(),
+            key: None,
+        };
+        let via: SocketAddr = "127.0.0.1:5061".parse().unwrap();
+        let sent = proxy
+            .forward(
+                &request(),
+                &at(Transport::Tls),
+                via,
+                None,
+                &Faults::default(),
+                upstream,
+                Instant::now(),
+            )
+            .unwrap();
+        assert_eq!((sent[0].transport, sent[0].dst), (Transport::Tls, source));
+        let relayed = Message::parse(sent[0].bytes.clone()).unwrap();
+        assert!(
+            relayed
+                .header("Via")
+                .unwrap()
+                .starts_with("SIP/2.0/TLS 127.0.0.1:5061;")
+        );
     }
 
     #[test]
