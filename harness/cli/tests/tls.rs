@@ -1,0 +1,120 @@
+//! `rcs-interop run --transport tls` as a user runs it: the cases pass with every role simulated
+//! over SIP over TLS, and the captures (TLS plaintext written on its TCP ports) decode as SIP in
+//! tshark without a malformed packet.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The workspace root: the command runs from there, as a user would.
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// tshark is required in CI; a developer without it is told and the capture check is skipped.
+fn tshark_available() -> bool {
+    let ok = Command::new("tshark")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "tshark is required in CI (apt-get install tshark)"
+        );
+        eprintln!("notice: tshark not found; the capture check of the TLS run is skipped");
+    }
+    ok
+}
+
+/// The SIP methods and status lines tshark decodes in `capture`, and its malformed frames.
+fn tshark(capture: &Path, filter: &str, field: &str) -> Vec<String> {
+    let out = Command::new("tshark")
+        .args(["-n", "-r"])
+        .arg(capture)
+        .args(["-Y", filter, "-T", "fields", "-e", field])
+        .output()
+        .expect("run tshark");
+    assert!(
+        out.status.success(),
+        "tshark failed on {}: {}",
+        capture.display(),
+        text(&out.stderr)
+    );
+    text(&out.stdout).lines().map(str::to_owned).collect()
+}
+
+#[test]
+fn a_tls_run_passes_and_tshark_decodes_its_sip() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out_dir = dir.path().join("report");
+    let out = Command::new(env!("CARGO_BIN_EXE_rcs-interop"))
+        .args([
+            "run",
+            "--transport",
+            "tls",
+            "--filter",
+            "PLT-MSG-001,PLT-REG-001",
+        ])
+        .arg("--out")
+        .arg(&out_dir)
+        .current_dir(workspace())
+        .output()
+        .expect("run rcs-interop");
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{stdout}",
+        text(&out.stderr)
+    );
+    // Progress lines go to stderr; stdout is left for the report's path.
+    let progress = text(&out.stderr);
+    for id in ["PLT-MSG-001", "PLT-REG-001"] {
+        assert!(
+            progress
+                .lines()
+                .any(|l| l.starts_with("PASS") && l.contains(id)),
+            "{id} did not pass over tls:\n{progress}"
+        );
+    }
+    let events = std::fs::read_to_string(out_dir.join("events.jsonl")).expect("events.jsonl");
+    let wires: Vec<_> = events
+        .lines()
+        .filter(|l| l.contains("\"event\":\"wire\"") && l.contains("\"protocol\":\"sip\""))
+        .collect();
+    assert!(!wires.is_empty(), "no SIP recorded");
+    assert!(
+        wires.iter().all(|l| l.contains("\"transport\":\"tls\"")),
+        "every SIP message went over tls"
+    );
+    if !tshark_available() {
+        return;
+    }
+    let capture = out_dir.join("pcap").join("PLT-MSG-001.pcapng");
+    let methods = tshark(&capture, "sip.Method", "sip.Method");
+    for method in ["REGISTER", "MESSAGE"] {
+        assert!(
+            methods.iter().any(|m| m == method),
+            "tshark shows no {method} in {}: {methods:?}",
+            capture.display()
+        );
+    }
+    for case in ["PLT-MSG-001", "PLT-REG-001"] {
+        let capture = out_dir.join("pcap").join(format!("{case}.pcapng"));
+        assert!(
+            tshark(&capture, "sip", "frame.number").len() >= 4,
+            "tshark sees too little SIP in {}",
+            capture.display()
+        );
+        let malformed = tshark(&capture, "_ws.malformed", "frame.number");
+        assert!(
+            malformed.is_empty(),
+            "malformed frames {malformed:?} in {}",
+            capture.display()
+        );
+    }
+}
