@@ -3,14 +3,15 @@
 //!
 //! ```text
 //! rcs-sim message-center [--listen 127.0.0.1:5060] [--config sim.yaml] [--fault ID]...
+//! rcs-sim terminal --config ue.yaml [--listen 127.0.0.1:0] [--fault ID]... [--exit-on-eof]
 //! ```
 //!
-//! Once listening it prints one line, `rcs-sim message-center listening on udp ADDR tcp ADDR`,
-//! to stdout, then logs every message it sees to stderr (one line each; the full text with
-//! `RUST_LOG=debug`). It stops on SIGTERM or Ctrl-C. A bad config file or fault id exits with
-//! status 2 and says where the problem is (`FILE:LINE:COL` for the file).
+//! Once listening it prints one line, `rcs-sim ROLE listening on udp ADDR tcp ADDR`, to stdout,
+//! then logs every message it sees to stderr (one line each; the full text with
+//! `RUST_LOG=debug`). It stops on SIGTERM or Ctrl-C with status 0. A bad config file or fault id
+//! exits with status 2 and says where the problem is (`FILE:LINE:COL` for the file).
 //!
-//! The config file is YAML:
+//! The message center's config file is YAML:
 //!
 //! ```yaml
 //! subscribers:            # default: +8613800000001..20 (RCS) and +8613900000001..05 (not RCS)
@@ -19,14 +20,28 @@
 //! settings: { max-expires: 3600, realm: ims.mnc000.mcc460.3gppnetwork.org }
 //! faults: [message-center.omit-qop]
 //! ```
+//!
+//! The terminal's (see `rcs_sim/terminal.rs`; it also reads commands from stdin, `help` lists
+//! them):
+//!
+//! ```yaml
+//! registrar: 127.0.0.1:5060      # the message center, required
+//! subscriber: { msisdn: "+8613800000001", impi: "8613800000001@ims.mnc000.mcc460.3gppnetwork.org",
+//!               password: "secret-8613800000001", rcs: true }   # this default
+//! transport: udp                 # or tcp
+//! settings: { requested-expires: 3600, auto-delivery-imdn: true }
+//! peers: { bob: "+8613800000002" }   # names for `pager bob hello`
+//! register: true                 # register at start
+//! faults: []
+//! ```
 
 use std::io::{IsTerminal, Write};
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::{Parser, ValueEnum};
+use clap::{Parser, Subcommand};
 use rcs_harness::agent::WireTap;
 use rcs_harness::clock::Clock;
 use rcs_harness::role::{RoleKind, Subscriber};
@@ -35,30 +50,62 @@ use rcs_simulators::message_center::{Config, Faults, MessageCenter, Settings};
 use serde::Deserialize;
 use tokio::sync::mpsc;
 
+#[path = "rcs_sim/commands.rs"]
+mod commands;
+#[path = "rcs_sim/config.rs"]
+mod config;
+#[path = "rcs_sim/stop.rs"]
+mod stop;
+#[path = "rcs_sim/terminal.rs"]
+mod terminal;
+#[path = "rcs_sim/wire_log.rs"]
+mod wire_log;
+
+use config::{Failure, located, read_yaml};
+use stop::Stop;
+
 /// Run one 5G Messaging simulator on its own.
 #[derive(Debug, Parser)]
 #[command(name = "rcs-sim", version)]
 struct Cli {
     /// The role to simulate.
+    #[command(subcommand)]
     role: Role,
-    /// Address for SIP over UDP and TCP (port 0: any free port).
-    #[arg(long, default_value = "127.0.0.1:5060")]
-    listen: SocketAddr,
-    /// YAML file with subscribers, settings and faults.
-    #[arg(long)]
-    config: Option<PathBuf>,
-    /// A fault to inject (repeatable), e.g. message-center.omit-qop.
-    #[arg(long = "fault", value_name = "ID")]
-    faults: Vec<String>,
 }
 
-#[derive(Clone, Copy, Debug, ValueEnum)]
+#[derive(Debug, Subcommand)]
 enum Role {
     /// The IMS core and 5G Message Center.
-    MessageCenter,
+    MessageCenter {
+        /// Address for SIP over UDP and TCP (port 0: any free port).
+        #[arg(long, default_value = "127.0.0.1:5060")]
+        listen: SocketAddr,
+        /// YAML file with subscribers, settings and faults.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// A fault to inject (repeatable), e.g. message-center.omit-qop.
+        #[arg(long = "fault", value_name = "ID")]
+        faults: Vec<String>,
+    },
+    /// A 5G Messaging terminal (UE), driven by commands on stdin.
+    Terminal {
+        /// Address for SIP over UDP and TCP: the terminal takes any free loopback port, so only
+        /// 127.0.0.1:0 is accepted.
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+        /// YAML file with the registrar, subscriber, transport, settings, peers and faults.
+        #[arg(long)]
+        config: PathBuf,
+        /// A fault to inject (repeatable), e.g. terminal.reject-message.
+        #[arg(long = "fault", value_name = "ID")]
+        faults: Vec<String>,
+        /// Stop at the end of stdin (by default it keeps serving until a signal).
+        #[arg(long)]
+        exit_on_eof: bool,
+    },
 }
 
-/// The config file.
+/// The message center's config file.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileConfig {
@@ -67,14 +114,6 @@ struct FileConfig {
     settings: Settings,
     #[serde(default)]
     faults: Vec<String>,
-}
-
-/// Why the simulator did not run.
-enum Failure {
-    /// The config or the command line is wrong: exit status 2.
-    Usage(String),
-    /// Anything else: exit status 1.
-    Run(anyhow::Error),
 }
 
 fn main() -> ExitCode {
@@ -94,7 +133,30 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli)) {
+    let outcome = runtime.block_on(async move {
+        match cli.role {
+            Role::MessageCenter {
+                listen,
+                config,
+                faults,
+            } => message_center(listen, config, faults).await,
+            Role::Terminal {
+                listen,
+                config,
+                faults,
+                exit_on_eof,
+            } => {
+                let options = terminal::Options {
+                    listen,
+                    config,
+                    faults,
+                    exit_on_eof,
+                };
+                terminal::run(options).await
+            }
+        }
+    });
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Usage(message)) => {
             eprintln!("rcs-sim: {message}");
@@ -107,14 +169,17 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(cli: Cli) -> Result<(), Failure> {
-    let file = match &cli.config {
+async fn message_center(
+    listen: SocketAddr,
+    config: Option<PathBuf>,
+    cli_faults: Vec<String>,
+) -> Result<(), Failure> {
+    let file = match &config {
         Some(path) => read_config(path)?,
         None => FileConfig::default(),
     };
     let mut fault_ids = file.faults;
-    fault_ids.extend(cli.faults);
-    let Role::MessageCenter = cli.role;
+    fault_ids.extend(cli_faults);
     check_faults(RoleKind::MessageCenter, &fault_ids).map_err(Failure::Usage)?;
     let config = Config {
         settings: file.settings,
@@ -124,14 +189,14 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         .subscribers
         .unwrap_or_else(rcs_harness::runner::topology::builtin_subscribers);
     let clock = Clock::real();
-    // Nothing reads the captures here: messages are logged instead, so the channel is closed.
+    // Nothing reads the captures here: the message center logs what it sends and receives itself.
     let (tx, _) = mpsc::unbounded_channel();
     let tap = WireTap::new("message-center", clock.clone(), tx);
-    let center = MessageCenter::start(cli.listen, config, subscribers, tap, clock)
+    let center = MessageCenter::start(listen, config, subscribers, tap, clock)
         .await
         .map_err(|err| Failure::Run(err.into()))?;
     // Listen for the stop signals before saying we are ready, so an early SIGTERM is not lost.
-    let stop = Stop::install()
+    let mut stop = Stop::install()
         .context("failed to listen for signals")
         .map_err(Failure::Run)?;
     let endpoints = center.endpoints();
@@ -146,73 +211,20 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     .and_then(|()| stdout.flush())
     .context("failed to write to stdout")
     .map_err(Failure::Run)?;
-    let stopped = stop.wait().await.context("failed to wait for a signal");
+    let stopped = stop.recv().await.context("failed to wait for a signal");
     center.stop().await;
     tracing::info!("stopped");
     stopped.map_err(Failure::Run)
 }
 
-/// Reads and checks the config file; errors name `FILE:LINE:COL`.
-fn read_config(path: &Path) -> Result<FileConfig, Failure> {
-    let shown = path.display();
-    let text = std::fs::read_to_string(path)
-        .map_err(|err| Failure::Usage(format!("failed to read the config {shown}: {err}")))?;
-    let config: FileConfig = serde_saphyr::from_str(&text).map_err(|err| {
-        let (line, column) = err.location().map_or((1, 1), |at| (at.line(), at.column()));
-        Failure::Usage(format!(
-            "{shown}:{line}:{column}: failed to read the config: {err}"
-        ))
-    })?;
+/// Reads and checks the message center's config file; errors name `FILE:LINE:COL`.
+fn read_config(path: &std::path::Path) -> Result<FileConfig, Failure> {
+    let (config, text): (FileConfig, String) = read_yaml(path)?;
     config.settings.check().map_err(|err| {
         let key = ["max-expires", "realm"]
             .into_iter()
             .find(|key| err.contains(key));
-        let (line, column) = key.and_then(|key| locate(&text, key)).unwrap_or((1, 1));
-        Failure::Usage(format!("{shown}:{line}:{column}: {err}"))
+        located(path, &text, key, &err)
     })?;
     Ok(config)
-}
-
-/// One-based line and column of the first `key:` in `text`.
-fn locate(text: &str, key: &str) -> Option<(usize, usize)> {
-    let pattern = format!("{key}:");
-    text.lines()
-        .enumerate()
-        .find_map(|(n, line)| line.find(&pattern).map(|col| (n + 1, col + 1)))
-}
-
-/// SIGTERM or Ctrl-C, listened for from the moment it is installed.
-struct Stop {
-    #[cfg(unix)]
-    terminate: tokio::signal::unix::Signal,
-    #[cfg(unix)]
-    interrupt: tokio::signal::unix::Signal,
-}
-
-impl Stop {
-    fn install() -> std::io::Result<Self> {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{SignalKind, signal};
-            Ok(Self {
-                terminate: signal(SignalKind::terminate())?,
-                interrupt: signal(SignalKind::interrupt())?,
-            })
-        }
-        #[cfg(not(unix))]
-        Ok(Self {})
-    }
-
-    #[cfg(unix)]
-    async fn wait(mut self) -> std::io::Result<()> {
-        tokio::select! {
-            _ = self.terminate.recv() => Ok(()),
-            _ = self.interrupt.recv() => Ok(()),
-        }
-    }
-
-    #[cfg(not(unix))]
-    async fn wait(self) -> std::io::Result<()> {
-        tokio::signal::ctrl_c().await
-    }
 }
