@@ -10,6 +10,7 @@ pub mod case;
 pub mod check;
 pub mod clock;
 pub mod events;
+pub mod offline;
 pub mod plan;
 pub mod profile;
 pub mod role;
