@@ -21,7 +21,7 @@
 //! faults: [message-center.omit-qop]
 //! ```
 //!
-//! The terminal's (see `rcs_sim/terminal.rs`; it also reads commands from stdin, `help` lists
+//! The terminal's (see `rcs_sim/terminal_config.rs`; it also reads commands from stdin, `help` lists
 //! them):
 //!
 //! ```yaml
@@ -54,10 +54,14 @@ use tokio::sync::mpsc;
 mod commands;
 #[path = "rcs_sim/config.rs"]
 mod config;
+#[path = "rcs_sim/stdin.rs"]
+mod stdin;
 #[path = "rcs_sim/stop.rs"]
 mod stop;
 #[path = "rcs_sim/terminal.rs"]
 mod terminal;
+#[path = "rcs_sim/terminal_config.rs"]
+mod terminal_config;
 #[path = "rcs_sim/wire_log.rs"]
 mod wire_log;
 

@@ -12,33 +12,27 @@
 //! It does not choose its listening address: the terminal simulator binds an OS-chosen loopback
 //! port, so `--listen` accepts only `127.0.0.1:0`. SIP over TLS is not offered here.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, Read, Write};
+use std::collections::BTreeSet;
+use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use rcs_harness::agent::{ActionOutput, Agent, AgentSpec, Peer, TlsTrust, WireTap};
+use rcs_harness::agent::{ActionOutput, Agent, WireTap};
 use rcs_harness::clock::Clock;
-use rcs_harness::events::Transport;
-use rcs_harness::role::{RoleKind, Subscriber};
+use rcs_harness::role::RoleKind;
 use rcs_simulators::faults::check_faults;
 use rcs_simulators::terminal;
-use serde::Deserialize;
 use serde_json::{Map, Value};
 use tokio::sync::mpsc;
 
 use super::commands::{self, Command, Targets};
-use super::config::{Failure, located, quoted, read_yaml};
+use super::config::{Failure, read_yaml};
+use super::stdin::stdin_lines;
 use super::stop::Stop;
+use super::terminal_config::{FileConfig, ROLE, check, spec};
 use super::wire_log;
 
-/// The role name of the simulated terminal, in logs and captures.
-const ROLE: &str = "terminal";
-/// The peer name of the message center it registers to.
-const MESSAGE_CENTER: &str = "message-center";
-/// Longest stdin line read; longer lines are refused.
-const MAX_LINE: usize = 64 * 1024;
 /// Largest file `raw` sends.
 const MAX_RAW: u64 = 256 * 1024;
 
@@ -49,44 +43,6 @@ pub(crate) struct Options {
     pub config: PathBuf,
     pub faults: Vec<String>,
     pub exit_on_eof: bool,
-}
-
-/// The config file.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileConfig {
-    #[serde(default = "default_subscriber")]
-    subscriber: Subscriber,
-    /// The message center to register to and send through.
-    registrar: SocketAddr,
-    #[serde(default)]
-    transport: FileTransport,
-    /// Terminal settings, as a case's `settings:` for a terminal role.
-    #[serde(default)]
-    settings: Map<String, Value>,
-    /// Other terminals by name, for `pager NAME ...`: name -> MSISDN.
-    #[serde(default)]
-    peers: BTreeMap<String, String>,
-    #[serde(default = "yes")]
-    register: bool,
-    #[serde(default)]
-    faults: Vec<String>,
-}
-
-#[derive(Clone, Copy, Debug, Default, Deserialize)]
-#[serde(rename_all = "lowercase")]
-enum FileTransport {
-    #[default]
-    Udp,
-    Tcp,
-}
-
-fn default_subscriber() -> Subscriber {
-    Subscriber::builtin(1, true)
-}
-
-fn yes() -> bool {
-    true
 }
 
 /// Runs the terminal until a signal, `quit`, or EOF with `--exit-on-eof`.
@@ -215,16 +171,15 @@ fn outcome(action: &str, output: &ActionOutput) -> String {
 
 /// Keeps a value on its line: control characters are escaped.
 fn one_line(text: &str) -> String {
-    text.chars()
-        .flat_map(|c| {
-            let escaped: Vec<char> = if c.is_control() {
-                c.escape_default().collect()
-            } else {
-                vec![c]
-            };
-            escaped
-        })
-        .collect()
+    let mut line = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() {
+            line.extend(c.escape_default());
+        } else {
+            line.push(c);
+        }
+    }
+    line
 }
 
 /// Prints `text` to stdout at once.
@@ -251,203 +206,10 @@ fn raw_params(path: &Path) -> Result<Map<String, Value>, String> {
     Ok(params)
 }
 
-/// Lines of stdin, read on a thread of their own: a read blocked on a terminal must not keep
-/// the runtime from shutting down. The channel closes at EOF or on a read error.
-fn stdin_lines() -> mpsc::Receiver<Result<String, String>> {
-    let (tx, rx) = mpsc::channel(16);
-    std::thread::spawn(move || {
-        let stdin = std::io::stdin();
-        let mut input = stdin.lock();
-        loop {
-            let line = match read_line(&mut input) {
-                Ok(Some(line)) => line,
-                Ok(None) => return,
-                Err(err) => {
-                    let _ = tx.blocking_send(Err(format!("failed to read stdin: {err}")));
-                    return;
-                }
-            };
-            if tx.blocking_send(line).is_err() {
-                return;
-            }
-        }
-    });
-    rx
-}
-
-/// One line of at most [`MAX_LINE`] bytes; a longer one is skipped and reported.
-fn read_line(input: &mut impl BufRead) -> std::io::Result<Option<Result<String, String>>> {
-    let mut buf = Vec::new();
-    let n = Read::take(&mut *input, MAX_LINE as u64 + 1).read_until(b'\n', &mut buf)?;
-    if n == 0 {
-        return Ok(None);
-    }
-    if buf.len() > MAX_LINE && buf.last() != Some(&b'\n') {
-        // Skip the rest of the overlong line.
-        let mut rest = Vec::new();
-        while Read::take(&mut *input, MAX_LINE as u64).read_until(b'\n', &mut rest)? > 0 {
-            if rest.last() == Some(&b'\n') {
-                break;
-            }
-            rest.clear();
-        }
-        return Ok(Some(Err(format!(
-            "failed to read a command: a line is longer than {MAX_LINE} bytes"
-        ))));
-    }
-    Ok(Some(String::from_utf8(buf).map_err(|_| {
-        "failed to read a command: the line is not UTF-8".to_owned()
-    })))
-}
-
-/// Checks what the types alone do not: settings, peers and names.
-fn check(file: &FileConfig, text: &str, path: &Path) -> Result<(), Failure> {
-    terminal::check_settings(&file.settings).map_err(|err| {
-        let key = quoted(&err).filter(|key| file.settings.contains_key(*key) || text.contains(key));
-        located(
-            path,
-            text,
-            key.or(Some("settings")),
-            &format!("failed to read settings: {err}"),
-        )
-    })?;
-    for (name, msisdn) in &file.peers {
-        if name == MESSAGE_CENTER || name.contains(':') || name.trim().is_empty() {
-            return Err(located(
-                path,
-                text,
-                Some(name),
-                &format!("failed to read peer `{name}`: the name is reserved or not a plain word"),
-            ));
-        }
-        if !commands::is_msisdn(msisdn) {
-            return Err(located(
-                path,
-                text,
-                Some(name),
-                &format!(
-                    "failed to read peer `{name}`: `{msisdn}` is not a number such as +8613800000002"
-                ),
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// The spec a case would give this terminal.
-fn spec(file: &FileConfig, faults: Vec<String>) -> AgentSpec {
-    let transport = match file.transport {
-        FileTransport::Udp => Transport::Udp,
-        FileTransport::Tcp => Transport::Tcp,
-    };
-    let mut peers = BTreeMap::new();
-    peers.insert(
-        MESSAGE_CENTER.to_owned(),
-        Peer {
-            name: MESSAGE_CENTER.to_owned(),
-            kind: RoleKind::MessageCenter,
-            subscriber: None,
-            sip_udp: Some(file.registrar),
-            sip_tcp: Some(file.registrar),
-            sip_tls: None,
-        },
-    );
-    let mut subscribers = vec![file.subscriber.clone()];
-    for (name, msisdn) in &file.peers {
-        let subscriber = like_builtin(msisdn, &file.subscriber.domain);
-        subscribers.push(subscriber.clone());
-        peers.insert(
-            name.clone(),
-            Peer {
-                name: name.clone(),
-                kind: RoleKind::Terminal,
-                subscriber: Some(subscriber),
-                sip_udp: None,
-                sip_tcp: None,
-                sip_tls: None,
-            },
-        );
-    }
-    AgentSpec {
-        case: "rcs-sim".to_owned(),
-        role: ROLE.to_owned(),
-        kind: RoleKind::Terminal,
-        faults,
-        transport,
-        subscriber: Some(file.subscriber.clone()),
-        subscribers,
-        peers,
-        settings: file.settings.clone(),
-        tls: TlsTrust::default(),
-    }
-}
-
-/// A subscriber of `msisdn` with the built-in pattern of identity and password.
-fn like_builtin(msisdn: &str, domain: &str) -> Subscriber {
-    let digits = msisdn.trim_start_matches('+');
-    Subscriber {
-        msisdn: msisdn.to_owned(),
-        impi: format!("{digits}@{domain}"),
-        password: format!("secret-{digits}"),
-        rcs: true,
-        domain: domain.to_owned(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rcs_harness::role::HOME_DOMAIN;
-
-    fn config(yaml: &str) -> FileConfig {
-        serde_saphyr::from_str(yaml).unwrap()
-    }
-
-    #[test]
-    fn defaults_give_the_first_built_in_subscriber_over_udp() {
-        let file = config("registrar: 127.0.0.1:5060\n");
-        assert_eq!(file.subscriber, Subscriber::builtin(1, true));
-        assert!(file.register);
-        let spec = spec(&file, vec![]);
-        assert_eq!(spec.transport, Transport::Udp);
-        let mc = spec.peer_of_kind(RoleKind::MessageCenter).unwrap();
-        assert_eq!(mc.sip_udp, Some("127.0.0.1:5060".parse().unwrap()));
-        assert_eq!(mc.sip_tcp, mc.sip_udp);
-        assert_eq!(spec.subscribers, [Subscriber::builtin(1, true)]);
-    }
-
-    #[test]
-    fn peers_become_terminals_with_built_in_like_subscribers() {
-        let file = config(
-            "registrar: 127.0.0.1:5060\ntransport: tcp\nregister: false\n\
-             peers: { bob: \"+8613800000002\" }\nsettings: { requested-expires: 60 }\n",
-        );
-        let spec = spec(&file, vec!["terminal.reject-message".to_owned()]);
-        assert_eq!(spec.transport, Transport::Tcp);
-        let bob = &spec.peers["bob"];
-        assert_eq!(bob.kind, RoleKind::Terminal);
-        assert_eq!(bob.subscriber, Some(Subscriber::builtin(2, true)));
-        assert_eq!(spec.subscribers.len(), 2);
-        assert_eq!(spec.settings["requested-expires"], 60);
-        assert_eq!(spec.faults, ["terminal.reject-message"]);
-        assert_eq!(
-            like_builtin("+8613800000003", HOME_DOMAIN),
-            Subscriber::builtin(3, true)
-        );
-    }
-
-    #[test]
-    fn bad_files_are_refused() {
-        assert!(serde_saphyr::from_str::<FileConfig>("transport: udp\n").is_err());
-        assert!(serde_saphyr::from_str::<FileConfig>("registrar: x\n").is_err());
-        assert!(
-            serde_saphyr::from_str::<FileConfig>("registrar: 127.0.0.1:1\ntransport: sctp\n")
-                .is_err()
-        );
-        assert!(
-            serde_saphyr::from_str::<FileConfig>("registrar: 127.0.0.1:1\nregistar: x\n").is_err()
-        );
-    }
+    use std::collections::BTreeMap;
 
     #[test]
     fn outcomes_print_status_first_and_one_value_per_line() {
@@ -462,29 +224,5 @@ mod tests {
             outcome("register", &output),
             "register: REGISTER expires 60: 200 OK\nstatus=200\ncontact=<sip:a>\\r\\nX: y"
         );
-    }
-
-    #[test]
-    fn lines_are_capped() {
-        let mut input = std::io::Cursor::new(b"register\npager bob hi".to_vec());
-        assert_eq!(
-            read_line(&mut input).unwrap(),
-            Some(Ok("register\n".to_owned()))
-        );
-        assert_eq!(
-            read_line(&mut input).unwrap(),
-            Some(Ok("pager bob hi".to_owned()))
-        );
-        assert_eq!(read_line(&mut input).unwrap(), None);
-        let mut long = vec![b'x'; MAX_LINE * 2 + 10];
-        long.extend_from_slice(b"\nhelp\n");
-        let mut input = std::io::Cursor::new(long);
-        assert!(read_line(&mut input).unwrap().unwrap().is_err());
-        assert_eq!(
-            read_line(&mut input).unwrap(),
-            Some(Ok("help\n".to_owned()))
-        );
-        let mut input = std::io::Cursor::new(b"\xff\n".to_vec());
-        assert!(read_line(&mut input).unwrap().unwrap().is_err());
     }
 }
