@@ -1,6 +1,9 @@
 //! Third-party SIP peers as systems under test: Kamailio (Debian package `kamailio`) configured by
 //! interop/kamailio/kamailio.cfg plays the message center, and the platform cases run against it
-//! through cases/profiles/kamailio.yaml, with the port rewritten to a free one.
+//! through cases/profiles/kamailio.yaml; SIPp (package `sip-tester`, interop/sipp/) and linphonec
+//! (package `linphone-cli`, interop/linphone/) play the terminal under test through the hooks of
+//! cases/profiles/sipp.yaml and linphonec.yaml. Each profile is used with its port rewritten to a
+//! free one and its hook paths made absolute.
 //!
 //! Every peer listens on 127.0.0.1 only, is bounded in time, and is stopped by its PID when the
 //! test ends. A peer that is not installed fails the test under CI (`CI` set); elsewhere the test
@@ -273,4 +276,123 @@ async fn kamailio_claiming_cpm_header_checks_fails_them() {
     assert_verdicts(&outcomes, &[("PLT-MSG-002", Verdict::Fail)]);
     let account = &outcomes[0].2;
     assert!(account.contains("RCC.07 3.2"), "{account}");
+}
+
+/// A terminal under test driven by `script` (interop/<tool>/terminal.sh) on a free port; whatever
+/// the hooks left running on that port is stopped by its PID on drop.
+struct HookedTerminal {
+    script: std::path::PathBuf,
+    port: u16,
+}
+
+impl HookedTerminal {
+    fn new(tool: &str) -> Self {
+        Self {
+            script: workspace().join(format!("interop/{tool}/terminal.sh")),
+            port: free_port(),
+        }
+    }
+
+    /// cases/profiles/<name>.yaml with this terminal's port and absolute hook paths.
+    fn profile(&self, name: &str) -> rcs_harness::profile::Profile {
+        let path = cases_dir().join(format!("profiles/{name}.yaml"));
+        let source = std::fs::read_to_string(&path).expect("terminal profile");
+        let source = source
+            .replace(
+                "address: 127.0.0.1:5070",
+                &format!("address: 127.0.0.1:{}", self.port),
+            )
+            .replace(
+                "address: 127.0.0.1:5080",
+                &format!("address: 127.0.0.1:{}", self.port),
+            )
+            .replace(
+                "\"interop/",
+                &format!("\"{}/interop/", workspace().display()),
+            );
+        assert!(source.contains(&format!("127.0.0.1:{}", self.port)));
+        parse_profile(&path, &source).expect("valid terminal profile")
+    }
+}
+
+impl Drop for HookedTerminal {
+    fn drop(&mut self) {
+        let _ = Command::new("bash")
+            .arg(&self.script)
+            .arg("stop")
+            .env("RCS_ROLE", "ue")
+            .env("RCS_UE_ADDR", format!("127.0.0.1:{}", self.port))
+            .env("RCS_UE_MSISDN", "+8613800000001")
+            .env("RCS_MC_KIND", "message-center")
+            .env("RCS_MC_UDP", "127.0.0.1:9")
+            .stdout(Stdio::null())
+            .status();
+    }
+}
+
+/// Runs the terminal cases matching `filter` against the terminal, one at a time.
+async fn run_against_terminal(
+    terminal: &HookedTerminal,
+    profile: &str,
+    filter: &str,
+) -> Vec<(String, Verdict, String)> {
+    let files = find_case_files(&[cases_dir().join("terminal")]).expect("terminal cases");
+    let cases: Vec<_> = files
+        .iter()
+        .map(|f| Arc::new(load_case(f, &Simulators).expect("valid case")))
+        .collect();
+    let executions = plan(&cases, Some(filter), &Faults::None);
+    let options = RunOptions {
+        jobs: 1,
+        ..RunOptions::default()
+    };
+    let mut recorder = Recorder::default();
+    run_all(
+        executions,
+        Arc::new(Simulators),
+        Some(Arc::new(terminal.profile(profile))),
+        &options,
+        &mut recorder,
+    )
+    .await;
+    recorder
+        .outcomes()
+        .into_iter()
+        .map(|o| (o.key.clone(), o.verdict, o.explain()))
+        .collect()
+}
+
+/// SIPp registers with digest and the RCS feature tags; it sends no IMDN, so that case is skipped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sipp_terminal_registers_with_rcs_feature_tags() {
+    if !installed("sipp", "sip-tester") {
+        return;
+    }
+    let sipp = HookedTerminal::new("sipp");
+    let outcomes = run_against_terminal(&sipp, "sipp", "TRM-REG-001,TRM-IMDN-001").await;
+    assert_verdicts(
+        &outcomes,
+        &[
+            ("TRM-REG-001", Verdict::Pass),
+            ("TRM-IMDN-001", Verdict::Skip),
+        ],
+    );
+}
+
+/// linphonec registers with digest but without any RCS feature tag: a known deviation, found by
+/// the feature-tag check itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn linphonec_registers_without_rcs_feature_tags() {
+    if !installed("linphonec", "linphone-cli") {
+        return;
+    }
+    let linphonec = HookedTerminal::new("linphone");
+    let outcomes = run_against_terminal(&linphonec, "linphonec", "TRM-REG-001").await;
+    assert_verdicts(&outcomes, &[("TRM-REG-001", Verdict::KnownDeviation)]);
+    let account = &outcomes[0].2;
+    assert!(
+        account.contains("FAILED [RCC.07 ch.2 registration]")
+            && account.contains("observed (absent)"),
+        "{account}"
+    );
 }
