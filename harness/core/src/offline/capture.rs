@@ -24,8 +24,11 @@ pub const MAX_CAPTURE_BYTES: u64 = 1 << 30;
 /// Bytes read before the format is chosen; a pcapng section header must fit in them.
 const PREFIX_LEN: usize = 64 * 1024;
 
-/// The reading buffer: large enough for any block of a capture with a 256 KiB snap length.
-const BUFFER_LEN: usize = 4 * 1024 * 1024;
+/// The reading buffer at first; it doubles when a block does not fit.
+const BUFFER_START: usize = 128 * 1024;
+
+/// Cap on one block, and so on the reading buffer: 16 MiB.
+const MAX_BLOCK: usize = 16 * 1024 * 1024;
 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 const PCAPNG_MAGIC: [u8; 4] = [0x0a, 0x0d, 0x0d, 0x0a];
@@ -110,13 +113,13 @@ fn dispatch<R: Read>(
     }
     let input = Cursor::new(prefix).chain(rest);
     if legacy {
-        let reader = LegacyPcapReader::new(BUFFER_LEN, input)
+        let reader = LegacyPcapReader::new(BUFFER_START, input)
             .map_err(|e| header_error(label, "pcap", &e))?;
         drive(reader, &mut Legacy::default(), warnings, each);
         return Ok(());
     }
     let reader =
-        PcapNGReader::new(BUFFER_LEN, input).map_err(|e| header_error(label, "pcapng", &e))?;
+        PcapNGReader::new(BUFFER_START, input).map_err(|e| header_error(label, "pcapng", &e))?;
     drive(reader, &mut Ng::default(), warnings, each);
     Ok(())
 }
@@ -161,6 +164,7 @@ fn drive<R: PcapReaderIterator>(
     warnings: &mut Vec<String>,
     each: &mut dyn FnMut(RawPacket<'_>),
 ) {
+    let mut capacity = BUFFER_START;
     loop {
         match reader.next() {
             Ok((offset, block)) => {
@@ -170,9 +174,9 @@ fn drive<R: PcapReaderIterator>(
             Err(PcapError::Eof) => return,
             Err(PcapError::Incomplete(_)) => {
                 let before = reader.data().len();
-                if reader.refill().is_err()
-                    || (!reader.reader_exhausted() && reader.data().len() == before)
-                {
+                let refilled = reader.refill().is_ok();
+                let stuck = !reader.reader_exhausted() && reader.data().len() == before;
+                if !refilled || (stuck && !grow(&mut reader, &mut capacity)) {
                     warnings.push(too_large(reader.consumed()));
                     return;
                 }
@@ -185,8 +189,10 @@ fn drive<R: PcapReaderIterator>(
                 return;
             }
             Err(PcapError::BufferTooSmall) => {
-                warnings.push(too_large(reader.consumed()));
-                return;
+                if !grow(&mut reader, &mut capacity) {
+                    warnings.push(too_large(reader.consumed()));
+                    return;
+                }
             }
             Err(other) => {
                 let what = describe(&other);
@@ -212,8 +218,17 @@ fn describe(error: &PcapError<&[u8]>) -> String {
     }
 }
 
+/// Doubles the reading buffer, up to [`MAX_BLOCK`].
+fn grow<R: PcapReaderIterator>(reader: &mut R, capacity: &mut usize) -> bool {
+    if *capacity >= MAX_BLOCK {
+        return false;
+    }
+    *capacity = (*capacity * 2).min(MAX_BLOCK);
+    reader.grow(*capacity)
+}
+
 fn too_large(at: usize) -> String {
-    format!("failed to read the block at byte {at}: it is larger than {BUFFER_LEN} bytes")
+    format!("failed to read the block at byte {at}: it is larger than {MAX_BLOCK} bytes")
 }
 
 /// Turns the blocks of one file format into frames.

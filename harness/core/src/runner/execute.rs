@@ -20,7 +20,7 @@ use crate::plan::Execution;
 use crate::profile::Hook;
 use crate::runner::RunContext;
 use crate::runner::hooks::{self, HookResult};
-use crate::runner::observe::{Observations, collect};
+use crate::runner::observe::{Observations, Vantage, collect};
 use crate::runner::topology::{Lease, external_under_test, role_vars};
 use crate::verdict::Verdict;
 
@@ -497,12 +497,13 @@ impl CaseRun<'_> {
             "is sent by"
         };
         let what = format!("SIP {} {verb} {} within {}", e.sip.text, e.at, e.within);
+        let vantage = self.vantage(&e.at);
         let Some(found) = self
             .log
-            .take(&e.at, e.direction, e.within.duration, accept)
+            .take(&vantage, e.direction, e.within.duration, accept)
             .await
         else {
-            let others = self.log.unconsumed_at(&e.at, e.direction);
+            let others = self.log.unconsumed_at(&vantage, e.direction);
             let observed = if others.is_empty() {
                 "nothing".to_owned()
             } else {
@@ -573,6 +574,23 @@ impl CaseRun<'_> {
         Ok(())
     }
 
+    /// Where to look for the messages of role `at`.
+    fn vantage(&self, at: &str) -> Vantage {
+        if self.agents.contains_key(at) {
+            return Vantage::Role(at.to_owned());
+        }
+        let peer = self.peers.get(at);
+        let addrs = peer
+            .map(|p| {
+                [p.sip_udp, p.sip_tcp, p.sip_tls]
+                    .into_iter()
+                    .flatten()
+                    .collect()
+            })
+            .unwrap_or_default();
+        Vantage::External(addrs)
+    }
+
     /// Which messages an expectation is about: its SIP filter and its `where` filters.
     fn matcher(&self, e: &Expect) -> impl Fn(&rcs_proto::sip::Message) -> bool + use<> {
         let vars = self.vars.clone();
@@ -590,9 +608,10 @@ impl CaseRun<'_> {
         let line = self.exec.case.steps.get(step).map_or(0, |s| s.line);
         let accept = self.matcher(e);
         let what = format!("no SIP {} at {} for {}", e.sip.text, e.at, e.within);
+        let vantage = self.vantage(&e.at);
         match self
             .log
-            .take(&e.at, e.direction, e.within.duration, accept)
+            .take(&vantage, e.direction, e.within.duration, accept)
             .await
         {
             None => self.check_event(Outcome {

@@ -5,6 +5,7 @@
 //! emits a [`Wire`] event, and appends it here. An expectation takes the first message at its role that
 //! it has not consumed and that matches; messages it skips stay for later expectations.
 
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -20,9 +21,34 @@ pub struct Observed {
     pub frame: u64,
     pub role: String,
     pub direction: Direction,
+    pub src: SocketAddr,
+    pub dst: SocketAddr,
     pub message: Option<Arc<Message>>,
     pub summary: String,
     consumed: bool,
+}
+
+/// Where an expectation looks: a simulated role's own captures, or, for a real system that captures
+/// nothing itself, what the simulated roles exchanged with its addresses.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Vantage {
+    Role(String),
+    External(Vec<SocketAddr>),
+}
+
+impl Vantage {
+    /// Whether `o` is a message at this vantage point in `direction`.
+    fn sees(&self, o: &Observed, direction: Direction) -> bool {
+        match self {
+            Self::Role(role) => o.role == *role && o.direction == direction,
+            // Arriving at the external system: a simulated role sent it there; sent by it: a
+            // simulated role received it from there.
+            Self::External(addrs) => match direction {
+                Direction::In => o.direction == Direction::Out && addrs.contains(&o.dst),
+                Direction::Out => o.direction == Direction::In && addrs.contains(&o.src),
+            },
+        }
+    }
 }
 
 /// Every message of one case so far.
@@ -42,7 +68,7 @@ impl Observations {
     /// `accept` takes; consume and return it.
     pub async fn take(
         &self,
-        role: &str,
+        role: &Vantage,
         direction: Direction,
         within: Duration,
         accept: impl Fn(&Message) -> bool,
@@ -63,26 +89,23 @@ impl Observations {
 
     fn take_now(
         &self,
-        role: &str,
+        role: &Vantage,
         direction: Direction,
         accept: &impl Fn(&Message) -> bool,
     ) -> Option<Observed> {
         let mut log = lock(&self.log);
         let hit = log.iter_mut().find(|o| {
-            !o.consumed
-                && o.role == role
-                && o.direction == direction
-                && o.message.as_deref().is_some_and(accept)
+            !o.consumed && role.sees(o, direction) && o.message.as_deref().is_some_and(accept)
         })?;
         hit.consumed = true;
         Some(hit.clone())
     }
 
     /// What arrived at `role` and was not consumed: for the "observed" side of a failed expectation.
-    pub fn unconsumed_at(&self, role: &str, direction: Direction) -> Vec<String> {
+    pub fn unconsumed_at(&self, role: &Vantage, direction: Direction) -> Vec<String> {
         lock(&self.log)
             .iter()
-            .filter(|o| !o.consumed && o.role == role && o.direction == direction)
+            .filter(|o| !o.consumed && role.sees(o, direction))
             .map(|o| format!("frame {}: {}", o.frame, o.summary))
             .collect()
     }
@@ -121,6 +144,8 @@ pub async fn collect(
             frame,
             role: c.role,
             direction: c.direction,
+            src: c.src,
+            dst: c.dst,
             message,
             summary,
             consumed: false,
@@ -152,4 +177,35 @@ fn first_line(bytes: &[u8]) -> String {
         .unwrap_or(bytes.len())
         .min(120);
     String::from_utf8_lossy(&bytes[..end]).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seen(role: &str, direction: Direction, src: &str, dst: &str) -> Observed {
+        Observed {
+            frame: 1,
+            role: role.to_owned(),
+            direction,
+            src: src.parse().unwrap(),
+            dst: dst.parse().unwrap(),
+            message: None,
+            summary: String::new(),
+            consumed: false,
+        }
+    }
+
+    #[test]
+    fn an_external_system_sees_what_simulated_roles_exchange_with_it() {
+        let ue = Vantage::External(vec!["127.0.0.1:5070".parse().unwrap()]);
+        let to_ue = seen("mc", Direction::Out, "127.0.0.1:5060", "127.0.0.1:5070");
+        let from_ue = seen("mc", Direction::In, "127.0.0.1:5070", "127.0.0.1:5060");
+        assert!(ue.sees(&to_ue, Direction::In) && !ue.sees(&to_ue, Direction::Out));
+        assert!(ue.sees(&from_ue, Direction::Out) && !ue.sees(&from_ue, Direction::In));
+        let elsewhere = seen("mc", Direction::Out, "127.0.0.1:5060", "127.0.0.1:5080");
+        assert!(!ue.sees(&elsewhere, Direction::In));
+        let mc = Vantage::Role("mc".into());
+        assert!(mc.sees(&from_ue, Direction::In) && !mc.sees(&from_ue, Direction::Out));
+    }
 }
