@@ -126,8 +126,8 @@ fn dispatch<R: Read>(
 
 fn header_error(label: &str, format: &str, error: &PcapError<&[u8]>) -> CaptureError {
     let reason = match error {
-        PcapError::Incomplete(_) | PcapError::UnexpectedEof => "the header is truncated".to_owned(),
-        other => format!("the header is malformed: {}", describe(other)),
+        PcapError::Incomplete(_) | PcapError::UnexpectedEof => "truncated".to_owned(),
+        other => format!("unreadable: {}", describe(other)),
     };
     CaptureError::BadHeader {
         path: label.to_owned(),
@@ -136,7 +136,7 @@ fn header_error(label: &str, format: &str, error: &PcapError<&[u8]>) -> CaptureE
     }
 }
 
-/// `0x0a0d0d0a`, or `nothing` for an empty input.
+/// `0x0a0d0d0a`, or a note that the input is empty.
 fn magic_text(magic: &[u8]) -> String {
     match magic.is_empty() {
         true => "nothing: it is empty".to_owned(),
@@ -412,5 +412,72 @@ impl<R: Read> Read for Source<R> {
                 Ok(0)
             }
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn interface(resolution: u64, offset: i64) -> Interface {
+        Interface {
+            linktype: Linktype(1),
+            resolution,
+            offset,
+        }
+    }
+
+    #[test]
+    fn ticks_become_microseconds_at_any_resolution() {
+        assert_eq!(
+            to_micros(1_500_000_123, &interface(1_000_000_000, 0)),
+            1_500_000
+        );
+        assert_eq!(to_micros(3, &interface(1 << 1, 10)), 11_500_000);
+        assert_eq!(to_micros(u64::MAX, &interface(1, i64::MAX)), i64::MAX);
+    }
+
+    #[test]
+    fn magic_numbers_are_shown_in_hex() {
+        assert_eq!(magic_text(&[0x0a, 0x0d]), "0x0a0d");
+        assert_eq!(magic_text(&[]), "nothing: it is empty");
+    }
+
+    #[test]
+    fn a_source_stops_at_a_read_error_and_remembers_it() {
+        struct Failing;
+        impl Read for Failing {
+            fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+                Err(std::io::Error::other("corrupt deflate stream"))
+            }
+        }
+        let state = Rc::new(SourceState::default());
+        let mut source = Source {
+            inner: Cursor::new(b"abc".to_vec()).chain(Failing),
+            state: Rc::clone(&state),
+            read: 0,
+        };
+        let mut all = Vec::new();
+        source.read_to_end(&mut all).unwrap();
+        assert_eq!(all, b"abc");
+        assert_eq!(
+            state.error.borrow().as_deref(),
+            Some("corrupt deflate stream")
+        );
+    }
+
+    #[test]
+    fn a_source_stops_at_the_cap() {
+        let state = Rc::new(SourceState::default());
+        let mut source = Source {
+            inner: std::io::repeat(7),
+            state: Rc::clone(&state),
+            read: MAX_CAPTURE_BYTES - 2,
+        };
+        let mut all = Vec::new();
+        source.read_to_end(&mut all).unwrap();
+        assert_eq!(all, [7, 7]);
+        assert!(state.capped.get());
     }
 }

@@ -191,3 +191,66 @@ struct Stamp {
     time_us: i64,
     first_us: i64,
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use pcap_parser::Linktype;
+
+    use super::*;
+
+    /// A raw IPv4 packet carrying UDP from 10.0.0.1:5060 to 10.0.0.2:`dst_port`.
+    fn ipv4_udp(dst_port: u16, fragment: u16, payload: &[u8]) -> Vec<u8> {
+        let mut p = vec![0x45, 0];
+        p.extend_from_slice(&((28 + payload.len()) as u16).to_be_bytes());
+        p.extend_from_slice(&[0, 0]);
+        p.extend_from_slice(&fragment.to_be_bytes());
+        p.extend_from_slice(&[64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2, 0x13, 0xc4]);
+        p.extend_from_slice(&dst_port.to_be_bytes());
+        p.extend_from_slice(&((8 + payload.len()) as u16).to_be_bytes());
+        p.extend_from_slice(&[0, 0]);
+        p.extend_from_slice(payload);
+        p
+    }
+
+    fn raw(time_us: i64, data: &[u8]) -> RawPacket<'_> {
+        RawPacket {
+            linktype: Linktype(228),
+            time_us,
+            data,
+            cut: false,
+        }
+    }
+
+    #[test]
+    fn wires_are_numbered_and_timed_from_the_first_packet() {
+        let mut c = Collector::default();
+        let dns = ipv4_udp(53, 0, b"\x12\x34binary");
+        let sip = ipv4_udp(
+            40000,
+            0,
+            b"SIP/2.0 180 Ringing\r\nContent-Length: 0\r\n\r\n",
+        );
+        let fragment = ipv4_udp(5060, 0x2000, b"MESSAGE");
+        c.packet(&raw(1_000_000, &dns));
+        c.packet(&raw(1_002_500, &sip));
+        c.packet(&raw(1_003_000, &fragment));
+        c.packet(&raw(1_004_000, &sip));
+        let captured = c.finish();
+        let frames: Vec<_> = captured
+            .wires
+            .iter()
+            .map(|w| (w.frame, w.case_ms))
+            .collect();
+        assert_eq!(frames, [(1, 2.5), (2, 4.0)]);
+        assert_eq!(captured.wires[0].summary, "180 Ringing");
+        assert_eq!(captured.wires[0].dst, "10.0.0.2:40000".parse().unwrap());
+        assert_eq!(
+            captured.warnings,
+            [
+                "ignored 1 IP fragments (fragments are not reassembled)",
+                "ignored 1 UDP datagrams that carry no SIP",
+            ]
+        );
+    }
+}

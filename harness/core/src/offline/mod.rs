@@ -59,7 +59,7 @@ pub enum CaptureError {
         /// The first bytes, as `0x` and hex digits.
         magic: String,
     },
-    #[error("failed to read {path}: {reason} of this {format} file")]
+    #[error("failed to read {path}: its {format} file header is {reason}")]
     BadHeader {
         path: String,
         format: String,
