@@ -3,6 +3,7 @@
 //! This is the only place where concrete simulators and reporters meet the harness.
 
 mod cases;
+mod check;
 mod exit;
 mod report;
 mod run;
@@ -54,6 +55,20 @@ enum Command {
         events: PathBuf,
         /// Where the rebuilt reports go.
         #[arg(long, short, default_value = "target/rcs-interop-report")]
+        out: PathBuf,
+    },
+    /// Judge a capture (pcap, pcapng, or either gzip-compressed) with the traffic rules.
+    Check {
+        /// The capture file.
+        capture: PathBuf,
+        /// The rules folder (default: cases/rules).
+        #[arg(long)]
+        rules: Option<PathBuf>,
+        /// A profile whose expected deviations name rule ids.
+        #[arg(long)]
+        profile: Option<PathBuf>,
+        /// Where the reports go.
+        #[arg(long, short, default_value = "target/rcs-interop-check")]
         out: PathBuf,
     },
     /// Print the JSON Schema of the case format.
@@ -111,6 +126,12 @@ fn main() -> ExitCode {
         } => cases::list(&paths, filter.as_deref(), faults, actions),
         Command::Validate { paths, profile } => cases::validate(&paths, profile.as_deref()),
         Command::Report { events, out } => report::rebuild(&events, &out),
+        Command::Check {
+            capture,
+            rules,
+            profile,
+            out,
+        } => check::check(&capture, rules.as_deref(), profile.as_deref(), &out),
         Command::Schema => {
             print!("{}", rcs_harness::case::schema::case_schema_json());
             exit::Exit::Pass
