@@ -41,6 +41,10 @@ fn installed(tool: &str, package: &str) -> bool {
     found
 }
 
+/// One peer at a time: ports are probed free and then bound by another process, which must not race
+/// with the other tests' peers.
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// A port free on 127.0.0.1 for both UDP and TCP at the time of asking.
 fn free_port() -> u16 {
     for _ in 0..50 {
@@ -220,6 +224,7 @@ fn kamailio_available() -> bool {
 /// Over UDP, every platform case, including the 61 s real-time binding expiry of PLT-REG-004.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kamailio_as_message_center_over_udp() {
+    let _serial = SERIAL.lock().await;
     if !kamailio_available() {
         return;
     }
@@ -244,6 +249,7 @@ async fn kamailio_as_message_center_over_udp() {
 /// Over TCP, the cases that take no real-time wait.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kamailio_as_message_center_over_tcp() {
+    let _serial = SERIAL.lock().await;
     if !kamailio_available() {
         return;
     }
@@ -268,6 +274,7 @@ async fn kamailio_as_message_center_over_tcp() {
 /// message that lacks Contribution-ID instead of rejecting it with 400.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kamailio_claiming_cpm_header_checks_fails_them() {
+    let _serial = SERIAL.lock().await;
     if !kamailio_available() {
         return;
     }
@@ -365,6 +372,7 @@ async fn run_against_terminal(
 /// SIPp registers with digest and the RCS feature tags; it sends no IMDN, so that case is skipped.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sipp_terminal_registers_with_rcs_feature_tags() {
+    let _serial = SERIAL.lock().await;
     if !installed("sipp", "sip-tester") {
         return;
     }
@@ -383,6 +391,7 @@ async fn sipp_terminal_registers_with_rcs_feature_tags() {
 /// the feature-tag check itself.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn linphonec_registers_without_rcs_feature_tags() {
+    let _serial = SERIAL.lock().await;
     if !installed("linphonec", "linphone-cli") {
         return;
     }
