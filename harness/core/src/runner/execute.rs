@@ -559,16 +559,22 @@ impl CaseRun<'_> {
                 Some(v) => {
                     self.vars.insert(name.clone(), v);
                 }
-                None => self.check_event(Outcome {
-                    step,
-                    line: *l,
-                    rule: &e.rule,
-                    what: format!("{subject} can be saved as `{name}`"),
-                    expected: "present".into(),
-                    observed: "(absent or unreadable)".into(),
-                    passed: false,
-                    frame: Some(found.frame),
-                }),
+                None => {
+                    self.check_event(Outcome {
+                        step,
+                        line: *l,
+                        rule: &e.rule,
+                        what: format!("{subject} can be saved as `{name}`"),
+                        expected: "present".into(),
+                        observed: "(absent or unreadable)".into(),
+                        passed: false,
+                        frame: Some(found.frame),
+                    });
+                    // Later steps compare with this value: without it they cannot be judged.
+                    return Err(Ending::Stopped(format!(
+                        "line {l}: the message has no {subject} to save as `{name}`"
+                    )));
+                }
             }
         }
         Ok(())
