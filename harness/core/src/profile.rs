@@ -227,20 +227,8 @@ pub fn load_profile(path: &Path) -> Result<Profile, Vec<CaseError>> {
 }
 
 pub fn parse_profile(path: &Path, source: &str) -> Result<Profile, Vec<CaseError>> {
-    let raw: RawProfile = serde_saphyr::from_str(source).map_err(|e| {
-        let (line, col) = e
-            .location()
-            .map(|l| (l.line() as usize, l.column() as usize))
-            .unwrap_or((0, 0));
-        let msg = e.to_string();
-        let first = msg.lines().next().unwrap_or("invalid YAML");
-        let first = first.strip_prefix("error: ").unwrap_or(first);
-        let first = match first.find(": ") {
-            Some(i) if first[..i].starts_with("line ") => &first[i + 2..],
-            _ => first,
-        };
-        vec![CaseError::new(path, line, col, first.to_owned())]
-    })?;
+    let raw: RawProfile = serde_saphyr::from_str(source)
+        .map_err(|e| vec![crate::case::loader::yaml_error(path, &e)])?;
     let mut errors = Vec::new();
     let externals = externals(path, &raw, &mut errors);
     let capabilities = raw.capabilities.as_ref().map(|list| {

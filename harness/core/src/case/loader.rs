@@ -97,8 +97,9 @@ pub fn parse_case(
     .case(raw)
 }
 
-/// A serde-saphyr error as a located CaseError, with did-you-mean for unknown keys.
-fn yaml_error(path: &Path, e: &serde_saphyr::Error) -> CaseError {
+/// A serde-saphyr error as a located CaseError, with did-you-mean for unknown keys. Cases,
+/// profiles and rules all report their YAML errors through this.
+pub(crate) fn yaml_error(path: &Path, e: &serde_saphyr::Error) -> CaseError {
     let (line, column) = e
         .location()
         .map(|l| (l.line() as usize, l.column() as usize))

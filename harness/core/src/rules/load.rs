@@ -55,20 +55,8 @@ pub fn load_rule(path: &Path) -> Result<Rule, Vec<CaseError>> {
 }
 
 pub fn parse_rule(path: &Path, source: &str) -> Result<Rule, Vec<CaseError>> {
-    let raw: RawRule = serde_saphyr::from_str(source).map_err(|e| {
-        let (line, col) = e
-            .location()
-            .map(|l| (l.line() as usize, l.column() as usize))
-            .unwrap_or((0, 0));
-        let text = e.to_string();
-        let first = text.lines().next().unwrap_or("invalid YAML");
-        let first = first.strip_prefix("error: ").unwrap_or(first);
-        let first = match first.find(": ") {
-            Some(i) if first[..i].starts_with("line ") => &first[i + 2..],
-            _ => first,
-        };
-        vec![CaseError::new(path, line, col, first.to_owned())]
-    })?;
+    let raw: RawRule = serde_saphyr::from_str(source)
+        .map_err(|e| vec![crate::case::loader::yaml_error(path, &e)])?;
     let mut errors = Vec::new();
     if path.file_stem().is_some_and(|s| s != raw.id.as_str()) {
         errors.push(CaseError::new(
