@@ -2,24 +2,9 @@
 //! (Kamailio relaying for the simulated terminals, committed under tests/data/captures) and captures
 //! the suite itself writes, including one of a faulty message center.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn rcs_interop(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rcs-interop"))
-        .args(args)
-        .current_dir(workspace())
-        .output()
-        .expect("run rcs-interop")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use common::{rcs_interop, text};
 
 fn verdict_line<'a>(stderr: &'a str, rule: &str) -> &'a str {
     stderr

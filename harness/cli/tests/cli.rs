@@ -1,29 +1,12 @@
 //! The command line, as a user runs it: diagnostics for broken case files, exit codes, the report
 //! folder, and captures that tshark decodes without a malformed packet.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-/// The workspace root: the command runs from there, as a user would.
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use common::{cases_dir, rcs_interop, text, tshark_available};
 
-fn cases_dir() -> PathBuf {
-    workspace().join("cases")
-}
-
-fn rcs_interop(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rcs-interop"))
-        .args(args)
-        .current_dir(workspace())
-        .output()
-        .expect("run rcs-interop")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use std::path::Path;
+use std::process::Command;
 
 #[test]
 fn broken_case_files_are_reported_with_location_hint_and_exit_code_3() {
@@ -215,22 +198,6 @@ fn the_main_job_writes_every_report_and_tshark_decodes_every_capture() {
             cap.display()
         );
     }
-}
-
-/// tshark is required in CI; a developer without it is told and the capture check is skipped.
-fn tshark_available() -> bool {
-    let ok = Command::new("tshark")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "tshark is required in CI (apt-get install tshark)"
-        );
-        eprintln!("notice: tshark not found; capture decoding not checked");
-    }
-    ok
 }
 
 #[test]

@@ -2,33 +2,12 @@
 //! over SIP over TLS, and the captures (TLS plaintext written on its TCP ports) decode as SIP in
 //! tshark without a malformed packet.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::{text, tshark_available, workspace};
+
+use std::path::Path;
 use std::process::Command;
-
-/// The workspace root: the command runs from there, as a user would.
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// tshark is required in CI; a developer without it is told and the capture check is skipped.
-fn tshark_available() -> bool {
-    let ok = Command::new("tshark")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "tshark is required in CI (apt-get install tshark)"
-        );
-        eprintln!("notice: tshark not found; the capture check of the TLS run is skipped");
-    }
-    ok
-}
 
 /// The SIP methods and status lines tshark decodes in `capture`, and its malformed frames.
 fn tshark(capture: &Path, filter: &str, field: &str) -> Vec<String> {
