@@ -4,10 +4,9 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
+mod rcs_sim_support;
+
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 
 use rcs_harness::case::{find_case_files, load_case};
@@ -18,43 +17,7 @@ use rcs_harness::runner::{RunOptions, run_all};
 use rcs_harness::verdict::Verdict;
 use rcs_simulators::Simulators;
 
-/// `rcs-sim` on an OS-chosen port; killed when dropped.
-struct Sim {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Sim {
-    fn start(extra: &[&str]) -> Sim {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_rcs-sim"))
-            .args(["message-center", "--listen", "127.0.0.1:0"])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start rcs-sim");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("read the ready line");
-        // "rcs-sim message-center listening on udp 127.0.0.1:P tcp 127.0.0.1:P"
-        let addr = line
-            .split_whitespace()
-            .skip_while(|w| *w != "udp")
-            .nth(1)
-            .and_then(|a| a.parse().ok())
-            .unwrap_or_else(|| panic!("unexpected ready line: {line:?}"));
-        Sim { child, addr }
-    }
-}
-
-impl Drop for Sim {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use rcs_sim_support::Sim;
 
 /// Each finished execution: its key, verdict and reason.
 type Finished = Vec<(String, Verdict, Option<String>)>;

@@ -5,10 +5,9 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
+mod rcs_sim_support;
+
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 
 use rcs_harness::case::{Case, find_case_files, load_case};
@@ -19,41 +18,7 @@ use rcs_harness::runner::{RunOptions, run_all};
 use rcs_harness::verdict::Verdict;
 use rcs_simulators::Simulators;
 
-struct Sim {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Sim {
-    fn start(extra: &[&str]) -> Sim {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_rcs-sim"))
-            .args(["message-center", "--listen", "127.0.0.1:0"])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let addr = line
-            .split_whitespace()
-            .skip_while(|w| *w != "udp")
-            .nth(1)
-            .unwrap()
-            .parse()
-            .unwrap();
-        Sim { child, addr }
-    }
-}
-
-impl Drop for Sim {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use rcs_sim_support::Sim;
 
 #[derive(Clone, Default)]
 struct Log(Arc<Mutex<Vec<Event>>>);
