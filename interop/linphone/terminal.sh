@@ -11,25 +11,9 @@
 # adds feature tags to its Contact (none by default: linphonec registers none of its own).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-action=${RCS_ACTION:-${1:?usage: terminal.sh register|send-pager|stop}}
-role=${RCS_ROLE:?RCS_ROLE names the role this terminal plays}
-
-var() {
-  local name
-  name="RCS_$(printf '%s_%s' "$1" "$2" | tr '[:lower:]' '[:upper:]' | tr -c 'A-Z0-9_\n' '_')"
-  printf '%s' "${!name:-}"
-}
-need() {
-  local v
-  v=$(var "$1" "$2")
-  [ -n "$v" ] || { echo "terminal.sh: RCS_${1^^}_${2^^} is not set" >&2; exit 2; }
-  printf '%s' "$v"
-}
-
-msisdn=$(need "$role" msisdn)
-domain=$(var "$role" domain); domain=${domain:-ims.mnc000.mcc460.3gppnetwork.org}
-local_addr=$(need "$role" addr)
-port=${local_addr##*:}
+# shellcheck source=../hook-env.sh
+. "$here/../hook-env.sh"
+port=$local_port
 state=${RCS_LINPHONE_STATE:-${TMPDIR:-/tmp}/rcs-linphone-$port}
 mkdir -p "$state"
 

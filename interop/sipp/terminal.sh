@@ -11,26 +11,8 @@
 # RCS_PARAM_* are the action's parameters. Prints key=value lines for the harness.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-action=${RCS_ACTION:-${1:?usage: terminal.sh register|send-pager|stop}}
-role=${RCS_ROLE:?RCS_ROLE names the role this terminal plays}
-
-# RCS_<ROLE>_<KEY>, as the harness names it.
-var() {
-  local name
-  name="RCS_$(printf '%s_%s' "$1" "$2" | tr '[:lower:]' '[:upper:]' | tr -c 'A-Z0-9_\n' '_')"
-  printf '%s' "${!name:-}"
-}
-need() {
-  local v
-  v=$(var "$1" "$2")
-  [ -n "$v" ] || { echo "terminal.sh: RCS_${1^^}_${2^^} is not set" >&2; exit 2; }
-  printf '%s' "$v"
-}
-
-msisdn=$(need "$role" msisdn)
-domain=$(var "$role" domain); domain=${domain:-ims.mnc000.mcc460.3gppnetwork.org}
-local_addr=$(need "$role" addr)
-local_port=${local_addr##*:}
+# shellcheck source=../hook-env.sh
+. "$here/../hook-env.sh"
 mc_role=$(env | sed -n 's/^RCS_\([A-Z0-9_]*\)_KIND=message-center$/\1/p' | head -1)
 mc_udp=${RCS_SIPP_MC:-$(var "$mc_role" udp)}
 mc_tcp=$(var "$mc_role" tcp)
