@@ -5,12 +5,16 @@
 //! - [`StreamDecoder`]: Content-Length framing on TCP/TLS, with CRLF keep-alives.
 //! - Typed views parsed on demand: [`Uri`], [`NameAddr`], [`Via`], [`CSeq`], [`FeatureTags`].
 //! - [`Message::validate`]: the strict grammar checks the lenient parser lets through.
+//! - [`Dialog`]: one side of an INVITE dialog (RFC 3261 12): IDs, route set, in-dialog requests.
+//! - INVITE transactions: [`transaction::ClientInvite`] and [`transaction::ServerInvite`]
+//!   (RFC 3261 17.1.1, 17.2.1, 13.3.1.4), next to the non-INVITE ones.
 //! - [`SipError`]: every failure, naming the construct at fault.
 
 pub mod auth;
 mod builder;
 mod contact;
 mod cseq;
+mod dialog;
 mod error;
 mod feature_tags;
 mod head;
@@ -31,6 +35,7 @@ mod views;
 
 pub use builder::MessageBuilder;
 pub use cseq::{CSeq, MAX_CSEQ};
+pub use dialog::{Dialog, DialogId, MAX_ROUTE_SET};
 pub use error::SipError;
 pub use feature_tags::{FeatureTags, IARI_REF, ICSI_REF};
 pub use head::MAX_HEADERS;

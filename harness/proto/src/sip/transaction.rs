@@ -21,6 +21,14 @@ use bytes::Bytes;
 mod server;
 pub use server::{ServerNonInvite, ServerState};
 
+#[path = "transaction_invite.rs"]
+mod invite;
+pub use invite::{ClientInvite, non_2xx_ack};
+
+#[path = "transaction_invite_server.rs"]
+mod invite_server;
+pub use invite_server::{InviteServerState, ServerInvite};
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 #[path = "transaction_pair.rs"]
