@@ -9,8 +9,12 @@
 //! - [`chunk`] splits a message into SEND chunks; [`Reassembler`] puts them back together, in any
 //!   order, with overlaps checked (RFC 4975 §7.1.1, §7.3.1).
 //!
-//! What is not here: sessions, transaction timers (the 30 s `408` rule), REPORT generation and
-//! relays (RFC 4976). Those are state machines built on top of these codecs.
+//! - [`Session`]: one session endpoint as a sans-IO state machine: sending messages in chunks,
+//!   transaction timeouts (the 30 s `408` rule), responses, reassembly and success REPORTs
+//!   (RFC 4975 §7.1-§7.3, §8.6), with a relay mode for back-to-back user agents.
+//!
+//! What is not here: connections and connection setup (the simulators' transport), relays
+//! (RFC 4976) and AUTH.
 
 mod builder;
 mod byte_range;
@@ -20,6 +24,10 @@ mod error;
 mod frame;
 mod parse;
 mod reassembly;
+mod session;
+mod session_ids;
+mod session_incoming;
+mod session_send;
 mod uri;
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
@@ -32,6 +40,11 @@ pub use decoder::Decoder;
 pub use error::MsrpError;
 pub use frame::{Flag, Frame, FrameKind};
 pub use reassembly::Reassembler;
+pub use session::{
+    Chunk, DEFAULT_CHUNK_SIZE, DEFAULT_TRANSACTION_TIMEOUT, MAX_INCOMING, MAX_PENDING,
+    MAX_REASSEMBLY_BYTES, ReportMode, SendOptions, Session, SessionConfig, SessionEvent,
+    SessionFaults, media_type_accepted,
+};
 pub use uri::MsrpUri;
 
 /// The seven dashes that open every end-line (RFC 4975 §9, `end-line`).
