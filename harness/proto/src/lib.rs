@@ -8,8 +8,12 @@
 //! - [`cpim`]: the Common Presence and Instant Messaging wrapper (RFC 3862).
 //! - [`imdn`]: Instant Message Disposition Notifications (RFC 5438).
 //! - [`msrp`]: the Message Session Relay Protocol (RFC 4975): framing, chunking, reassembly.
+//! - [`sdp`]: session descriptions (RFC 8866), losslessly, and their MSRP media (RFC 4975 §8).
+//! - [`multipart`]: multipart bodies (RFC 2046 §5.1), such as the large-message INVITE's.
 
 pub mod cpim;
 pub mod imdn;
 pub mod msrp;
+pub mod multipart;
+pub mod sdp;
 pub mod sip;

@@ -1,0 +1,244 @@
+//! The MSRP media section of an SDP offer or answer (RFC 4975 §8, RFC 6135, RFC 4145).
+//!
+//! [`MsrpMedia::from_sdp`] reads the first `m=message` section, whose protocol must be `TCP/MSRP` or
+//! `TCP/TLS/MSRP` (RFC 4975 §8.1, RFC 4976 §5); [`MsrpMedia::to_sdp`] writes a complete description
+//! around one such section, in the attribute order of protocols.md §4.5. [`MsrpMedia::accepts`]
+//! implements the media-type matching of RFC 4975 §8.6.
+//!
+//! Leniency: `a=accept-types` is required by RFC 4975 §8.1, but a missing one reads as an empty
+//! list here (so a check can report it rather than the parse failing); several `a=accept-types`
+//! lines are concatenated. Attribute names are compared ASCII case-insensitively.
+//! `a=setup` defaults per RFC 4145 §4.1, see [`Setup`].
+
+use super::{Direction, Media, Sdp, SdpError, Setup, connection_address};
+use crate::msrp::MsrpUri;
+
+const PROTO_TCP: &str = "TCP/MSRP";
+const PROTO_TLS: &str = "TCP/TLS/MSRP";
+
+/// The MSRP parameters of an `m=message` section.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MsrpMedia {
+    /// The `m=` protocol is `TCP/TLS/MSRP` (else `TCP/MSRP`).
+    pub tls: bool,
+    /// The `m=` port (9, the discard port, when the endpoint is active: RFC 4145 §4.1).
+    pub port: u16,
+    /// The `c=` address: media level, else session level.
+    pub address: String,
+    /// The `a=path` URIs in order; the last is the endpoint itself (RFC 4975 §8.2).
+    pub path: Vec<MsrpUri>,
+    /// `a=setup`; when absent, `active` for [`MsrpMedia::from_sdp`] (an offer) and `passive`
+    /// for [`MsrpMedia::from_answer`] (RFC 4145 §4.1).
+    pub setup: Setup,
+    /// `a=accept-types`, in order (RFC 4975 §8.1).
+    pub accept_types: Vec<String>,
+    /// `a=accept-wrapped-types`, in order (RFC 4975 §8.1).
+    pub accept_wrapped_types: Vec<String>,
+    /// `a=sendrecv|sendonly|recvonly|inactive`, media level, else session level; default sendrecv.
+    pub direction: Direction,
+    /// `a=max-size` (RFC 4975 §8.1), in bytes.
+    pub max_size: Option<u64>,
+    /// `a=msrp-cema` (RFC 6714 §4).
+    pub cema: bool,
+}
+
+impl MsrpMedia {
+    /// Reads the first `m=message` section of an offer: an absent `a=setup` means `active`.
+    pub fn from_sdp(sdp: &Sdp) -> Result<Self, SdpError> {
+        Self::read(sdp, Setup::default_for(true))
+    }
+
+    /// Reads the first `m=message` section of an answer: an absent `a=setup` means `passive`.
+    pub fn from_answer(sdp: &Sdp) -> Result<Self, SdpError> {
+        Self::read(sdp, Setup::default_for(false))
+    }
+
+    /// Reads the first `m=message` section; `absent_setup` stands for a missing `a=setup`.
+    pub fn read(sdp: &Sdp, absent_setup: Setup) -> Result<Self, SdpError> {
+        let media = sdp
+            .media()
+            .iter()
+            .find(|m| m.kind.eq_ignore_ascii_case("message"))
+            .ok_or(SdpError::NoMessageMedia)?;
+        let line = media.media_line().number();
+        let tls = match media.proto.to_ascii_uppercase().as_str() {
+            PROTO_TCP => false,
+            PROTO_TLS => true,
+            _ => {
+                return Err(SdpError::Proto {
+                    line,
+                    proto: media.proto.clone(),
+                });
+            }
+        };
+        let connection = media
+            .connection()
+            .or(sdp.connection())
+            .ok_or(SdpError::NoConnection { line })?;
+        let setup = match media.attribute("setup").or(sdp.session_attribute("setup")) {
+            Some(value) => value.parse()?,
+            None => absent_setup,
+        };
+        Ok(Self {
+            tls,
+            port: media.port,
+            address: connection_address(connection)?.1.to_owned(),
+            path: read_path(media)?,
+            setup,
+            accept_types: tokens(media.attributes("accept-types")),
+            accept_wrapped_types: tokens(media.attributes("accept-wrapped-types")),
+            direction: direction(media)
+                .or(session_direction(sdp))
+                .unwrap_or_default(),
+            max_size: read_max_size(media)?,
+            cema: media.has_attribute("msrp-cema"),
+        })
+    }
+
+    /// A complete description with this section: `v=`, `o=- <version> <version> IN IP4|IP6
+    /// <origin>`, `s=-`, `c=`, `t=0 0`, `m=message <port> TCP/MSRP|TCP/TLS/MSRP *`, then `a=path`,
+    /// `a=setup`, `a=accept-types` and `a=accept-wrapped-types` (when non-empty), the direction,
+    /// `a=max-size` (when set) and `a=msrp-cema` (when set). An empty path writes no `a=path`.
+    pub fn to_sdp(&self, origin_address: &str, session_version: u64) -> Sdp {
+        let proto = if self.tls { PROTO_TLS } else { PROTO_TCP };
+        let mut b = Sdp::builder()
+            .line('v', "0")
+            .line(
+                'o',
+                &format!(
+                    "- {session_version} {session_version} IN {} {origin_address}",
+                    addrtype(origin_address)
+                ),
+            )
+            .line('s', "-")
+            .line(
+                'c',
+                &format!("IN {} {}", addrtype(&self.address), self.address),
+            )
+            .line('t', "0 0")
+            .media("message", self.port, proto, &["*"]);
+        if !self.path.is_empty() {
+            b = b.attribute("path", Some(&join(&self.path)));
+        }
+        b = b.attribute("setup", Some(self.setup.as_str()));
+        if !self.accept_types.is_empty() {
+            b = b.attribute("accept-types", Some(&self.accept_types.join(" ")));
+        }
+        if !self.accept_wrapped_types.is_empty() {
+            b = b.attribute(
+                "accept-wrapped-types",
+                Some(&self.accept_wrapped_types.join(" ")),
+            );
+        }
+        b = b.attribute(self.direction.as_str(), None);
+        if let Some(max) = self.max_size {
+            b = b.attribute("max-size", Some(&max.to_string()));
+        }
+        if self.cema {
+            b = b.attribute("msrp-cema", None);
+        }
+        b.build()
+    }
+
+    /// Whether `content_type` matches `a=accept-types` (RFC 4975 §8.6).
+    pub fn accepts(&self, content_type: &str) -> bool {
+        accepts(&self.accept_types, content_type)
+    }
+
+    /// Whether `content_type` matches `a=accept-wrapped-types` (RFC 4975 §8.6).
+    pub fn accepts_wrapped(&self, content_type: &str) -> bool {
+        accepts(&self.accept_wrapped_types, content_type)
+    }
+
+    /// The endpoint's own URI: the last of the path.
+    pub fn endpoint(&self) -> Option<&MsrpUri> {
+        self.path.last()
+    }
+}
+
+/// RFC 4975 §8.6: `*` matches any type, `type/*` any subtype of `type`, otherwise type and
+/// subtype must be equal; case-insensitive, parameters ignored on both sides.
+pub(crate) fn accepts(patterns: &[String], content_type: &str) -> bool {
+    let Some((ty, subtype)) = media_type(content_type).split_once('/') else {
+        return false;
+    };
+    patterns.iter().any(|pattern| {
+        let pattern = media_type(pattern);
+        match pattern.split_once('/') {
+            _ if pattern == "*" => true,
+            Some((t, "*")) => t.eq_ignore_ascii_case(ty),
+            Some((t, s)) => t.eq_ignore_ascii_case(ty) && s.eq_ignore_ascii_case(subtype),
+            None => false,
+        }
+    })
+}
+
+/// `type/subtype` without parameters or surrounding blanks.
+fn media_type(value: &str) -> &str {
+    value.split(';').next().unwrap_or_default().trim()
+}
+
+fn read_path(media: &Media) -> Result<Vec<MsrpUri>, SdpError> {
+    let line = media.media_line().number();
+    let value = media
+        .attribute("path")
+        .ok_or(SdpError::MissingAttribute { name: "path", line })?;
+    let path = value
+        .split_ascii_whitespace()
+        .map(|uri| MsrpUri::parse(uri).map_err(|e| SdpError::attribute("path", uri, e.to_string())))
+        .collect::<Result<Vec<_>, _>>()?;
+    match path.is_empty() {
+        true => Err(SdpError::attribute("path", value, "it holds no URI")),
+        false => Ok(path),
+    }
+}
+
+fn read_max_size(media: &Media) -> Result<Option<u64>, SdpError> {
+    let Some(value) = media.attribute("max-size") else {
+        return Ok(None);
+    };
+    let digits = value.trim();
+    match !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        true => digits.parse().map(Some).ok(),
+        false => None,
+    }
+    .ok_or_else(|| SdpError::attribute("max-size", value, "not a number of bytes"))
+}
+
+fn direction(media: &Media) -> Option<Direction> {
+    media
+        .lines()
+        .iter()
+        .filter_map(|l| l.attribute())
+        .find_map(|(name, _)| Direction::from_attribute(name))
+}
+
+fn session_direction(sdp: &Sdp) -> Option<Direction> {
+    sdp.session_lines()
+        .iter()
+        .filter_map(|l| l.attribute())
+        .find_map(|(name, _)| Direction::from_attribute(name))
+}
+
+fn tokens(values: Vec<&str>) -> Vec<String> {
+    values
+        .into_iter()
+        .flat_map(str::split_ascii_whitespace)
+        .map(str::to_owned)
+        .collect()
+}
+
+fn join(path: &[MsrpUri]) -> String {
+    path.iter()
+        .map(MsrpUri::to_string)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `IP6` for an address with a colon, else `IP4` (RFC 8866 §5.7).
+fn addrtype(address: &str) -> &'static str {
+    match address.contains(':') {
+        true => "IP6",
+        false => "IP4",
+    }
+}
