@@ -299,3 +299,277 @@ fn is_strict(route_set: &[String]) -> Result<bool, SipError> {
         None => Ok(false),
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// The INVITE as Bob receives it: two proxies record-routed (p2 nearest to Bob on top).
+    fn invite_at_uas() -> Message {
+        Message::parse(INVITE_AT_UAS).unwrap()
+    }
+
+    /// Alice's INVITE as sent: no Record-Route yet.
+    fn invite_at_uac() -> Message {
+        MessageBuilder::request("INVITE", "sip:bob@ims.example")
+            .header("Via", "SIP/2.0/TCP 10.0.0.1:5060;branch=z9hG4bKinv1")
+            .header("From", "\"Alice\" <sip:alice@ims.example>;tag=a1")
+            .header("To", "<sip:bob@ims.example>")
+            .header("Call-ID", "c1@10.0.0.1")
+            .header("CSeq", "314 INVITE")
+            .header("Contact", "<sip:alice@10.0.0.1:5060;transport=tcp>")
+            .build()
+    }
+
+    /// Bob's answer: Record-Route copied from the INVITE (RFC 3261 §12.1.1).
+    fn answer(status: u16, record_route: &str) -> Message {
+        MessageBuilder::response_to(&invite_at_uas(), status, "OK")
+            .to_tag("b7")
+            .header("Record-Route", record_route)
+            .header("Contact", "<sip:bob@10.0.0.2:5062;transport=tcp>")
+            .build()
+    }
+
+    fn both_sides() -> (Dialog, Dialog) {
+        let uas = Dialog::as_uas(&invite_at_uas(), "b7", "sip:bob@10.0.0.2:5062").unwrap();
+        let ok = answer(200, RECORD_ROUTE);
+        let uac = Dialog::as_uac(&invite_at_uac(), &ok).unwrap();
+        (uac, uas)
+    }
+
+    #[test]
+    fn ids_from_both_sides_mirror_each_other() {
+        let (uac, uas) = both_sides();
+        assert_eq!(
+            uac.id(),
+            &DialogId {
+                call_id: "c1@10.0.0.1".into(),
+                local_tag: "a1".into(),
+                remote_tag: "b7".into(),
+            }
+        );
+        assert_eq!(uas.id().call_id, uac.id().call_id);
+        assert_eq!(uas.id().local_tag, uac.id().remote_tag);
+        assert_eq!(uas.id().remote_tag, uac.id().local_tag);
+        assert_eq!(uac.remote_target(), "sip:bob@10.0.0.2:5062;transport=tcp");
+        assert_eq!(uas.remote_target(), "sip:alice@10.0.0.1:5060;transport=tcp");
+        assert_eq!(
+            uac.route_set(),
+            ["<sip:p1.ims.example;lr>", "<sip:p2.ims.example;lr>"]
+        );
+        assert_eq!(
+            uas.route_set(),
+            ["<sip:p2.ims.example;lr>", "<sip:p1.ims.example;lr>"]
+        );
+        assert_eq!((uac.local_cseq(), uac.remote_cseq()), (314, None));
+        assert_eq!((uas.local_cseq(), uas.remote_cseq()), (0, Some(314)));
+        assert_eq!(uas.local_contact(), "sip:bob@10.0.0.2:5062");
+        assert_eq!(uac.local_contact(), "sip:alice@10.0.0.1:5060;transport=tcp");
+        assert!(!uac.is_early());
+    }
+
+    #[test]
+    fn uac_bye_carries_route_tags_and_the_next_cseq() {
+        let (mut uac, mut uas) = both_sides();
+        let bye = uac
+            .request("BYE")
+            .header("Via", "SIP/2.0/TCP 10.0.0.1:5060;branch=z9hG4bKbye1")
+            .build();
+        assert_eq!(
+            String::from_utf8_lossy(bye.as_bytes()),
+            "BYE sip:bob@10.0.0.2:5062;transport=tcp SIP/2.0\r\n\
+Route: <sip:p1.ims.example;lr>\r\nRoute: <sip:p2.ims.example;lr>\r\n\
+From: \"Alice\" <sip:alice@ims.example>;tag=a1\r\nTo: <sip:bob@ims.example>;tag=b7\r\n\
+Call-ID: c1@10.0.0.1\r\nCSeq: 315 BYE\r\n\
+Via: SIP/2.0/TCP 10.0.0.1:5060;branch=z9hG4bKbye1\r\nContent-Length: 0\r\n\r\n"
+        );
+        assert_eq!(uac.local_cseq(), 315);
+        assert!(uas.matches(&bye));
+        assert!(!uac.matches(&bye));
+        assert!(uas.handle_request(&bye));
+        assert_eq!(uas.remote_cseq(), Some(315));
+        let ok = MessageBuilder::response_to(&bye, 200, "OK").build();
+        assert!(uac.matches(&ok));
+        assert!(!uas.matches(&ok));
+    }
+
+    #[test]
+    fn uas_request_uses_the_invite_headers_swapped() {
+        let (uac, mut uas) = both_sides();
+        let message = uas.request("MESSAGE").build();
+        assert_eq!(
+            message.request_uri(),
+            Some("sip:alice@10.0.0.1:5060;transport=tcp")
+        );
+        assert_eq!(
+            message.header_all("Route"),
+            ["<sip:p2.ims.example;lr>", "<sip:p1.ims.example;lr>"]
+        );
+        assert_eq!(message.header("From"), Some("<sip:bob@ims.example>;tag=b7"));
+        assert_eq!(
+            message.header("To"),
+            Some("\"Alice\" <sip:alice@ims.example>;tag=a1")
+        );
+        assert_eq!(message.header("CSeq"), Some("1 MESSAGE"));
+        assert_eq!(
+            uas.request("UPDATE").build().header("CSeq"),
+            Some("2 UPDATE")
+        );
+        assert!(uac.matches(&message));
+        assert!(!uas.matches(&message));
+    }
+
+    #[test]
+    fn ack_keeps_the_invite_cseq_and_has_no_via() {
+        let (uac, uas) = both_sides();
+        let ack = uac.ack(314).build();
+        assert_eq!(ack.method(), Some("ACK"));
+        assert_eq!(
+            ack.request_uri(),
+            Some("sip:bob@10.0.0.2:5062;transport=tcp")
+        );
+        assert_eq!(ack.header("CSeq"), Some("314 ACK"));
+        assert_eq!(ack.header("Via"), None);
+        assert_eq!(ack.header_all("Route").len(), 2);
+        assert_eq!(uac.local_cseq(), 314);
+        assert!(uas.matches(&ack));
+    }
+
+    #[test]
+    fn strict_first_hop_becomes_the_request_uri() {
+        let ok = answer(
+            200,
+            "<sip:p1.ims.example;lr>, <sip:strict.ims.example;maddr=10.9.9.9>",
+        );
+        let mut uac = Dialog::as_uac(&invite_at_uac(), &ok).unwrap();
+        let bye = uac.request("BYE").build();
+        assert_eq!(
+            bye.request_uri(),
+            Some("sip:strict.ims.example;maddr=10.9.9.9")
+        );
+        assert_eq!(
+            bye.header_all("Route"),
+            [
+                "<sip:p1.ims.example;lr>",
+                "<sip:bob@10.0.0.2:5062;transport=tcp>"
+            ]
+        );
+    }
+
+    #[test]
+    fn foreign_call_id_or_tags_do_not_match() {
+        let (uac, _) = both_sides();
+        for (from, to, call_id) in [
+            ("<sip:bob@x>;tag=b7", "<sip:alice@x>;tag=a1", "other"),
+            ("<sip:bob@x>;tag=b8", "<sip:alice@x>;tag=a1", "c1@10.0.0.1"),
+            ("<sip:bob@x>;tag=b7", "<sip:alice@x>", "c1@10.0.0.1"),
+            ("<sip:bob@x>;tag=b7", "<bad", "c1@10.0.0.1"),
+        ] {
+            let request = MessageBuilder::request("BYE", "sip:alice@x")
+                .header("From", from)
+                .header("To", to)
+                .header("Call-ID", call_id)
+                .build();
+            assert!(!uac.matches(&request), "{from} {to} {call_id}");
+        }
+    }
+
+    #[test]
+    fn early_dialog_is_confirmed_by_the_2xx() {
+        let ringing = MessageBuilder::response_to(&invite_at_uas(), 180, "Ringing")
+            .to_tag("b7")
+            .header("Contact", "<sip:bob@10.0.0.2:5062>")
+            .build();
+        let mut uac = Dialog::as_uac(&invite_at_uac(), &ringing).unwrap();
+        assert!(uac.is_early());
+        assert!(uac.route_set().is_empty());
+        uac.handle_response(&answer(200, RECORD_ROUTE)).unwrap();
+        assert!(!uac.is_early());
+        assert_eq!(uac.route_set().len(), 2);
+        assert_eq!(uac.remote_target(), "sip:bob@10.0.0.2:5062;transport=tcp");
+    }
+
+    #[test]
+    fn out_of_order_requests_are_refused_and_target_refresh_applies() {
+        let (_, mut uas) = both_sides();
+        let request = |cseq: &str, contact: &str| {
+            MessageBuilder::request("UPDATE", "sip:bob@10.0.0.2:5062")
+                .header("CSeq", cseq)
+                .header("Contact", contact)
+                .build()
+        };
+        assert!(!uas.handle_request(&request("313 UPDATE", "<sip:a@h>")));
+        assert!(!uas.handle_request(&request("x UPDATE", "<sip:a@h>")));
+        assert!(uas.handle_request(&request("314 ACK", "<sip:a@h>")));
+        assert_eq!(uas.remote_target(), "sip:alice@10.0.0.1:5060;transport=tcp");
+        assert!(uas.handle_request(&request("316 UPDATE", "<sip:alice@10.0.0.9>")));
+        assert_eq!(uas.remote_target(), "sip:alice@10.0.0.9");
+        assert_eq!(uas.remote_cseq(), Some(316));
+    }
+
+    #[test]
+    fn errors_name_the_missing_header() {
+        let invite = invite_at_uac();
+        let busy = MessageBuilder::response_to(&invite_at_uas(), 486, "Busy Here")
+            .to_tag("b7")
+            .build();
+        assert!(matches!(
+            Dialog::as_uac(&invite, &busy),
+            Err(SipError::StartLine(_))
+        ));
+        let no_contact = MessageBuilder::response_to(&invite_at_uas(), 200, "OK")
+            .to_tag("b7")
+            .build();
+        assert_eq!(
+            Dialog::as_uac(&invite, &no_contact).unwrap_err(),
+            SipError::MissingHeader("Contact")
+        );
+        let no_tag = MessageBuilder::response_to(&invite_at_uas(), 200, "OK")
+            .header("Contact", "<sip:b@h>")
+            .build();
+        let err = Dialog::as_uac(&invite, &no_tag).unwrap_err();
+        assert_eq!(err.to_string(), "parse the To header: no tag");
+        let no_call_id = MessageBuilder::request("INVITE", "sip:b@h")
+            .header("From", "<sip:a@h>;tag=1")
+            .header("To", "<sip:b@h>")
+            .header("CSeq", "1 INVITE")
+            .header("Contact", "<sip:a@h>")
+            .build();
+        assert_eq!(
+            Dialog::as_uas(&no_call_id, "x", "sip:b@h").unwrap_err(),
+            SipError::MissingHeader("Call-ID")
+        );
+        let bad_route = answer(200, "<sip:p1;lr");
+        assert!(matches!(
+            Dialog::as_uac(&invite, &bad_route),
+            Err(SipError::Header {
+                header: "Record-Route",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn route_set_is_capped() {
+        let routes = vec!["<sip:p.example;lr>"; MAX_ROUTE_SET + 1].join(", ");
+        let err = Dialog::as_uac(&invite_at_uac(), &answer(200, &routes)).unwrap_err();
+        assert!(err.to_string().contains("more than 64 values"), "{err}");
+    }
+
+    const RECORD_ROUTE: &str = "<sip:p2.ims.example;lr>, <sip:p1.ims.example;lr>";
+
+    const INVITE_AT_UAS: &[u8] = b"INVITE sip:bob@10.0.0.2:5062;transport=tcp SIP/2.0\r\n\
+Via: SIP/2.0/TCP p2.ims.example;branch=z9hG4bKp2\r\n\
+Via: SIP/2.0/TCP p1.ims.example;branch=z9hG4bKp1\r\n\
+Via: SIP/2.0/TCP 10.0.0.1:5060;branch=z9hG4bKinv1\r\n\
+Record-Route: <sip:p2.ims.example;lr>\r\n\
+Record-Route: <sip:p1.ims.example;lr>\r\n\
+Max-Forwards: 68\r\n\
+From: \"Alice\" <sip:alice@ims.example>;tag=a1\r\n\
+To: <sip:bob@ims.example>\r\n\
+Call-ID: c1@10.0.0.1\r\n\
+CSeq: 314 INVITE\r\n\
+Contact: <sip:alice@10.0.0.1:5060;transport=tcp>\r\n\
+Content-Length: 0\r\n\r\n";
+}

@@ -195,3 +195,234 @@ pub fn non_2xx_ack(request: &Message, response: &Message) -> Message {
     }
     ack.header("CSeq", &format!("{seq} ACK")).build()
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn ms(millis: u64) -> Duration {
+        Duration::from_millis(millis)
+    }
+
+    fn invite() -> Message {
+        Message::parse(INVITE).unwrap()
+    }
+
+    fn response(status: u16, reason: &str) -> Message {
+        MessageBuilder::response_to(&invite(), status, reason)
+            .to_tag("b7")
+            .build()
+    }
+
+    /// Runs timers and transmissions from `start` up to `until`, returning the offsets (from
+    /// `start`) of every transmission.
+    fn drive(client: &mut ClientInvite, start: Instant, until: Duration) -> Vec<Duration> {
+        let mut sent = Vec::new();
+        let mut now = start;
+        loop {
+            while client.poll_transmit().is_some() {
+                sent.push(now - start);
+            }
+            match client.poll_timeout() {
+                Some(at) if at <= start + until => now = now.max(at),
+                _ => return sent,
+            }
+            client.handle_timeout(now);
+        }
+    }
+
+    #[test]
+    fn timer_a_doubles_without_cap_and_timer_b_fires_at_64_t1() {
+        let start = Instant::now();
+        let mut client = ClientInvite::new(&invite(), false, Timers::default(), start);
+        let sent = drive(&mut client, start, Duration::from_secs(60));
+        assert_eq!(sent, [0, 500, 1_500, 3_500, 7_500, 15_500, 31_500].map(ms));
+        assert_eq!(client.poll_event(), Some(ClientEvent::Timeout));
+        assert_eq!(client.poll_event(), None);
+        assert_eq!(client.state(), ClientState::Terminated);
+        assert_eq!(client.poll_timeout(), None);
+    }
+
+    #[test]
+    fn reliable_client_sends_once_and_times_out_on_timer_b() {
+        let start = Instant::now();
+        let timers = Timers {
+            t1: ms(100),
+            ..Timers::default()
+        };
+        let mut client = ClientInvite::new(&invite(), true, timers, start);
+        assert_eq!(client.poll_timeout(), Some(start + ms(6_400)));
+        let sent = drive(&mut client, start, Duration::from_secs(60));
+        assert_eq!(sent, [ms(0)]);
+        assert_eq!(client.poll_event(), Some(ClientEvent::Timeout));
+    }
+
+    #[test]
+    fn provisional_stops_timers_a_and_b_and_2xx_terminates_without_ack() {
+        let start = Instant::now();
+        let mut client = ClientInvite::new(&invite(), false, Timers::default(), start);
+        assert_eq!(client.poll_transmit().as_deref(), Some(INVITE));
+        client.handle_timeout(start + ms(500));
+        assert_eq!(client.poll_transmit().as_deref(), Some(INVITE));
+        client.handle_response(&response(180, "Ringing"), start + ms(600));
+        assert_eq!(client.state(), ClientState::Proceeding);
+        assert_eq!(client.poll_timeout(), None);
+        assert!(drive(&mut client, start + ms(600), Duration::from_secs(60)).is_empty());
+        client.handle_response(&response(183, "Session Progress"), start + ms(700));
+        client.handle_response(&response(200, "OK"), start + ms(800));
+        let events: Vec<_> = std::iter::from_fn(|| client.poll_event()).collect();
+        assert_eq!(
+            events,
+            [
+                ClientEvent::Provisional(180),
+                ClientEvent::Provisional(183),
+                ClientEvent::Final(200)
+            ]
+        );
+        assert_eq!(client.state(), ClientState::Terminated);
+        assert_eq!((client.poll_transmit(), client.ack()), (None, None));
+        client.handle_response(&response(200, "OK"), start + ms(900));
+        assert_eq!(client.poll_event(), None);
+    }
+
+    #[test]
+    fn non_2xx_is_acked_byte_exact_and_again_for_each_retransmission() {
+        let start = Instant::now();
+        let mut client = ClientInvite::new(&invite(), false, Timers::default(), start);
+        client.poll_transmit();
+        let busy = Message::parse(BUSY).unwrap();
+        client.handle_response(&busy, start + ms(300));
+        assert_eq!(client.poll_event(), Some(ClientEvent::Final(486)));
+        assert_eq!(client.state(), ClientState::Completed);
+        let ack = client.poll_transmit().unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&ack),
+            String::from_utf8_lossy(ACK_486)
+        );
+        assert_eq!(client.poll_transmit(), None);
+        // A retransmitted 486 gets the same ACK; no new event; a late 2xx is absorbed.
+        client.handle_response(&busy, start + ms(800));
+        client.handle_response(&response(200, "OK"), start + ms(900));
+        assert_eq!(client.poll_transmit(), Some(ack));
+        assert_eq!((client.poll_transmit(), client.poll_event()), (None, None));
+        // Timer D: 32 s after the first 486, whatever T1 is; no INVITE retransmission.
+        assert_eq!(client.poll_timeout(), Some(start + ms(32_300)));
+        client.handle_timeout(start + ms(32_299));
+        assert_eq!(client.state(), ClientState::Completed);
+        client.handle_timeout(start + ms(32_300));
+        assert_eq!(client.state(), ClientState::Terminated);
+        assert_eq!(client.poll_transmit(), None);
+    }
+
+    #[test]
+    fn reliable_client_acks_and_terminates_at_once() {
+        let start = Instant::now();
+        let mut client = ClientInvite::new(&invite(), true, Timers::default(), start);
+        client.poll_transmit();
+        client.handle_response(&response(100, "Trying"), start);
+        client.handle_response(&Message::parse(BUSY).unwrap(), start + ms(10));
+        assert_eq!(client.state(), ClientState::Terminated);
+        assert_eq!(client.poll_transmit().as_deref(), Some(ACK_486));
+        assert_eq!(client.poll_timeout(), None);
+    }
+
+    #[test]
+    fn requests_and_odd_codes_are_absorbed() {
+        let start = Instant::now();
+        let mut client = ClientInvite::new(&invite(), false, Timers::default(), start);
+        client.poll_transmit();
+        client.handle_timeout(start + ms(499));
+        client.handle_response(&invite(), start);
+        client.handle_response(&response(700, "Odd"), start);
+        client.handle_response(&response(99, "Odd"), start);
+        assert_eq!(client.poll_transmit(), None);
+        assert_eq!(
+            (client.poll_event(), client.state()),
+            (None, ClientState::Trying)
+        );
+    }
+
+    #[test]
+    fn ack_falls_back_to_the_request_to_and_default_max_forwards() {
+        let request = MessageBuilder::request("INVITE", "tel:+8613900000002")
+            .header("Via", "SIP/2.0/UDP a;branch=z9hG4bK1, SIP/2.0/UDP b")
+            .header("CSeq", "9 INVITE")
+            .header("To", "<tel:+8613900000002>")
+            .build();
+        let bare = Message::parse(&b"SIP/2.0 603 Decline\r\n\r\n"[..]).unwrap();
+        let ack = non_2xx_ack(&request, &bare);
+        assert_eq!(
+            ack.as_bytes(),
+            b"ACK tel:+8613900000002 SIP/2.0\r\nVia: SIP/2.0/UDP a;branch=z9hG4bK1\r\n\
+Max-Forwards: 70\r\nTo: <tel:+8613900000002>\r\nCSeq: 9 ACK\r\nContent-Length: 0\r\n\r\n"
+        );
+    }
+
+    #[test]
+    fn lost_486_is_recovered_and_both_sides_end_after_the_ack() {
+        use crate::sip::transaction::{InviteServerState, ServerInvite};
+        let start = Instant::now();
+        let mut client = ClientInvite::new(&invite(), false, Timers::default(), start);
+        let mut server = ServerInvite::new(false, Timers::default(), start);
+        client.poll_transmit();
+        server.send_response(Bytes::from_static(BUSY), 486, start);
+        assert_eq!(server.poll_transmit().as_deref(), Some(BUSY)); // lost
+        // Timer A and Timer G both fire at T1: the INVITE is answered with the 486 again.
+        let t1 = start + ms(500);
+        client.handle_timeout(t1);
+        server.handle_timeout(t1);
+        assert_eq!(client.poll_transmit().as_deref(), Some(INVITE));
+        server.handle_request_retransmission(t1);
+        let finals: Vec<_> = std::iter::from_fn(|| server.poll_transmit()).collect();
+        assert_eq!(finals.len(), 2);
+        for response in &finals {
+            client.handle_response(&Message::parse(response.clone()).unwrap(), t1);
+        }
+        assert_eq!(client.poll_event(), Some(ClientEvent::Final(486)));
+        assert_eq!(client.poll_event(), None);
+        let acks: Vec<_> = std::iter::from_fn(|| client.poll_transmit()).collect();
+        assert_eq!(acks, [ACK_486, ACK_486].map(Bytes::from_static));
+        server.handle_ack(t1);
+        server.handle_ack(t1);
+        assert_eq!(server.state(), InviteServerState::Confirmed);
+        client.handle_timeout(start + ms(32_500));
+        server.handle_timeout(start + ms(5_500));
+        assert_eq!(client.state(), ClientState::Terminated);
+        assert!(server.is_terminated() && !server.ack_timed_out());
+    }
+
+    const INVITE: &[u8] = b"INVITE sip:bob@ims.example SIP/2.0\r\n\
+Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKinv1;rport\r\n\
+Max-Forwards: 69\r\n\
+Route: <sip:pcscf.ims.example;lr>\r\n\
+Route: <sip:scscf.ims.example;lr>\r\n\
+From: <sip:alice@ims.example>;tag=a1\r\n\
+To: <sip:bob@ims.example>\r\n\
+Call-ID: c1@10.0.0.1\r\n\
+CSeq: 314 INVITE\r\n\
+Contact: <sip:alice@10.0.0.1:5060>\r\n\
+Content-Length: 0\r\n\r\n";
+
+    /// A 486 as the UAC receives it: the top Via carries `received`, the To a tag.
+    const BUSY: &[u8] = b"SIP/2.0 486 Busy Here\r\n\
+Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKinv1;rport=5060;received=192.0.2.7\r\n\
+From: <sip:alice@ims.example>;tag=a1\r\n\
+To: <sip:bob@ims.example>;tag=b7\r\n\
+Call-ID: c1@10.0.0.1\r\n\
+CSeq: 314 INVITE\r\n\
+Content-Length: 0\r\n\r\n";
+
+    /// RFC 3261 §17.1.1.3: the request's top Via, Route lines, From and Call-ID; the
+    /// response's To; CSeq 314 ACK.
+    const ACK_486: &[u8] = b"ACK sip:bob@ims.example SIP/2.0\r\n\
+Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKinv1;rport\r\n\
+Max-Forwards: 69\r\n\
+Route: <sip:pcscf.ims.example;lr>\r\n\
+Route: <sip:scscf.ims.example;lr>\r\n\
+From: <sip:alice@ims.example>;tag=a1\r\n\
+To: <sip:bob@ims.example>;tag=b7\r\n\
+Call-ID: c1@10.0.0.1\r\n\
+CSeq: 314 ACK\r\n\
+Content-Length: 0\r\n\r\n";
+}

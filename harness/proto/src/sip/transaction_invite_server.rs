@@ -190,3 +190,153 @@ impl ServerInvite {
         self.timer_i = None;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(millis: u64) -> Duration {
+        Duration::from_millis(millis)
+    }
+
+    fn bytes(text: &'static str) -> Bytes {
+        Bytes::from_static(text.as_bytes())
+    }
+
+    /// Runs timers from `start` up to `until` (offsets), returning each transmission's offset
+    /// and bytes.
+    fn drive(server: &mut ServerInvite, start: Instant, until: Duration) -> Vec<(u64, Bytes)> {
+        let mut sent = Vec::new();
+        let mut now = start;
+        loop {
+            while let Some(out) = server.poll_transmit() {
+                let offset = u64::try_from((now - start).as_millis()).unwrap_or(u64::MAX);
+                sent.push((offset, out));
+            }
+            match server.poll_timeout() {
+                Some(at) if at <= start + until => now = now.max(at),
+                _ => return sent,
+            }
+            server.handle_timeout(now);
+        }
+    }
+
+    fn times(sent: &[(u64, Bytes)]) -> Vec<u64> {
+        sent.iter().map(|(at, _)| *at).collect()
+    }
+
+    #[test]
+    fn retransmitted_invite_gets_the_last_provisional() {
+        let now = Instant::now();
+        let mut server = ServerInvite::new(false, Timers::default(), now);
+        server.handle_request_retransmission(now);
+        assert_eq!(server.poll_transmit(), None);
+        server.send_response(bytes("100"), 100, now);
+        server.send_response(bytes("180"), 180, now);
+        assert_eq!(server.poll_transmit(), Some(bytes("100")));
+        assert_eq!(server.poll_transmit(), Some(bytes("180")));
+        server.handle_request_retransmission(now);
+        assert_eq!(server.poll_transmit(), Some(bytes("180")));
+        assert_eq!(server.poll_transmit(), None);
+        assert_eq!(server.state(), InviteServerState::Proceeding);
+        assert_eq!(server.poll_timeout(), None);
+    }
+
+    #[test]
+    fn two_hundred_is_retransmitted_doubling_to_t2_until_the_ack() {
+        let start = Instant::now();
+        let mut server = ServerInvite::new(true, Timers::default(), start);
+        server.send_response(bytes("200"), 200, start);
+        assert_eq!(server.state(), InviteServerState::Accepted);
+        let sent = drive(&mut server, start, ms(10_000));
+        assert_eq!(times(&sent), [0, 500, 1_500, 3_500, 7_500]);
+        assert!(sent.iter().all(|(_, out)| *out == bytes("200")));
+        // RFC 6026 §8.5: a retransmitted INVITE is absorbed; later responses are discarded.
+        server.handle_request_retransmission(start + ms(10_000));
+        server.send_response(bytes("500"), 500, start + ms(10_000));
+        assert_eq!(server.poll_transmit(), None);
+        assert_eq!(server.poll_timeout(), Some(start + ms(11_500)));
+        server.handle_ack(start + ms(10_000));
+        assert!(server.is_terminated());
+        assert!(!server.ack_timed_out());
+        assert_eq!(server.poll_timeout(), None);
+    }
+
+    #[test]
+    fn two_hundred_without_ack_times_out_at_64_t1() {
+        let start = Instant::now();
+        let mut server = ServerInvite::new(false, Timers::default(), start);
+        server.send_response(bytes("200"), 200, start);
+        let sent = drive(&mut server, start, ms(60_000));
+        assert_eq!(
+            times(&sent),
+            [
+                0, 500, 1_500, 3_500, 7_500, 11_500, 15_500, 19_500, 23_500, 27_500, 31_500
+            ]
+        );
+        assert!(server.ack_timed_out());
+        assert!(server.is_terminated());
+        server.handle_ack(start + ms(60_000));
+        assert_eq!(server.state(), InviteServerState::Terminated);
+    }
+
+    #[test]
+    fn unreliable_non_2xx_timer_g_ack_then_timer_i() {
+        let start = Instant::now();
+        let mut server = ServerInvite::new(false, Timers::default(), start);
+        server.send_response(bytes("100"), 100, start);
+        server.send_response(bytes("486"), 486, start + ms(100));
+        assert_eq!(server.state(), InviteServerState::Completed);
+        let sent = drive(&mut server, start, ms(2_000));
+        assert_eq!(times(&sent), [0, 0, 600, 1_600]);
+        assert_eq!(sent[3].1, bytes("486"));
+        server.handle_request_retransmission(start + ms(2_000));
+        assert_eq!(server.poll_transmit(), Some(bytes("486")));
+        server.handle_ack(start + ms(2_000));
+        assert_eq!(server.state(), InviteServerState::Confirmed);
+        // Timer I: T4 after the ACK; further ACKs and INVITEs are absorbed.
+        assert_eq!(server.poll_timeout(), Some(start + ms(7_000)));
+        server.handle_ack(start + ms(3_000));
+        server.handle_request_retransmission(start + ms(3_000));
+        assert_eq!(server.poll_transmit(), None);
+        assert!(drive(&mut server, start + ms(2_000), ms(10_000)).is_empty());
+        assert!(server.is_terminated());
+        assert!(!server.ack_timed_out());
+    }
+
+    #[test]
+    fn reliable_non_2xx_has_no_timer_g_and_ends_on_ack_or_timer_h() {
+        let start = Instant::now();
+        let mut acked = ServerInvite::new(true, Timers::default(), start);
+        acked.send_response(bytes("603"), 603, start);
+        assert_eq!(acked.poll_timeout(), Some(start + ms(32_000)));
+        acked.handle_ack(start + ms(50));
+        assert!(acked.is_terminated());
+        assert_eq!(acked.poll_transmit(), Some(bytes("603")));
+
+        let mut silent = ServerInvite::new(true, Timers::default(), start);
+        silent.send_response(bytes("603"), 603, start);
+        assert_eq!(times(&drive(&mut silent, start, ms(60_000))), [0]);
+        assert!(silent.is_terminated());
+        assert!(silent.ack_timed_out());
+    }
+
+    #[test]
+    fn odd_codes_and_early_timeouts_change_nothing() {
+        let start = Instant::now();
+        let mut server = ServerInvite::new(false, Timers::default(), start);
+        server.send_response(bytes("700"), 700, start);
+        server.send_response(bytes("99"), 99, start);
+        server.handle_ack(start);
+        assert_eq!(
+            (server.poll_transmit(), server.state()),
+            (None, InviteServerState::Proceeding)
+        );
+        server.send_response(bytes("404"), 404, start);
+        server.poll_transmit();
+        server.handle_timeout(start + ms(499));
+        assert_eq!(server.poll_transmit(), None);
+        server.handle_timeout(start + ms(500));
+        assert_eq!(server.poll_transmit(), Some(bytes("404")));
+    }
+}
