@@ -392,6 +392,39 @@ Max-Forwards: 70\r\nTo: <tel:+8613900000002>\r\nCSeq: 9 ACK\r\nContent-Length: 0
         assert!(server.is_terminated() && !server.ack_timed_out());
     }
 
+    proptest::proptest! {
+        /// Whatever responses arrive and whenever timers run, the client reports at most one
+        /// outcome (a final or Timer B), sends only ACKs after it, and nothing once terminated.
+        #[test]
+        fn any_response_sequence_gives_at_most_one_outcome(
+            steps in proptest::collection::vec((0..800u16, 0..4_000u64), 0..40),
+            reliable in proptest::bool::ANY,
+        ) {
+            let start = Instant::now();
+            let mut client = ClientInvite::new(&invite(), reliable, Timers::default(), start);
+            let mut now = start;
+            let mut outcomes = 0;
+            for (status, advance) in steps {
+                now += ms(advance);
+                client.handle_timeout(now);
+                client.handle_response(&response(status, "Any"), now);
+                let terminated = client.state() == ClientState::Terminated;
+                while let Some(sent) = client.poll_transmit() {
+                    proptest::prop_assert!(outcomes == 0 || sent.starts_with(b"ACK "));
+                }
+                while let Some(event) = client.poll_event() {
+                    if matches!(event, ClientEvent::Final(_) | ClientEvent::Timeout) {
+                        outcomes += 1;
+                    }
+                }
+                proptest::prop_assert!(outcomes <= 1);
+                if terminated {
+                    proptest::prop_assert_eq!(client.poll_timeout(), None);
+                }
+            }
+        }
+    }
+
     const INVITE: &[u8] = b"INVITE sip:bob@ims.example SIP/2.0\r\n\
 Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKinv1;rport\r\n\
 Max-Forwards: 69\r\n\
