@@ -253,7 +253,7 @@ impl Dialog {
             Some(first) if self.strict => {
                 let uri = first.uri.to_string();
                 let uri = uri.split('?').next().unwrap_or_default().to_owned();
-                let mut routes = self.route_set[1..].to_vec();
+                let mut routes = self.route_set.get(1..).unwrap_or_default().to_vec();
                 routes.push(format!("<{}>", self.remote_target));
                 (uri, routes)
             }
