@@ -306,4 +306,143 @@ fn bare_type(content_type: &str) -> &str {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    const CT: &str = "multipart/mixed; boundary=b1";
+
+    #[test]
+    fn reads_the_boundary_parameter() {
+        assert_eq!(boundary(CT).as_deref(), Some("b1"));
+        assert_eq!(
+            boundary("multipart/mixed;BOUNDARY=\"a b;c\\\"d\"; x=1").as_deref(),
+            Some("a b;c\"d")
+        );
+        assert_eq!(
+            boundary("multipart/related; type=\"a;boundary=no\"; boundary=yes").as_deref(),
+            Some("yes")
+        );
+        assert_eq!(boundary("multipart/mixed"), None);
+        assert_eq!(boundary("multipart/mixed; boundary="), None);
+        assert_eq!(boundary("multipart/mixed; boundary=\"\""), None);
+        let long = format!("multipart/mixed; boundary={}", "x".repeat(MAX_BOUNDARY + 1));
+        assert_eq!(boundary(&long), None);
+    }
+
+    #[test]
+    fn splits_parts_byte_exact() {
+        let body = b"preamble\r\n--b1\r\nContent-Type: text/plain\r\n\r\nhello\r\n\r\n\
+            --b1  \r\nContent-Type: application/octet-stream\r\nX-A: 1\r\n\r\n\x00\xff\r\n\
+            --b1--\r\nepilogue\r\n--b1\r\n";
+        let parts = parse(CT, body).unwrap();
+        assert_eq!(parts.len(), 2);
+        assert_eq!(parts[0].content_type(), Some("text/plain"));
+        assert_eq!(parts[0].body, b"hello\r\n");
+        assert_eq!(parts[1].header("x-a"), Some("1"));
+        assert_eq!(parts[1].body, b"\x00\xff");
+    }
+
+    #[test]
+    fn does_not_take_a_longer_boundary_for_a_delimiter() {
+        let body = b"--b1\r\nContent-Type: text/plain\r\n\r\n--b12\r\n--b1x\r\n--b1--";
+        let parts = parse(CT, body).unwrap();
+        assert_eq!(parts[0].body, b"--b12\r\n--b1x");
+    }
+
+    #[test]
+    fn unfolds_headers_and_handles_parts_without_headers_or_body() {
+        let body = b"--b1\r\nContent-Type: text/plain;\r\n\tcharset=utf-8\r\n\r\nx\r\n\
+            --b1\r\n\r\nno headers\r\n--b1\r\nContent-Type: text/plain\r\n--b1--\r\n";
+        let parts = parse(CT, body).unwrap();
+        assert_eq!(parts[0].content_type(), Some("text/plain; charset=utf-8"));
+        assert!(parts[1].headers.is_empty());
+        assert_eq!(parts[1].body, b"no headers");
+        assert_eq!(parts[2].content_type(), Some("text/plain"));
+        assert!(parts[2].body.is_empty());
+    }
+
+    #[test]
+    fn accepts_lf_line_ends() {
+        let parts = parse(CT, b"--b1\nContent-Type: a/b\n\nbody\n--b1--\n").unwrap();
+        assert_eq!(parts[0].content_type(), Some("a/b"));
+        assert_eq!(parts[0].body, b"body");
+    }
+
+    #[test]
+    fn names_what_is_wrong() {
+        let err = |ct: &str, body: &[u8]| parse(ct, body).unwrap_err();
+        assert_eq!(
+            err("multipart/mixed", b""),
+            MultipartError::NoBoundary("multipart/mixed".into())
+        );
+        assert_eq!(
+            err(CT, b"no delimiter"),
+            MultipartError::NoDelimiter("b1".into())
+        );
+        let unclosed = err(CT, b"--b1\r\nContent-Type: a/b\r\n\r\nx\r\n");
+        assert_eq!(unclosed, MultipartError::NoCloseDelimiter("b1".into()));
+        assert!(unclosed.to_string().contains("\"--b1--\""), "{unclosed}");
+        assert_eq!(err(CT, b"--b1--\r\n"), MultipartError::NoParts);
+        assert_eq!(
+            err(
+                CT,
+                b"--b1\r\nContent-Type: a/b\r\nbad line\r\n\r\nx\r\n--b1--"
+            ),
+            MultipartError::Header {
+                part: 1,
+                line: 2,
+                detail: "it has no ':'"
+            }
+        );
+        assert!(matches!(
+            err(CT, b"--b1\r\n folded first\r\n\r\nx\r\n--b1--"),
+            MultipartError::Header { line: 1, .. }
+        ));
+    }
+
+    #[test]
+    fn caps_the_number_of_parts() {
+        let part = b"--b1\r\nContent-Type: a/b\r\n\r\nx\r\n";
+        let mut body = part.repeat(MAX_PARTS);
+        body.extend(b"--b1--\r\n");
+        assert_eq!(parse(CT, &body).unwrap().len(), MAX_PARTS);
+        let mut body = part.repeat(MAX_PARTS + 1);
+        body.extend(b"--b1--\r\n");
+        assert_eq!(
+            parse(CT, &body).unwrap_err(),
+            MultipartError::TooManyParts { max: MAX_PARTS }
+        );
+    }
+
+    #[test]
+    fn builds_and_reads_back() {
+        let parts = vec![
+            Part::new(
+                "message/cpim",
+                b"From: <sip:a@b>\r\n\r\nContent-Type: text/plain\r\n\r\nhi".to_vec(),
+            ),
+            Part::new("application/sdp", "v=0\r\n").with_header("Content-Disposition", "session"),
+            Part {
+                headers: Vec::new(),
+                body: Vec::new(),
+            },
+        ];
+        let body = build(&parts, "zz9");
+        assert!(body.starts_with(b"--zz9\r\nContent-Type: message/cpim\r\n\r\nFrom:"));
+        assert!(body.ends_with(b"\r\n--zz9--\r\n"));
+        assert_eq!(
+            parse("multipart/mixed;boundary=\"zz9\"", &body).unwrap(),
+            parts
+        );
+    }
+
+    #[test]
+    fn finds_a_part_by_media_type() {
+        let parts = [
+            Part::new("message/cpim", "a"),
+            Part::new("Application/SDP; x=1", "b"),
+        ];
+        assert_eq!(find(&parts, "application/sdp").unwrap().body, b"b");
+        assert_eq!(find(&parts, "message/CPIM;charset=x").unwrap().body, b"a");
+        assert!(find(&parts, "application").is_none());
+        assert!(find(&parts, "text/plain").is_none());
+    }
 }

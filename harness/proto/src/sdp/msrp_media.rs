@@ -242,3 +242,162 @@ fn addrtype(address: &str) -> &'static str {
         false => "IP4",
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    const SESSION: &str = "v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\n";
+
+    fn read(media: &str) -> Result<MsrpMedia, SdpError> {
+        MsrpMedia::from_sdp(&Sdp::parse(format!("{SESSION}{media}").as_bytes()).unwrap())
+    }
+
+    fn sample() -> MsrpMedia {
+        MsrpMedia {
+            tls: false,
+            port: 9,
+            address: "10.0.0.1".into(),
+            path: vec![MsrpUri::new(false, "10.0.0.1", 7000, "abcd")],
+            setup: Setup::Active,
+            accept_types: vec!["message/cpim".into()],
+            accept_wrapped_types: vec!["text/plain".into(), "image/*".into()],
+            direction: Direction::SendOnly,
+            max_size: Some(65536),
+            cema: false,
+        }
+    }
+
+    #[test]
+    fn reads_a_chat_offer() {
+        let m = read(
+            "m=message 2855 TCP/TLS/MSRP *\r\nc=IN IP4 10.0.0.2\r\n\
+             a=path:msrps://relay:2855/r1;tcp msrps://10.0.0.2:2855/s1;tcp\r\n\
+             a=setup:passive\r\na=accept-types:message/cpim\r\na=accept-types:text/plain\r\n\
+             a=recvonly\r\na=max-size:1024\r\na=msrp-cema\r\n",
+        )
+        .unwrap();
+        assert!(m.tls);
+        assert_eq!(m.port, 2855);
+        assert_eq!(m.address, "10.0.0.2", "the media-level c= wins");
+        assert_eq!(m.path.len(), 2);
+        assert_eq!(m.endpoint().unwrap().session_id(), Some("s1"));
+        assert_eq!(m.setup, Setup::Passive);
+        assert_eq!(m.accept_types, ["message/cpim", "text/plain"]);
+        assert!(m.accept_wrapped_types.is_empty());
+        assert_eq!(m.direction, Direction::RecvOnly);
+        assert_eq!(m.max_size, Some(1024));
+        assert!(m.cema);
+    }
+
+    #[test]
+    fn defaults_setup_direction_and_address() {
+        let media = "m=message 9 TCP/MSRP *\r\na=path:msrp://10.0.0.1:7/s;tcp\r\n";
+        let m = read(media).unwrap();
+        assert_eq!(m.setup, Setup::Active);
+        assert_eq!(m.direction, Direction::SendRecv);
+        assert_eq!(m.address, "10.0.0.1");
+        assert_eq!((m.max_size, m.cema), (None, false));
+        let sdp = Sdp::parse(format!("{SESSION}{media}").as_bytes()).unwrap();
+        assert_eq!(MsrpMedia::from_answer(&sdp).unwrap().setup, Setup::Passive);
+    }
+
+    #[test]
+    fn takes_the_first_message_section() {
+        let m = read(
+            "m=audio 4000 RTP/AVP 0\r\nm=message 10 TCP/MSRP *\r\na=path:msrp://h:1/a;tcp\r\n\
+             m=message 20 TCP/MSRP *\r\na=path:msrp://h:2/b;tcp\r\n",
+        )
+        .unwrap();
+        assert_eq!(m.port, 10);
+    }
+
+    #[test]
+    fn names_what_is_wrong() {
+        let cases = [
+            ("m=audio 4000 RTP/AVP 0\r\n", "m=message"),
+            (
+                "m=message 9 TCP/BFCP *\r\na=path:msrp://h:1/a;tcp\r\n",
+                "TCP/BFCP",
+            ),
+            ("m=message 9 TCP/MSRP *\r\n", "a=path"),
+            (
+                "m=message 9 TCP/MSRP *\r\na=path:msrp://h:1/a;tcp http://x/\r\n",
+                "http://x/",
+            ),
+            (
+                "m=message 9 TCP/MSRP *\r\na=path:msrp://h:1/a;tcp\r\na=setup:both\r\n",
+                "both",
+            ),
+            (
+                "m=message 9 TCP/MSRP *\r\na=path:msrp://h:1/a;tcp\r\na=max-size:-1\r\n",
+                "max-size",
+            ),
+        ];
+        for (media, named) in cases {
+            let err = read(media).unwrap_err().to_string();
+            assert!(err.contains(named), "{media:?}: {err}");
+        }
+        let no_c = Sdp::parse(b"v=0\r\nm=message 9 TCP/MSRP *\r\na=path:msrp://h:1/a;tcp\r\n");
+        let err = MsrpMedia::from_sdp(&no_c.unwrap()).unwrap_err();
+        assert_eq!(err, SdpError::NoConnection { line: 2 });
+    }
+
+    #[test]
+    fn writes_the_section_4_5_layout() {
+        let text = String::from_utf8(sample().to_sdp("10.0.0.1", 42).to_bytes()).unwrap();
+        assert_eq!(
+            text,
+            "v=0\r\no=- 42 42 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\n\
+             m=message 9 TCP/MSRP *\r\na=path:msrp://10.0.0.1:7000/abcd;tcp\r\n\
+             a=setup:active\r\na=accept-types:message/cpim\r\n\
+             a=accept-wrapped-types:text/plain image/*\r\na=sendonly\r\na=max-size:65536\r\n"
+        );
+    }
+
+    #[test]
+    fn writes_ip6_tls_and_cema() {
+        let mut m = sample();
+        m.tls = true;
+        m.address = "2001:db8::1".into();
+        m.accept_wrapped_types.clear();
+        m.max_size = None;
+        m.cema = true;
+        let sdp = m.to_sdp("2001:db8::1", 7);
+        let text = String::from_utf8(sdp.to_bytes()).unwrap();
+        assert!(text.contains("o=- 7 7 IN IP6 2001:db8::1\r\n"), "{text}");
+        assert!(text.contains("c=IN IP6 2001:db8::1\r\n"), "{text}");
+        assert!(text.contains("m=message 9 TCP/TLS/MSRP *\r\n"), "{text}");
+        assert!(!text.contains("accept-wrapped-types"), "{text}");
+        assert!(text.ends_with("a=sendonly\r\na=msrp-cema\r\n"), "{text}");
+        assert_eq!(MsrpMedia::from_sdp(&sdp).unwrap(), m);
+    }
+
+    #[test]
+    fn round_trips() {
+        let m = sample();
+        assert_eq!(MsrpMedia::from_sdp(&m.to_sdp("10.0.0.9", 1)).unwrap(), m);
+    }
+
+    #[test]
+    fn matches_accept_types_per_rfc_4975_8_6() {
+        let m = sample();
+        assert!(m.accepts("message/cpim"));
+        assert!(m.accepts("Message/CPIM; charset=utf-8"));
+        assert!(!m.accepts("text/plain"));
+        assert!(m.accepts_wrapped("text/plain;charset=UTF-8"));
+        assert!(m.accepts_wrapped("IMAGE/png"));
+        assert!(!m.accepts_wrapped("imagex/png"));
+        assert!(!m.accepts_wrapped("video/mp4"));
+        assert!(
+            !m.accepts_wrapped("image"),
+            "a type without subtype matches nothing"
+        );
+        let any = vec!["*".to_owned()];
+        assert!(accepts(&any, "application/vnd.gsma.botmessage.v1.0+json"));
+        assert!(!accepts(&[], "text/plain"));
+        let with_params = vec!["text/plain;charset=utf-8".to_owned()];
+        assert!(accepts(&with_params, "text/plain"));
+    }
+}

@@ -4,9 +4,9 @@
 //! `actpass` lets the answerer choose, `holdconn` defers the connection.
 //!
 //! When the attribute is absent, RFC 4145 §4.1 gives the default: `active` in an offer and `passive`
-//! in an answer. RFC 6135 keeps that default for MSRP, which is also the connection model of RFC 4975
-//! §5.4 (the offerer connects), so an endpoint that predates RFC 6135 and omits `a=setup` is
-//! understood correctly. [`Setup::default_for`] applies the rule.
+//! in an answer ([`Setup::default_for`]). That is also the connection model of RFC 4975 §5.4, where
+//! the offerer opens the connection, and RFC 6135 §4 builds on RFC 4145 without changing the
+//! default, so an endpoint that predates RFC 6135 and omits `a=setup` is read as it behaves.
 
 use std::fmt;
 use std::str::FromStr;
