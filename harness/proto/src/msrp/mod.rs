@@ -28,6 +28,9 @@ mod session;
 mod session_ids;
 mod session_incoming;
 mod session_send;
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod session_tests;
 mod uri;
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
