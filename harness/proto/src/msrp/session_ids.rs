@@ -6,7 +6,7 @@
 //! draw different sequences. They are not meant to be secret.
 
 use std::collections::hash_map::RandomState;
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::BuildHasher;
 
 /// The 62 characters ids are made of.
 const ALPHABET: &[u8; 62] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -37,9 +37,7 @@ impl IdSource {
         let mut id = String::with_capacity(ID_LEN);
         let mut round = 0u64;
         while id.len() < ID_LEN {
-            let mut hasher = self.state.build_hasher();
-            (&self.salt, self.counter, round).hash(&mut hasher);
-            let mut value = hasher.finish();
+            let mut value = self.state.hash_one((&self.salt, self.counter, round));
             // 10 characters use 60 of the 64 bits.
             for _ in 0..10 {
                 if id.len() == ID_LEN {
