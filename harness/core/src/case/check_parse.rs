@@ -17,8 +17,17 @@ pub enum CheckUse {
 }
 
 /// The subject keys, for messages.
-const SUBJECTS: &str =
-    "header, feature-tags, status, reason, request-uri, body, cpim, imdn, digest";
+const SUBJECTS: &str = "header, feature-tags, status, reason, request-uri, body, cpim, imdn, digest, sdp, part, message";
+
+/// The fields of `message:` (RFC 4975 §7.3.1: the message rebuilt from its chunks).
+pub const MESSAGE_FIELDS: [&str; 6] = [
+    "complete",
+    "size",
+    "sha256",
+    "text",
+    "chunks",
+    "content-type",
+];
 const PREDICATES: &str = "equals, not-equals, contains, matches, exists, one-of, at-most, at-least, includes, excludes, verifies-with";
 
 /// Parse one check; the error says what to change.
@@ -40,6 +49,9 @@ pub fn parse_check(raw: &RawCheck, usage: CheckUse, line: usize) -> Result<Check
         }
     };
     compatible(&subject, &predicate, raw)?;
+    if usage == CheckUse::Filter && matches!(subject, Subject::Message { .. }) {
+        return Err("`message` describes all the chunks an expectation matched, so it cannot choose one: filter on `header: Message-ID` instead".into());
+    }
     let rule = match (usage, &raw.rule) {
         (CheckUse::Check, Some(r)) if !r.trim().is_empty() => r.trim().to_owned(),
         (CheckUse::Check, _) => {
@@ -109,6 +121,44 @@ fn subject(raw: &RawCheck) -> Result<(Subject, Option<String>), String> {
         }
         found.push((
             Subject::Imdn {
+                field: field.clone(),
+            },
+            None,
+        ));
+    }
+    if let Some(name) = &raw.sdp {
+        if name.trim().is_empty() {
+            return Err("`sdp` names a value: `path`, `setup`, `accept-types`, `direction`, `proto`, `port`, `max-size`, `connection` or an attribute".into());
+        }
+        found.push((
+            Subject::Sdp {
+                name: name.trim().to_owned(),
+            },
+            None,
+        ));
+    }
+    if let Some(media_type) = &raw.part {
+        if !media_type.contains('/') {
+            return Err(format!(
+                "`part` takes a media type such as `application/sdp`, found `{media_type}`"
+            ));
+        }
+        found.push((
+            Subject::Part {
+                media_type: media_type.trim().to_owned(),
+            },
+            None,
+        ));
+    }
+    if let Some(field) = &raw.message {
+        if !MESSAGE_FIELDS.contains(&field.as_str()) {
+            return Err(format!(
+                "unknown `message` field `{field}`: {}",
+                crate::case::suggest::hint(field, MESSAGE_FIELDS)
+            ));
+        }
+        found.push((
+            Subject::Message {
                 field: field.clone(),
             },
             None,
@@ -243,6 +293,47 @@ mod tests {
     }
 
     #[test]
+    fn session_subjects_parse() {
+        let sdp = raw(|r| {
+            r.sdp = Some("accept-types".into());
+            r.includes = Some(vec!["message/cpim".into()]);
+            r.rule = Some("RFC 4975 8.6".into());
+        });
+        let c = parse_check(&sdp, CheckUse::Check, 3).unwrap();
+        assert_eq!(
+            c.subject,
+            Subject::Sdp {
+                name: "accept-types".into()
+            }
+        );
+        assert_eq!(c.subject.only_for(), Some(crate::events::Protocol::Sip));
+        let msg = raw(|r| {
+            r.message = Some("complete".into());
+            r.equals = Some(Value::Bool(true));
+            r.rule = Some("RFC 4975 7.3.1".into());
+        });
+        let c = parse_check(&msg, CheckUse::Check, 4).unwrap();
+        assert_eq!(
+            c.subject,
+            Subject::Message {
+                field: "complete".into()
+            }
+        );
+        assert_eq!(c.predicate, Predicate::Equals("true".into()));
+        let part = raw(|r| {
+            r.part = Some("application/sdp".into());
+            r.contains = Some("m=message".into());
+        });
+        let c = parse_check(&part, CheckUse::Filter, 5).unwrap();
+        assert_eq!(
+            c.subject,
+            Subject::Part {
+                media_type: "application/sdp".into()
+            }
+        );
+    }
+
+    #[test]
     fn errors_say_what_to_change() {
         let no_rule = raw(|r| {
             r.header = Some("To".into());
@@ -279,6 +370,30 @@ mod tests {
             parse_check(&bad_re, CheckUse::Filter, 1)
                 .unwrap_err()
                 .contains("regular expression")
+        );
+        let unknown = raw(|r| {
+            r.message = Some("sha1".into());
+            r.exists = Some(true);
+        });
+        let e = parse_check(&unknown, CheckUse::Save, 1).unwrap_err();
+        assert!(e.contains("unknown `message` field `sha1`"), "{e}");
+        let filter = raw(|r| {
+            r.message = Some("size".into());
+            r.equals = Some(Value::from(10));
+        });
+        assert!(
+            parse_check(&filter, CheckUse::Filter, 1)
+                .unwrap_err()
+                .contains("cannot choose one")
+        );
+        let part = raw(|r| {
+            r.part = Some("sdp".into());
+            r.exists = Some(true);
+        });
+        assert!(
+            parse_check(&part, CheckUse::Filter, 1)
+                .unwrap_err()
+                .contains("media type")
         );
         let digest = raw(|r| {
             r.digest = Some("response".into());

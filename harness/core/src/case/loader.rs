@@ -14,11 +14,13 @@ use crate::agent::AgentFactory;
 use crate::case::check_parse::{CheckUse, parse_check};
 use crate::case::duration::CaseDuration;
 use crate::case::error::CaseError;
-use crate::case::model::{Case, Check, Detect, Expect, RoleDecl, SipFilter, Step, StepKind, Suite};
+use crate::case::model::{
+    Case, Check, Detect, Expect, MessageFilter, RoleDecl, Step, StepKind, Subject, Suite,
+};
 use crate::case::raw::{RawCase, RawCheck, RawExpect, RawRole, RawStep};
 use crate::case::refs;
 use crate::case::suggest::hint;
-use crate::events::{Direction, Transport};
+use crate::events::{Direction, Protocol, Transport};
 use crate::role::RoleKind;
 
 /// Largest case file read.
@@ -442,9 +444,23 @@ impl Validator<'_> {
                 hint(&e.at, names.iter().copied()),
             );
         }
-        let sip = SipFilter::parse(&e.sip)
-            .map_err(|m| self.err(line, col, format!("bad `sip`: {m}")))
-            .ok();
+        let what = self.what(e, line, col);
+        if let Some(n) = e.count {
+            if none {
+                self.err(
+                    line,
+                    col,
+                    "`count` belongs on `expect`; `expect-none` already means zero",
+                );
+            } else if n == 0 {
+                self.err_hint(
+                    line,
+                    col,
+                    "`count: 0` can never be met",
+                    "write `expect-none` for a message that must not arrive".to_owned(),
+                );
+            }
+        }
         let direction = match e.direction.as_deref() {
             None | Some("in") => Direction::In,
             Some("out") => Direction::Out,
@@ -469,8 +485,9 @@ impl Validator<'_> {
                 "`rule` is empty: name the clause that requires this message",
             );
         }
-        let filter = self.checks(&e.filter, CheckUse::Filter, names, saved);
-        let checks = self.checks(&e.checks, CheckUse::Check, names, saved);
+        let protocol = what.as_ref().map(|w| w.protocol);
+        let filter = self.checks(&e.filter, CheckUse::Filter, names, saved, protocol);
+        let checks = self.checks(&e.checks, CheckUse::Check, names, saved, protocol);
         if none && (!checks.is_empty() || !e.save.is_empty()) {
             self.err(
                 line,
@@ -482,7 +499,12 @@ impl Validator<'_> {
         for (name, raw) in &e.save {
             let (l, c) = loc(raw);
             match parse_check(&raw.value, CheckUse::Save, l) {
-                Ok(check) => save.push((name.clone(), check.subject, l)),
+                Ok(check) => {
+                    if let Some(m) = protocol.and_then(|p| mismatch(&check.subject, p)) {
+                        self.err(l, c, format!("bad `save` entry `{name}`: {m}"));
+                    }
+                    save.push((name.clone(), check.subject, l));
+                }
                 Err(m) => {
                     self.err(l, c, format!("bad `save` entry `{name}`: {m}"));
                 }
@@ -491,7 +513,8 @@ impl Validator<'_> {
         }
         Some(Expect {
             at: e.at.clone(),
-            sip: sip?,
+            what: what?,
+            count: e.count,
             direction,
             within: within?,
             rule: e.rule.trim().to_owned(),
@@ -501,17 +524,51 @@ impl Validator<'_> {
         })
     }
 
+    /// `sip:` or `msrp:`: exactly one, parsed.
+    fn what(&mut self, e: &RawExpect, line: usize, col: usize) -> Option<MessageFilter> {
+        let parsed = match (&e.sip, &e.msrp) {
+            (Some(sip), None) => MessageFilter::parse(sip).map_err(|m| format!("bad `sip`: {m}")),
+            (None, Some(msrp)) => {
+                MessageFilter::parse_msrp(msrp).map_err(|m| format!("bad `msrp`: {m}"))
+            }
+            (Some(_), Some(_)) => {
+                self.err_hint(
+                    line,
+                    col,
+                    "an expectation names `sip` or `msrp`, not both",
+                    ONE_OF.to_owned(),
+                );
+                return None;
+            }
+            (None, None) => {
+                self.err_hint(
+                    line,
+                    col,
+                    "an expectation needs `sip` or `msrp`: what must arrive",
+                    ONE_OF.to_owned(),
+                );
+                return None;
+            }
+        };
+        parsed.map_err(|m| self.err(line, col, m)).ok()
+    }
+
     fn checks(
         &mut self,
         raws: &[Spanned<RawCheck>],
         usage: CheckUse,
         names: &[&str],
         saved: &BTreeSet<String>,
+        protocol: Option<Protocol>,
     ) -> Vec<Check> {
         let mut out = Vec::new();
         for raw in raws {
             let (line, col) = loc(raw);
             match parse_check(&raw.value, usage, line) {
+                Ok(check) if protocol.and_then(|p| mismatch(&check.subject, p)).is_some() => {
+                    let m = protocol.and_then(|p| mismatch(&check.subject, p));
+                    self.err(line, col, m.unwrap_or_default());
+                }
                 Ok(check) => {
                     self.references(
                         line,
@@ -607,6 +664,24 @@ fn step_rules(step: &Step) -> Vec<&str> {
     }
 }
 
+/// How to name what an expectation waits for.
+const ONE_OF: &str = "write `sip: MESSAGE` (a SIP method, status or class) or `msrp: SEND` (SEND, REPORT, AUTH, a status or class)";
+
+/// Why a subject cannot be read from messages of `protocol`, if it cannot.
+pub(crate) fn mismatch(subject: &Subject, protocol: Protocol) -> Option<String> {
+    let only = subject.only_for()?;
+    if only == protocol {
+        return None;
+    }
+    let key = subject.key();
+    Some(match only {
+        Protocol::Msrp => {
+            format!("`{key}` reads MSRP chunks, but this names SIP messages: use it under `msrp:`")
+        }
+        _ => format!("`{key}` reads SIP messages, but this names MSRP frames: use it under `sip:`"),
+    })
+}
+
 fn loc<T>(s: &Spanned<T>) -> (usize, usize) {
     (s.referenced.line() as usize, s.referenced.column() as usize)
 }
@@ -634,3 +709,7 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+#[path = "loader_tests.rs"]
+mod session_tests;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use serde_json::{Map, Value};
 
 use crate::case::duration::CaseDuration;
-use crate::events::{Direction, Transport};
+use crate::events::{Direction, Protocol, Transport};
 use crate::role::RoleKind;
 
 /// Test suites, each a folder under `cases/`.
@@ -122,9 +122,12 @@ impl Step {
             } => {
                 format!("{role}: {action} {}", Value::Object(params.clone()))
             }
-            StepKind::Expect(e) => format!("expect {} at {} within {}", e.sip.text, e.at, e.within),
+            StepKind::Expect(e) => match e.count {
+                Some(n) => format!("expect {n} × {} at {} within {}", e.what, e.at, e.within),
+                None => format!("expect {} at {} within {}", e.what, e.at, e.within),
+            },
             StepKind::ExpectNone(e) => {
-                format!("expect no {} at {} for {}", e.sip.text, e.at, e.within)
+                format!("expect no {} at {} for {}", e.what, e.at, e.within)
             }
             StepKind::Wait(d) => format!("wait {d}"),
         }
@@ -143,7 +146,10 @@ impl Step {
 #[derive(Clone, Debug)]
 pub struct Expect {
     pub at: String,
-    pub sip: SipFilter,
+    /// What arrives: `sip: MESSAGE` or `msrp: SEND`.
+    pub what: MessageFilter,
+    /// `count: N`: exactly N matching messages within `within`; `None` is the first match only.
+    pub count: Option<u32>,
     pub direction: Direction,
     pub within: CaseDuration,
     pub rule: String,
@@ -152,47 +158,47 @@ pub struct Expect {
     pub save: Vec<(String, Subject, usize)>,
 }
 
-/// Which SIP messages an expectation is about: `MESSAGE`, `200|202`, `4xx`.
+/// Which messages an expectation or rule is about: `sip: MESSAGE`, `sip: 200|202`, `msrp: SEND`,
+/// `msrp: 2xx`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SipFilter {
+pub struct MessageFilter {
+    pub protocol: Protocol,
     pub text: String,
-    pub alternatives: Vec<SipMatch>,
+    pub alternatives: Vec<MessageMatch>,
 }
 
+/// The filters of SIP are the filters of MSRP: the same shape, another protocol.
+pub type SipFilter = MessageFilter;
+
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum SipMatch {
+pub enum MessageMatch {
     Method(String),
     Status(u16),
     /// A class such as `4xx`: the hundreds digit.
     Class(u16),
 }
 
-impl SipFilter {
+/// The MSRP request methods (RFC 4975 §7.1, §7.1.2; RFC 4976 §5 for AUTH).
+pub const MSRP_METHODS: [&str; 3] = ["SEND", "REPORT", "AUTH"];
+
+impl MessageFilter {
+    /// A SIP filter: methods in capitals, status codes 100-699, classes 1xx-6xx.
     pub fn parse(text: &str) -> Result<Self, String> {
-        let mut alternatives = Vec::new();
-        for alt in text.split('|').map(str::trim) {
-            let m = if let Ok(code) = alt.parse::<u16>() {
-                if !(100..=699).contains(&code) {
-                    return Err(format!("status `{alt}` is not between 100 and 699"));
-                }
-                SipMatch::Status(code)
-            } else if alt.len() == 3 && alt.ends_with("xx") {
-                let d = alt[..1]
-                    .parse::<u16>()
-                    .ok()
-                    .filter(|d| (1..=6).contains(d))
-                    .ok_or_else(|| format!("`{alt}` is not a status class such as `4xx`"))?;
-                SipMatch::Class(d)
-            } else if !alt.is_empty() && alt.bytes().all(|b| b.is_ascii_uppercase() || b == b'-') {
-                SipMatch::Method(alt.to_owned())
-            } else {
-                return Err(format!(
-                    "`{alt}` is neither a SIP method in capitals (MESSAGE), a status (200) nor a class (4xx)"
-                ));
-            };
-            alternatives.push(m);
-        }
+        Self::parse_for(Protocol::Sip, text)
+    }
+
+    /// An MSRP filter: SEND, REPORT or AUTH, status codes 200-599 (RFC 4975 §10), classes 2xx-5xx.
+    pub fn parse_msrp(text: &str) -> Result<Self, String> {
+        Self::parse_for(Protocol::Msrp, text)
+    }
+
+    pub fn parse_for(protocol: Protocol, text: &str) -> Result<Self, String> {
+        let alternatives = text
+            .split('|')
+            .map(|alt| parse_alternative(protocol, alt.trim()))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Self {
+            protocol,
             text: text.trim().to_owned(),
             alternatives,
         })
@@ -201,11 +207,63 @@ impl SipFilter {
     /// Whether a message with this method (requests) or status (responses) matches.
     pub fn accepts(&self, method: Option<&str>, status: Option<u16>) -> bool {
         self.alternatives.iter().any(|m| match (m, method, status) {
-            (SipMatch::Method(x), Some(method), _) => x == method,
-            (SipMatch::Status(x), _, Some(status)) => *x == status,
-            (SipMatch::Class(x), _, Some(status)) => status / 100 == *x,
+            (MessageMatch::Method(x), Some(method), _) => x == method,
+            (MessageMatch::Status(x), _, Some(status)) => *x == status,
+            (MessageMatch::Class(x), _, Some(status)) => status / 100 == *x,
             _ => false,
         })
+    }
+
+    /// `SIP` or `MSRP`.
+    pub fn protocol_name(&self) -> &'static str {
+        match self.protocol {
+            Protocol::Msrp => "MSRP",
+            Protocol::Http => "HTTP",
+            Protocol::Sip => "SIP",
+        }
+    }
+}
+
+impl std::fmt::Display for MessageFilter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.protocol_name(), self.text)
+    }
+}
+
+fn parse_alternative(protocol: Protocol, alt: &str) -> Result<MessageMatch, String> {
+    let (codes, classes) = match protocol {
+        Protocol::Msrp => (200..=599, 2..=5),
+        _ => (100..=699, 1..=6),
+    };
+    if let Ok(code) = alt.parse::<u16>() {
+        if !codes.contains(&code) {
+            return Err(format!(
+                "status `{alt}` is not between {} and {}",
+                codes.start(),
+                codes.end()
+            ));
+        }
+        return Ok(MessageMatch::Status(code));
+    }
+    if alt.len() == 3 && alt.ends_with("xx") {
+        return alt[..1]
+            .parse::<u16>()
+            .ok()
+            .filter(|d| classes.contains(d))
+            .map(MessageMatch::Class)
+            .ok_or_else(|| format!("`{alt}` is not a status class such as `4xx`"));
+    }
+    match protocol {
+        Protocol::Msrp if MSRP_METHODS.contains(&alt) => Ok(MessageMatch::Method(alt.to_owned())),
+        Protocol::Msrp => Err(format!(
+            "`{alt}` is neither an MSRP method (SEND, REPORT, AUTH), a status (200) nor a class (4xx)"
+        )),
+        _ if !alt.is_empty() && alt.bytes().all(|b| b.is_ascii_uppercase() || b == b'-') => {
+            Ok(MessageMatch::Method(alt.to_owned()))
+        }
+        _ => Err(format!(
+            "`{alt}` is neither a SIP method in capitals (MESSAGE), a status (200) nor a class (4xx)"
+        )),
     }
 }
 
@@ -221,15 +279,70 @@ pub struct Check {
 /// What a check looks at in a SIP message.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Subject {
-    Header { name: String, param: Option<String> },
-    FeatureTags { header: String },
+    Header {
+        name: String,
+        param: Option<String>,
+    },
+    FeatureTags {
+        header: String,
+    },
     Status,
     Reason,
     RequestUri,
     Body,
-    Cpim { name: String },
-    Imdn { field: String },
+    Cpim {
+        name: String,
+    },
+    Imdn {
+        field: String,
+    },
     Digest,
+    /// A value of the SDP offer or answer in a SIP body (RFC 4566; RFC 4975 §8 for MSRP media).
+    Sdp {
+        name: String,
+    },
+    /// The body of one part of a multipart SIP body (RFC 2046 5.1), by media type.
+    Part {
+        media_type: String,
+    },
+    /// The MSRP message rebuilt from every chunk an expectation matched (RFC 4975 §7.3.1).
+    Message {
+        field: String,
+    },
+}
+
+impl Subject {
+    /// The protocol a subject belongs to alone, if any: SIP for the Request-URI, feature tags,
+    /// digest, SDP and multipart parts; MSRP for a rebuilt message.
+    pub fn only_for(&self) -> Option<Protocol> {
+        match self {
+            Self::RequestUri
+            | Self::FeatureTags { .. }
+            | Self::Digest
+            | Self::Sdp { .. }
+            | Self::Part { .. } => Some(Protocol::Sip),
+            Self::Message { .. } => Some(Protocol::Msrp),
+            _ => None,
+        }
+    }
+
+    /// The case-file key of this subject, for diagnostics.
+    pub fn key(&self) -> &'static str {
+        match self {
+            Self::Header { .. } => "header",
+            Self::FeatureTags { .. } => "feature-tags",
+            Self::Status => "status",
+            Self::Reason => "reason",
+            Self::RequestUri => "request-uri",
+            Self::Body => "body",
+            Self::Cpim { .. } => "cpim",
+            Self::Imdn { .. } => "imdn",
+            Self::Digest => "digest",
+            Self::Sdp { .. } => "sdp",
+            Self::Part { .. } => "part",
+            Self::Message { .. } => "message",
+        }
+    }
 }
 
 impl std::fmt::Display for Subject {
@@ -248,6 +361,9 @@ impl std::fmt::Display for Subject {
             Self::Cpim { name } => write!(f, "CPIM {name}"),
             Self::Imdn { field } => write!(f, "IMDN {field}"),
             Self::Digest => f.write_str("digest response"),
+            Self::Sdp { name } => write!(f, "SDP {name}"),
+            Self::Part { media_type } => write!(f, "{media_type} part"),
+            Self::Message { field } => write!(f, "message {field}"),
         }
     }
 }
@@ -284,6 +400,23 @@ mod tests {
         assert!(f.accepts(None, Some(404)) && !f.accepts(None, Some(500)));
         let f = SipFilter::parse("MESSAGE").unwrap();
         assert!(f.accepts(Some("MESSAGE"), None) && !f.accepts(Some("OPTIONS"), None));
+    }
+
+    #[test]
+    fn msrp_filter_methods_and_codes() {
+        let f = MessageFilter::parse_msrp("SEND|REPORT").unwrap();
+        assert_eq!(f.protocol, Protocol::Msrp);
+        assert!(f.accepts(Some("REPORT"), None) && !f.accepts(Some("AUTH"), None));
+        let f = MessageFilter::parse_msrp("2xx").unwrap();
+        assert!(f.accepts(None, Some(200)) && !f.accepts(None, Some(481)));
+        assert_eq!(f.to_string(), "MSRP 2xx");
+        assert!(
+            MessageFilter::parse_msrp("MESSAGE")
+                .unwrap_err()
+                .contains("SEND, REPORT, AUTH")
+        );
+        assert!(MessageFilter::parse_msrp("180").is_err());
+        assert!(MessageFilter::parse_msrp("6xx").is_err());
     }
 
     #[test]

@@ -262,11 +262,22 @@ impl JsonSchema for RawStep {
 /// An expectation: a message must (or, for `expect-none`, must not) arrive at a role.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[schemars(extend("oneOf" = [{ "required": ["sip"] }, { "required": ["msrp"] }]))]
 pub struct RawExpect {
     /// The role that must see the message (a simulated role).
     pub at: String,
-    /// What arrives: a method (`MESSAGE`), status codes (`200|202`), or a class (`4xx`).
-    pub sip: String,
+    /// A SIP message: a method (`MESSAGE`), status codes (`200|202`), or a class (`4xx`).
+    /// Exactly one of `sip` and `msrp`.
+    #[serde(default)]
+    pub sip: Option<String>,
+    /// An MSRP frame: `SEND`, `REPORT`, `AUTH`, status codes (`200`) or a class (`4xx`).
+    #[serde(default)]
+    pub msrp: Option<String>,
+    /// Exactly this many matching messages within `within` (default: the first one); `checks`
+    /// apply to each, and one more within the window fails. Not for `expect-none`.
+    #[serde(default)]
+    #[schemars(range(min = 1))]
+    pub count: Option<u32>,
     /// `in` (default: received by `at`) or `out` (sent by `at`).
     #[serde(default)]
     pub direction: Option<String>,
@@ -314,6 +325,15 @@ pub struct RawCheck {
     pub imdn: Option<String>,
     /// The digest response in `Authorization`; use with `verifies-with: <password>`.
     pub digest: Option<String>,
+    /// A value of the SDP in a SIP body (or its application/sdp part): `path`, `setup`,
+    /// `accept-types`, `accept-wrapped-types`, `direction`, `proto`, `port`, `max-size`,
+    /// `connection`, or any other attribute name.
+    pub sdp: Option<String>,
+    /// The body of the part of a multipart SIP body with this media type, as text.
+    pub part: Option<String>,
+    /// MSRP only: the message rebuilt from all matched chunks sharing the first one's Message-ID:
+    /// `complete`, `size`, `sha256`, `text`, `chunks` or `content-type`.
+    pub message: Option<String>,
     // Predicates.
     pub equals: Option<Value>,
     pub not_equals: Option<Value>,

@@ -1,7 +1,12 @@
-//! Checks: reading a subject from a message and judging it against a predicate.
+//! Checks: reading a subject from a message (SIP or MSRP) and judging it against a predicate.
 
+pub mod content;
+pub mod group;
+pub mod message;
 pub mod predicate;
+pub mod rebuilt;
 pub mod subject;
 pub mod tags;
 
-pub use predicate::{Judgement, judge};
+pub use message::Msg;
+pub use predicate::{Judgement, judge, judge_in};

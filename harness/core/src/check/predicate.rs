@@ -2,12 +2,12 @@
 
 use std::collections::BTreeMap;
 
-use rcs_proto::sip::Message;
 use rcs_proto::sip::auth::Credentials;
 
 use crate::case::model::{Check, Predicate, Subject};
 use crate::case::refs::interpolate;
-use crate::check::subject::{Observed, observe, tag_set};
+use crate::check::message::Msg;
+use crate::check::subject::{Observed, observe_in, tag_set};
 
 /// The result of judging a check.
 #[derive(Clone, Debug, PartialEq)]
@@ -21,12 +21,22 @@ pub struct Judgement {
 /// Judge `check` on `msg`, filling `${...}` from `vars`. A reference with no value is a case error.
 pub fn judge(
     check: &Check,
-    msg: &Message,
+    msg: &Msg,
+    vars: &BTreeMap<String, String>,
+) -> Result<Judgement, String> {
+    judge_in(check, msg, &[msg], vars)
+}
+
+/// Judge `check` on `msg`, one of the messages `group` an expectation matched (for `message:`).
+pub fn judge_in(
+    check: &Check,
+    msg: &Msg,
+    group: &[&Msg],
     vars: &BTreeMap<String, String>,
 ) -> Result<Judgement, String> {
     let predicate = fill(&check.predicate, vars)?;
     let list = matches!(predicate, Predicate::Includes(_) | Predicate::Excludes(_));
-    let observed = observe(msg, &check.subject, list);
+    let observed = observe_in(msg, group, &check.subject, list);
     let set_semantics = matches!(check.subject, Subject::FeatureTags { .. });
     let (expected, passed) = match &predicate {
         Predicate::Equals(e) if set_semantics => {
@@ -176,11 +186,11 @@ fn as_set(o: &Observed) -> std::collections::BTreeSet<String> {
     }
 }
 
-/// Read a subject as one text value, for `save:`.
-pub fn save_value(msg: &Message, subject: &Subject) -> Option<String> {
-    match observe(msg, subject, false) {
+/// Read a subject as one text value, for `save:` (and `${this.…}` in traffic rules).
+pub fn save_value(msg: &Msg, group: &[&Msg], subject: &Subject) -> Option<String> {
+    match observe_in(msg, group, subject, false) {
         Observed::One(s) => Some(s),
         Observed::Many(v) => Some(v.join("; ")),
-        Observed::Absent | Observed::Unreadable(_) => None,
+        Observed::Absent | Observed::Unreadable(_) | Observed::NotApplicable(_) => None,
     }
 }

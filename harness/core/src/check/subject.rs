@@ -1,17 +1,23 @@
-//! Extracting a check's subject from a SIP message: a header, a parameter, feature tags, the CPIM
-//! wrapper or the IMDN inside the body.
+//! Extracting a check's subject from a message: a header, a parameter, feature tags, the CPIM
+//! wrapper or the IMDN inside the body, the SDP, a multipart part, or (MSRP) the message rebuilt
+//! from its chunks.
 //!
-//! Extraction never judges: it returns what is there ([`Observed`]), or why it could not be read,
-//! and the predicate decides.
+//! SIP messages and MSRP frames share the subjects `header`, `status`, `reason`, `body`, `cpim` and
+//! `imdn`; the others belong to one protocol, and on the other they read as "not a SIP message" or
+//! "not an MSRP frame". Extraction never judges: it returns what is there ([`Observed`]), or why it
+//! could not be read, and the predicate decides.
 
 use std::collections::BTreeSet;
 
 use rcs_proto::cpim::CpimMessage;
 use rcs_proto::imdn::{Imdn, Notification};
+use rcs_proto::msrp::{Frame, FrameKind};
 use rcs_proto::sip::auth::{Challenge, Credentials};
 use rcs_proto::sip::{Message, header_params};
 
 use crate::case::model::Subject;
+use crate::check::content;
+use crate::check::message::Msg;
 
 /// What a subject looked like in one message.
 #[derive(Clone, Debug, PartialEq)]
@@ -23,6 +29,8 @@ pub enum Observed {
     Many(Vec<String>),
     /// Present but unreadable: the text says why.
     Unreadable(String),
+    /// The subject does not exist in this protocol: `not a SIP message`, `not an MSRP frame`.
+    NotApplicable(&'static str),
 }
 
 impl Observed {
@@ -32,6 +40,7 @@ impl Observed {
             Self::One(s) => s.clone(),
             Self::Many(v) => v.join("; "),
             Self::Unreadable(why) => format!("(unreadable: {why})"),
+            Self::NotApplicable(what) => format!("({what})"),
         }
     }
 }
@@ -44,7 +53,23 @@ const KNOWN_NAMESPACES: [(&str, &str); 3] = [
 ];
 
 /// Read `subject` from `msg`. `list` asks for every value of a header (for `includes`/`excludes`).
-pub fn observe(msg: &Message, subject: &Subject, list: bool) -> Observed {
+/// A `message:` subject is read from `msg` alone (see [`observe_in`]).
+pub fn observe(msg: &Msg, subject: &Subject, list: bool) -> Observed {
+    observe_in(msg, &[msg], subject, list)
+}
+
+/// Read `subject` from `msg`, one of the messages `group` an expectation matched: `message:`
+/// subjects describe the whole group.
+pub fn observe_in(msg: &Msg, group: &[&Msg], subject: &Subject, list: bool) -> Observed {
+    match (msg, subject) {
+        (Msg::Msrp(_), Subject::Message { field }) => crate::check::rebuilt::observe(group, field),
+        (Msg::Sip(_), Subject::Message { .. }) => Observed::NotApplicable("not an MSRP frame"),
+        (Msg::Sip(m), _) => observe_sip(m, subject, list),
+        (Msg::Msrp(f), _) => observe_msrp(f, subject, list),
+    }
+}
+
+fn observe_sip(msg: &Message, subject: &Subject, list: bool) -> Observed {
     match subject {
         Subject::Header { name, param: None } if list => {
             let values = msg.header_values(name);
@@ -67,9 +92,56 @@ pub fn observe(msg: &Message, subject: &Subject, list: bool) -> Observed {
         Subject::RequestUri => opt(msg.request_uri()),
         Subject::Body if msg.body().is_empty() => Observed::Absent,
         Subject::Body => Observed::One(String::from_utf8_lossy(msg.body()).into_owned()),
-        Subject::Cpim { name } => cpim(msg, name),
-        Subject::Imdn { field } => imdn(msg, field),
+        Subject::Cpim { name } => cpim(content::sip_cpim(msg), name),
+        Subject::Imdn { field } => imdn(content::sip_cpim(msg), field),
         Subject::Digest => opt(msg.header("Authorization")),
+        Subject::Sdp { name } => content::sdp(msg, name, list),
+        Subject::Part { media_type } => content::part(msg, media_type),
+        Subject::Message { .. } => Observed::NotApplicable("not an MSRP frame"),
+    }
+}
+
+/// The subjects of an MSRP frame (RFC 4975 §7.1, §7.2): its headers, status, comment and content.
+fn observe_msrp(frame: &Frame, subject: &Subject, list: bool) -> Observed {
+    match subject {
+        Subject::Header { name, param: None } if list => {
+            let values: Vec<String> = frame
+                .headers
+                .iter()
+                .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+                .flat_map(|(_, v)| v.split(',').map(|x| x.trim().to_owned()))
+                .collect();
+            match values.is_empty() {
+                true => Observed::Absent,
+                false => Observed::Many(values),
+            }
+        }
+        Subject::Header { name, param: None } => opt(frame.header(name)),
+        Subject::Header {
+            name,
+            param: Some(p),
+        } => match frame.header(name) {
+            None => Observed::Absent,
+            Some(value) => param_of(value, p),
+        },
+        Subject::Status => frame
+            .status_code()
+            .map_or(Observed::Absent, |s| Observed::One(s.to_string())),
+        Subject::Reason => match &frame.kind {
+            FrameKind::Response { comment, .. } => opt(comment.as_deref()),
+            FrameKind::Request { .. } => Observed::Absent,
+        },
+        Subject::Body if frame.body.is_empty() => Observed::Absent,
+        Subject::Body => Observed::One(String::from_utf8_lossy(&frame.body).into_owned()),
+        Subject::Cpim { name } => cpim(content::msrp_cpim(frame), name),
+        Subject::Imdn { field } => imdn(content::msrp_cpim(frame), field),
+        Subject::RequestUri
+        | Subject::FeatureTags { .. }
+        | Subject::Digest
+        | Subject::Sdp { .. }
+        | Subject::Part { .. } => Observed::NotApplicable("not a SIP message"),
+        // Read by `observe_in`, which has the matched chunks.
+        Subject::Message { .. } => Observed::NotApplicable("not a rebuilt message"),
     }
 }
 
@@ -95,6 +167,11 @@ fn header_param(msg: &Message, name: &str, param: &str) -> Observed {
             Err(e) => Observed::Unreadable(e.to_string()),
         };
     }
+    param_of(value, param)
+}
+
+/// A `;name=value` parameter of a header value; a flag parameter reads as "".
+fn param_of(value: &str, param: &str) -> Observed {
     match header_params(value)
         .into_iter()
         .find(|(k, _)| k.eq_ignore_ascii_case(param))
@@ -159,19 +236,8 @@ fn feature_tags(msg: &Message, header: &str) -> Observed {
     }
 }
 
-/// The CPIM wrapper of the body, when the body is `message/cpim`.
-fn cpim_of(msg: &Message) -> Result<CpimMessage, Observed> {
-    let ct = msg.header("Content-Type").unwrap_or_default();
-    if !ct.trim().to_ascii_lowercase().starts_with("message/cpim") {
-        return Err(Observed::Unreadable(format!(
-            "body is not message/cpim (Content-Type: {ct})"
-        )));
-    }
-    CpimMessage::parse(msg.body()).map_err(|e| Observed::Unreadable(e.to_string()))
-}
-
-fn cpim(msg: &Message, name: &str) -> Observed {
-    let cpim = match cpim_of(msg) {
+fn cpim(wrapper: Result<CpimMessage, Observed>, name: &str) -> Observed {
+    let cpim = match wrapper {
         Ok(c) => c,
         Err(o) => return o,
     };
@@ -192,8 +258,8 @@ fn cpim(msg: &Message, name: &str) -> Observed {
     }
 }
 
-fn imdn(msg: &Message, field: &str) -> Observed {
-    let cpim = match cpim_of(msg) {
+fn imdn(wrapper: Result<CpimMessage, Observed>, field: &str) -> Observed {
+    let cpim = match wrapper {
         Ok(c) => c,
         Err(o) => return o,
     };
@@ -252,8 +318,8 @@ pub fn tag_set(text: &str) -> BTreeSet<String> {
 mod tests {
     use super::*;
 
-    fn msg(text: &str) -> Message {
-        Message::parse(text.replace('\n', "\r\n").into_bytes()).unwrap()
+    fn msg(text: &str) -> Msg {
+        Msg::Sip(Message::parse(text.replace('\n', "\r\n").into_bytes()).unwrap())
     }
 
     #[test]
@@ -297,7 +363,7 @@ mod tests {
             "MESSAGE sip:b@x SIP/2.0\r\nContent-Type: message/cpim\r\nContent-Length: {}\r\n\r\n{body}",
             body.len()
         );
-        let m = Message::parse(text.into_bytes()).unwrap();
+        let m = Msg::Sip(Message::parse(text.into_bytes()).unwrap());
         let id = Subject::Cpim {
             name: "imdn.Message-ID".into(),
         };

@@ -4,29 +4,21 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use rcs_proto::sip::Message;
-
-use crate::check::judge;
+use crate::check::{Msg, judge};
 use crate::events::{
-    CaseFinished, CaseHeader, CaseStarted, CheckOutcome, Counts, Event, Protocol, RoleBinding,
-    RunFinished, RunStarted, Wire,
+    CaseFinished, CaseHeader, CaseStarted, CheckOutcome, Counts, Event, RoleBinding, RunFinished,
+    RunStarted, Wire,
 };
 use crate::rules::Rule;
+use crate::rules::refers::judge_refers;
 use crate::verdict::Verdict;
 
 /// The events of judging `wires` (from a capture named `source`) with `rules`.
 pub fn judge_capture(source: &str, rules: &[Rule], wires: &[Wire]) -> Vec<Event> {
     let started = std::time::Instant::now();
-    let parsed: Vec<(&Wire, Option<Message>)> = wires
+    let parsed: Vec<(&Wire, Option<Msg>)> = wires
         .iter()
-        .map(|w| {
-            (
-                w,
-                (w.protocol == Protocol::Sip)
-                    .then(|| Message::parse(w.bytes.0.clone()).ok())
-                    .flatten(),
-            )
-        })
+        .map(|w| (w, Msg::parse(w.protocol, &w.bytes.0).ok()))
         .collect();
     let headers: Vec<CaseHeader> = rules.iter().map(|r| header(source, r)).collect();
     let mut events = vec![Event::RunStarted(RunStarted {
@@ -69,24 +61,32 @@ fn header(source: &str, rule: &Rule) -> CaseHeader {
 fn judge_rule(
     rule: &Rule,
     header: CaseHeader,
-    parsed: &[(&Wire, Option<Message>)],
+    parsed: &[(&Wire, Option<Msg>)],
     events: &mut Vec<Event>,
 ) -> Verdict {
     let none = BTreeMap::new();
-    let matching: Vec<(&Wire, &Message)> = parsed
+    // Every parsed message with its index in capture order, for `refers-to`.
+    let all: Vec<(u64, &Msg)> = parsed
+        .iter()
+        .filter_map(|(w, m)| m.as_ref().map(|m| (w.frame, m)))
+        .collect();
+    let matching: Vec<(usize, &Wire, &Msg)> = parsed
         .iter()
         .filter_map(|(w, m)| m.as_ref().map(|m| (*w, m)))
-        .filter(|(_, m)| {
-            rule.sip.accepts(m.method(), m.status())
+        .enumerate()
+        .filter(|(_, (_, m))| {
+            m.protocol() == rule.messages.protocol
+                && rule.messages.accepts(m.method(), m.status())
                 && rule
                     .filter
                     .iter()
                     .all(|f| judge(f, m, &none).is_ok_and(|j| j.passed))
         })
+        .map(|(i, (w, m))| (i, w, m))
         .collect();
     let endpoints: BTreeSet<String> = matching
         .iter()
-        .flat_map(|(w, _)| [w.src.to_string(), w.dst.to_string()])
+        .flat_map(|(_, w, _)| [w.src.to_string(), w.dst.to_string()])
         .collect();
     events.push(Event::CaseStarted(CaseStarted {
         key: rule.id.clone(),
@@ -106,7 +106,7 @@ fn judge_rule(
         virtual_time: false,
     }));
     let mut failed = 0;
-    for (wire, msg) in &matching {
+    for (index, wire, msg) in &matching {
         let mut w = (*wire).clone();
         w.case = rule.id.clone();
         w.role = w.src.to_string();
@@ -129,13 +129,28 @@ fn judge_rule(
                 frame: Some(wire.frame),
             }));
         }
+        if let Some(refers) = &rule.refers_to {
+            let r = judge_refers(refers, msg, all.get(..*index).unwrap_or_default());
+            failed += usize::from(!r.passed);
+            events.push(Event::Check(CheckOutcome {
+                case: rule.id.clone(),
+                step: 0,
+                line: refers.line,
+                rule: refers.rule.clone(),
+                what: r.what,
+                expected: r.expected,
+                observed: r.observed,
+                passed: r.passed,
+                frame: Some(wire.frame),
+            }));
+        }
     }
     let (verdict, reason) = match (matching.len(), failed) {
         (0, _) => (
             Verdict::Skip,
             Some(format!(
-                "no message in the capture is SIP {}{}",
-                rule.sip.text,
+                "no message in the capture is {}{}",
+                rule.messages,
                 if rule.filter.is_empty() {
                     ""
                 } else {
@@ -161,7 +176,7 @@ fn judge_rule(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::events::{Direction, Transport, WireBytes};
+    use crate::events::{Direction, Protocol, Transport, WireBytes};
     use crate::rules::load::parse_rule;
 
     fn wire(frame: u64, text: &str) -> Wire {

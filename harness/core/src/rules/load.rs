@@ -7,9 +7,12 @@ use serde_saphyr::Spanned;
 
 use crate::case::CaseError;
 use crate::case::check_parse::{CheckUse, parse_check};
-use crate::case::model::{Check, SipFilter};
+use crate::case::loader::mismatch;
+use crate::case::model::{Check, MessageFilter, Subject};
 use crate::case::raw::RawCheck;
+use crate::events::Protocol;
 use crate::rules::Rule;
+use crate::rules::refers::{RefersTo, this_subject};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -18,15 +21,33 @@ struct RawRule {
     title: String,
     refs: Vec<String>,
     applies_to: Spanned<RawAppliesTo>,
+    #[serde(default)]
     checks: Vec<Spanned<RawCheck>>,
+    #[serde(default)]
+    refers_to: Option<Spanned<RawRefersTo>>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawAppliesTo {
-    sip: String,
+    #[serde(default)]
+    sip: Option<String>,
+    #[serde(default)]
+    msrp: Option<String>,
     #[serde(default, rename = "where")]
     filter: Vec<Spanned<RawCheck>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawRefersTo {
+    #[serde(default)]
+    sip: Option<String>,
+    #[serde(default)]
+    msrp: Option<String>,
+    #[serde(default, rename = "where")]
+    filter: Vec<Spanned<RawCheck>>,
+    rule: String,
 }
 
 /// Every `*.yaml` under the rule folders, sorted.
@@ -78,63 +99,159 @@ pub fn parse_rule(path: &Path, source: &str) -> Result<Rule, Vec<CaseError>> {
             "`refs` is empty: list the clauses this rule enforces",
         ));
     }
-    let (line, col) = (
-        raw.applies_to.referenced.line() as usize,
-        raw.applies_to.referenced.column() as usize,
-    );
-    let sip = SipFilter::parse(&raw.applies_to.value.sip)
-        .map_err(|m| errors.push(CaseError::new(path, line, col, format!("bad `sip`: {m}"))))
+    let (line, col) = loc(&raw.applies_to);
+    let applies = &raw.applies_to.value;
+    let messages = what(applies.sip.as_deref(), applies.msrp.as_deref())
+        .map_err(|m| errors.push(CaseError::new(path, line, col, m)))
         .ok();
+    let protocol = messages.as_ref().map(|m| m.protocol);
     let filter = checks(
         path,
-        &raw.applies_to.value.filter,
+        &applies.filter,
         CheckUse::Filter,
+        protocol,
         &mut errors,
     );
-    let checks = checks(path, &raw.checks, CheckUse::Check, &mut errors);
-    if checks.is_empty() && errors.is_empty() {
-        errors.push(CaseError::new(path, 1, 1, "the rule has no checks"));
-    }
+    let checks = checks(path, &raw.checks, CheckUse::Check, protocol, &mut errors);
     for c in checks.iter().chain(&filter) {
-        for s in crate::case::refs::predicate_strings(&c.predicate) {
-            if s.contains("${") {
-                errors.push(CaseError::new(
-                    path,
-                    c.line,
-                    1,
-                    "rules judge a capture alone: `${...}` values are not available",
-                ));
-            }
-        }
+        no_references(path, c, &mut errors);
     }
-    match (errors.is_empty(), sip) {
-        (true, Some(sip)) => Ok(Rule {
+    let refers_to = raw
+        .refers_to
+        .as_ref()
+        .and_then(|r| refers_to(path, r, &mut errors));
+    if checks.is_empty() && raw.refers_to.is_none() && errors.is_empty() {
+        errors.push(CaseError::new(
+            path,
+            1,
+            1,
+            "the rule has neither `checks` nor `refers-to`",
+        ));
+    }
+    match (errors.is_empty(), messages) {
+        (true, Some(messages)) => Ok(Rule {
             id: raw.id,
             title: raw.title,
             file: path.to_owned(),
             refs: raw.refs,
-            sip,
+            messages,
             filter,
             checks,
+            refers_to,
         }),
         _ => Err(errors),
     }
+}
+
+/// `sip:` or `msrp:`, exactly one, parsed.
+fn what(sip: Option<&str>, msrp: Option<&str>) -> Result<MessageFilter, String> {
+    match (sip, msrp) {
+        (Some(s), None) => MessageFilter::parse(s).map_err(|m| format!("bad `sip`: {m}")),
+        (None, Some(m)) => MessageFilter::parse_msrp(m).map_err(|m| format!("bad `msrp`: {m}")),
+        (Some(_), Some(_)) => Err("name `sip` or `msrp`, not both".into()),
+        (None, None) => Err("name the messages with `sip: MESSAGE` or `msrp: SEND`".into()),
+    }
+}
+
+/// Rules judge a capture alone: no `${...}` outside `refers-to`, and no rebuilt messages.
+fn no_references(path: &Path, c: &Check, errors: &mut Vec<CaseError>) {
+    if crate::case::refs::predicate_strings(&c.predicate)
+        .iter()
+        .any(|s| s.contains("${"))
+    {
+        errors.push(CaseError::new(
+            path,
+            c.line,
+            1,
+            "rules judge a capture alone: `${...}` values are not available (`${this.…}` is, in `refers-to`)",
+        ));
+    }
+    if matches!(c.subject, Subject::Message { .. }) {
+        errors.push(CaseError::new(
+            path,
+            c.line,
+            1,
+            "`message` reads the chunks a case expectation matched; rules judge one frame at a time",
+        ));
+    }
+}
+
+fn refers_to(
+    path: &Path,
+    raw: &Spanned<RawRefersTo>,
+    errors: &mut Vec<CaseError>,
+) -> Option<RefersTo> {
+    let (line, col) = loc(raw);
+    let r = &raw.value;
+    let what = what(r.sip.as_deref(), r.msrp.as_deref())
+        .map_err(|m| {
+            errors.push(CaseError::new(
+                path,
+                line,
+                col,
+                format!("in `refers-to`: {m}"),
+            ))
+        })
+        .ok()?;
+    if r.rule.trim().is_empty() {
+        errors.push(CaseError::new(
+            path,
+            line,
+            col,
+            "`refers-to` needs `rule`: the clause that requires the reference",
+        ));
+    }
+    let filter = checks(
+        path,
+        &r.filter,
+        CheckUse::Filter,
+        Some(what.protocol),
+        errors,
+    );
+    let mut this = Vec::new();
+    for c in &filter {
+        for s in crate::case::refs::predicate_strings(&c.predicate) {
+            match crate::case::refs::references(s) {
+                Err(m) => errors.push(CaseError::new(path, c.line, 1, m)),
+                Ok(found) => {
+                    for name in found {
+                        match this_subject(&name) {
+                            Ok(subject) => this.push((name, subject)),
+                            Err(m) => errors.push(CaseError::new(path, c.line, 1, m)),
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Some(RefersTo {
+        what,
+        filter,
+        rule: r.rule.trim().to_owned(),
+        line,
+        this,
+    })
+}
+
+fn loc<T>(s: &Spanned<T>) -> (usize, usize) {
+    (s.referenced.line() as usize, s.referenced.column() as usize)
 }
 
 fn checks(
     path: &Path,
     raws: &[Spanned<RawCheck>],
     usage: CheckUse,
+    protocol: Option<Protocol>,
     errors: &mut Vec<CaseError>,
 ) -> Vec<Check> {
     let mut out = Vec::new();
     for raw in raws {
-        let (line, col) = (
-            raw.referenced.line() as usize,
-            raw.referenced.column() as usize,
-        );
+        let (line, col) = loc(raw);
         match parse_check(&raw.value, usage, line) {
-            Ok(c) => out.push(c),
+            Ok(c) => match protocol.and_then(|p| mismatch(&c.subject, p)) {
+                Some(m) => errors.push(CaseError::new(path, line, col, m)),
+                None => out.push(c),
+            },
             Err(m) => errors.push(CaseError::new(path, line, col, m)),
         }
     }

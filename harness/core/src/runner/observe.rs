@@ -3,16 +3,18 @@
 //!
 //! A collector task takes [`Captured`] messages from the simulators' taps, gives each a frame number,
 //! emits a [`Wire`] event, and appends it here. An expectation takes the first message at its role that
-//! it has not consumed and that matches; messages it skips stay for later expectations.
+//! it has not consumed and that matches; messages it skips stay for later expectations. SIP messages
+//! and MSRP frames are parsed alike ([`Msg`]); bytes that do not parse are logged with why, and
+//! never match.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use rcs_proto::sip::Message;
 use tokio::sync::{Notify, mpsc};
 
 use crate::agent::Captured;
+use crate::check::Msg;
 use crate::events::{Direction, Event, Protocol, Wire, WireBytes};
 
 /// One captured message.
@@ -23,7 +25,7 @@ pub struct Observed {
     pub direction: Direction,
     pub src: SocketAddr,
     pub dst: SocketAddr,
-    pub message: Option<Arc<Message>>,
+    pub message: Option<Arc<Msg>>,
     pub summary: String,
     consumed: bool,
 }
@@ -71,18 +73,29 @@ impl Observations {
         role: &Vantage,
         direction: Direction,
         within: Duration,
-        accept: impl Fn(&Message) -> bool,
+        accept: impl Fn(&Msg) -> bool,
     ) -> Option<Observed> {
         let deadline = tokio::time::Instant::now() + within;
+        self.take_until(role, direction, deadline, &accept).await
+    }
+
+    /// [`Self::take`] with a deadline, for expectations that take several messages in one window.
+    pub async fn take_until(
+        &self,
+        role: &Vantage,
+        direction: Direction,
+        deadline: tokio::time::Instant,
+        accept: &impl Fn(&Msg) -> bool,
+    ) -> Option<Observed> {
         loop {
             let notified = self.arrived.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            if let Some(found) = self.take_now(role, direction, &accept) {
+            if let Some(found) = self.take_now(role, direction, accept) {
                 return Some(found);
             }
             if tokio::time::timeout_at(deadline, notified).await.is_err() {
-                return self.take_now(role, direction, &accept);
+                return self.take_now(role, direction, accept);
             }
         }
     }
@@ -91,7 +104,7 @@ impl Observations {
         &self,
         role: &Vantage,
         direction: Direction,
-        accept: &impl Fn(&Message) -> bool,
+        accept: &impl Fn(&Msg) -> bool,
     ) -> Option<Observed> {
         let mut log = lock(&self.log);
         let hit = log.iter_mut().find(|o| {
@@ -153,20 +166,16 @@ pub async fn collect(
     }
 }
 
-fn parse(c: &Captured) -> (Option<Arc<Message>>, String) {
+fn parse(c: &Captured) -> (Option<Arc<Msg>>, String) {
     match c.protocol {
-        Protocol::Sip => match Message::parse(c.bytes.clone()) {
+        Protocol::Http => (None, first_line(&c.bytes)),
+        Protocol::Sip | Protocol::Msrp => match Msg::parse(c.protocol, &c.bytes) {
             Ok(m) => {
                 let s = m.summary();
                 (Some(Arc::new(m)), s)
             }
-            Err(e) => (
-                None,
-                format!("unparseable SIP ({} bytes): {e}", c.bytes.len()),
-            ),
+            Err(why) => (None, why),
         },
-        Protocol::Msrp => (None, first_line(&c.bytes)),
-        Protocol::Http => (None, first_line(&c.bytes)),
     }
 }
 

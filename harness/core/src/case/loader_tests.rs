@@ -1,0 +1,133 @@
+//! Loader tests for the session keys: `sip:`/`msrp:`, `count`, and subjects that belong to one
+//! protocol, each error located at its line and column.
+
+use std::path::Path;
+
+use serde_json::{Map, Value};
+
+use crate::agent::{
+    ActionSpec, Agent, AgentError, AgentFactory, AgentSpec, BoxFuture, FaultSpec, WireTap,
+};
+use crate::case::model::{StepKind, Subject};
+use crate::case::{CaseError, parse_case};
+use crate::clock::Clock;
+use crate::events::Protocol;
+use crate::role::RoleKind;
+
+/// A factory that knows one terminal action and no faults: enough to load cases.
+struct Stub;
+
+impl AgentFactory for Stub {
+    fn faults(&self) -> Vec<FaultSpec> {
+        Vec::new()
+    }
+    fn actions(&self) -> Vec<ActionSpec> {
+        vec![ActionSpec {
+            kind: RoleKind::Terminal,
+            name: "send-chat",
+            description: "",
+        }]
+    }
+    fn check_action(&self, _: RoleKind, _: &str, _: &Map<String, Value>) -> Result<(), String> {
+        Ok(())
+    }
+    fn check_settings(&self, _: RoleKind, _: &Map<String, Value>) -> Result<(), String> {
+        Ok(())
+    }
+    fn start<'a>(
+        &'a self,
+        _: AgentSpec,
+        _: WireTap,
+        _: Clock,
+    ) -> BoxFuture<'a, Result<Box<dyn Agent>, AgentError>> {
+        Box::pin(async { Err(AgentError::Harness("start nothing in a loader test".into())) })
+    }
+}
+
+fn load(steps: &str) -> Result<crate::case::Case, Vec<CaseError>> {
+    let source = format!(
+        "id: T-1\ntitle: t\nsuite: platform\nunder-test: mc\nrefs: [RFC 4975]\nroles: {{ alice: terminal, bob: terminal, mc: message-center }}\nsteps:\n  - alice: send-chat\n{steps}"
+    );
+    parse_case(Path::new("T-1.yaml"), &source, &Stub)
+}
+
+fn only_error(steps: &str) -> CaseError {
+    let errors = load(steps).unwrap_err();
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    errors.into_iter().next().unwrap()
+}
+
+#[test]
+fn an_msrp_expectation_with_count_and_message_checks_loads() {
+    let case = load(
+        "  - expect:\n      at: bob\n      msrp: SEND\n      count: 7\n      within: 3s\n      rule: RFC 4975 7.1\n      where: [{ header: Message-ID, equals: \"${alice.sent.msrp.Message-ID}\" }]\n      checks:\n        - { header: Byte-Range, matches: \"^[0-9]+-[0-9]+/65536$\", rule: RFC 4975 9 }\n        - { message: complete, equals: true, rule: RFC 4975 7.3.1 }\n        - { message: sha256, equals: \"${alice.sent.sha256}\", rule: RFC 4975 7.3.1 }\n",
+    )
+    .unwrap();
+    let StepKind::Expect(e) = &case.steps[1].kind else {
+        panic!("not an expectation")
+    };
+    assert_eq!(e.what.protocol, Protocol::Msrp);
+    assert_eq!(e.count, Some(7));
+    assert_eq!(e.checks.len(), 3);
+    assert_eq!(
+        case.steps[1].summary(),
+        "expect 7 × MSRP SEND at bob within 3s"
+    );
+}
+
+#[test]
+fn sip_expectations_keep_their_meaning() {
+    let case = load("  - expect: { at: bob, sip: MESSAGE, rule: RFC 3428, checks: [{ sdp: setup, equals: active, rule: RFC 6135 }] }\n").unwrap();
+    let StepKind::Expect(e) = &case.steps[1].kind else {
+        panic!("not an expectation")
+    };
+    assert_eq!((e.what.protocol, e.count), (Protocol::Sip, None));
+    assert_eq!(
+        e.checks[0].subject,
+        Subject::Sdp {
+            name: "setup".into()
+        }
+    );
+}
+
+#[test]
+fn exactly_one_of_sip_and_msrp() {
+    let e = only_error("  - expect: { at: bob, sip: MESSAGE, msrp: SEND, rule: RFC 4975 }\n");
+    assert_eq!((e.line, e.column), (9, 5));
+    assert!(e.message.contains("not both"), "{e}");
+    assert!(e.hint.unwrap().contains("msrp: SEND"));
+    let e = only_error("  - expect: { at: bob, rule: RFC 4975 }\n");
+    assert!(e.message.contains("needs `sip` or `msrp`"), "{e}");
+    let e = only_error("  - expect: { at: bob, msrp: MESSAGE, rule: RFC 4975 }\n");
+    assert!(e.message.starts_with("bad `msrp`"), "{e}");
+}
+
+#[test]
+fn subjects_of_the_other_protocol_are_located_errors() {
+    let e = only_error(
+        "  - expect:\n      at: bob\n      msrp: SEND\n      rule: RFC 4975\n      checks:\n        - { sdp: setup, equals: active, rule: RFC 6135 }\n",
+    );
+    assert_eq!((e.line, e.column), (14, 11));
+    assert!(e.message.contains("`sdp` reads SIP messages"), "{e}");
+    let e = only_error(
+        "  - expect:\n      at: bob\n      sip: MESSAGE\n      rule: RFC 3428\n      where: [{ message: size, equals: 3 }]\n",
+    );
+    assert!(e.message.contains("cannot choose one"), "{e}");
+    let e = only_error(
+        "  - expect:\n      at: bob\n      sip: MESSAGE\n      rule: RFC 3428\n      checks:\n        - { message: size, equals: 3, rule: RFC 4975 }\n",
+    );
+    assert_eq!(e.line, 14);
+    assert!(e.message.contains("`message` reads MSRP chunks"), "{e}");
+    let e = only_error(
+        "  - expect:\n      at: bob\n      msrp: SEND\n      rule: RFC 4975\n      save: { x: { request-uri: true } }\n",
+    );
+    assert!(e.message.contains("bad `save` entry `x`"), "{e}");
+}
+
+#[test]
+fn count_is_for_expect_and_at_least_one() {
+    let e = only_error("  - expect-none: { at: bob, msrp: SEND, count: 2, rule: RFC 4975 }\n");
+    assert!(e.message.contains("`count` belongs on `expect`"), "{e}");
+    let e = only_error("  - expect: { at: bob, msrp: SEND, count: 0, rule: RFC 4975 }\n");
+    assert!(e.message.contains("can never be met"), "{e}");
+}
