@@ -74,6 +74,30 @@ const MESSAGE_CENTER: &[(&str, &str)] = &[
         "message-center.stop-after-malformed",
         "after a malformed request the simulator stops answering anything (wedged)",
     ),
+    (
+        "message-center.strip-session-icsi",
+        "the INVITE relayed to the callee lacks the Accept-Contact with the CPM session or largemsg ICSI",
+    ),
+    (
+        "message-center.alter-msrp-content",
+        "the body of each relayed MSRP chunk is altered (its last byte changed)",
+    ),
+    (
+        "message-center.drop-msrp-report",
+        "MSRP REPORTs are not relayed to the other leg of a session",
+    ),
+    (
+        "message-center.merge-msrp-chunks",
+        "the chunks of an MSRP message are relayed as one reassembled chunk (Byte-Ranges changed)",
+    ),
+    (
+        "message-center.no-bye-relay",
+        "a BYE is answered 200 but not relayed to the other leg of the session",
+    ),
+    (
+        "message-center.accept-invite-without-conversation-id",
+        "a CPM INVITE lacking Conversation-ID (or Contribution-ID) is relayed instead of answered 400",
+    ),
 ];
 
 /// `(id, description)` of every terminal fault.
@@ -121,6 +145,34 @@ const TERMINAL: &[(&str, &str)] = &[
     (
         "terminal.imdn-wrong-reference",
         "the IMDN's <message-id> does not reference the original message",
+    ),
+    (
+        "terminal.session-without-icsi",
+        "the session-mode INVITE lacks the oma.cpm.session ICSI in Accept-Contact",
+    ),
+    (
+        "terminal.setup-not-complementary",
+        "the SDP answer repeats the offer's a=setup (actpass with actpass, active with active)",
+    ),
+    (
+        "terminal.no-msrp-report",
+        "no MSRP REPORT is sent for a message that asked Success-Report: yes",
+    ),
+    (
+        "terminal.msrp-partial-report",
+        "the success REPORT's Byte-Range covers only the last chunk, not the whole message",
+    ),
+    (
+        "terminal.largemsg-sendrecv",
+        "the large-message SDP offer is a=sendrecv instead of a=sendonly",
+    ),
+    (
+        "terminal.largemsg-inline-payload",
+        "the CPIM envelope in the large-message INVITE carries the payload instead of none",
+    ),
+    (
+        "terminal.imdn-per-chunk",
+        "a chunked session message is IMDN'd once per chunk instead of once",
     ),
 ];
 

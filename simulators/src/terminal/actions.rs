@@ -7,6 +7,7 @@
 //! ([`AgentError::BadAction`]).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use rcs_harness::agent::{ActionOutput, AgentError};
@@ -14,7 +15,6 @@ use rcs_proto::cpim::CpimMessage;
 use serde_json::{Map, Value};
 
 use super::core::Core;
-use super::ids;
 use super::outgoing::Sent;
 use super::pager::Chat;
 use super::params::{
@@ -24,10 +24,11 @@ use super::params::{
 use super::register::is_success;
 use super::state::Received;
 use super::tags::{ContactUse, normalized};
+use super::{chat_actions, ids};
 
 /// Runs `action` with `params`.
 pub(crate) async fn act(
-    core: &Core,
+    core: &Arc<Core>,
     action: &str,
     params: &Map<String, Value>,
 ) -> Result<ActionOutput, AgentError> {
@@ -40,7 +41,7 @@ pub(crate) async fn act(
 }
 
 async fn run(
-    core: &Core,
+    core: &Arc<Core>,
     action: &str,
     params: &Map<String, Value>,
 ) -> Result<ActionOutput, String> {
@@ -51,6 +52,10 @@ async fn run(
         "send-options" => send_options(core, params::parse(params)?).await,
         "send-imdn" => send_imdn(core, params::parse(params)?).await,
         "send-raw" => send_raw(core, params::parse(params)?).await,
+        "start-chat" => chat_actions::start_chat(core, params::parse(params)?).await,
+        "send-chat" => chat_actions::send_chat(core, params::parse(params)?).await,
+        "end-chat" => chat_actions::end_chat(core, params::parse(params)?).await,
+        "send-message" => chat_actions::send_message(core, params::parse(params)?).await,
         other => Err(format!("a terminal has no action `{other}`")),
     }
 }
@@ -104,7 +109,7 @@ async fn registration(
     Ok(out.finish(summary))
 }
 
-async fn send_pager(core: &Core, p: PagerParams) -> Result<ActionOutput, String> {
+pub(crate) async fn send_pager(core: &Core, p: PagerParams) -> Result<ActionOutput, String> {
     let wait = params::timeout(p.timeout.as_deref())?;
     let target = core.target(&p.to)?;
     let message_id = ids::imdn_message_id();
@@ -235,22 +240,22 @@ fn sent_output(sent: &Sent) -> Output {
 }
 
 /// Collects output values.
-struct Output {
+pub(crate) struct Output {
     values: BTreeMap<String, String>,
 }
 
 impl Output {
-    fn new(status: String) -> Self {
+    pub(crate) fn new(status: String) -> Self {
         let mut values = BTreeMap::new();
         values.insert("status".to_owned(), status);
         Self { values }
     }
 
-    fn set(&mut self, key: &str, value: &str) {
+    pub(crate) fn set(&mut self, key: &str, value: &str) {
         self.values.insert(key.to_owned(), value.to_owned());
     }
 
-    fn finish(self, summary: String) -> ActionOutput {
+    pub(crate) fn finish(self, summary: String) -> ActionOutput {
         ActionOutput {
             values: self.values,
             summary,

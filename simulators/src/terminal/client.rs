@@ -76,7 +76,7 @@ impl Pending {
         }
     }
 
-    fn insert(&self, branch: &str) -> (mpsc::Receiver<Message>, Registered<'_>) {
+    pub(crate) fn insert(&self, branch: &str) -> (mpsc::Receiver<Message>, Registered<'_>) {
         let (tx, rx) = mpsc::channel(RESPONSE_QUEUE);
         self.lock().insert(branch.to_owned(), tx);
         let guard = Registered {
@@ -92,7 +92,7 @@ impl Pending {
 }
 
 /// Removes a branch from [`Pending`] when its transaction ends, however it ends.
-struct Registered<'a> {
+pub(crate) struct Registered<'a> {
     pending: &'a Pending,
     branch: String,
 }
@@ -176,7 +176,7 @@ impl Core {
 }
 
 /// Sleeps until `deadline` on the case clock, or forever without one.
-async fn sleep_until(clock: &Clock, deadline: Option<Instant>) {
+pub(crate) async fn sleep_until(clock: &Clock, deadline: Option<Instant>) {
     match deadline {
         Some(deadline) => clock.sleep_until(deadline).await,
         None => std::future::pending().await,

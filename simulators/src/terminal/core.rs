@@ -3,9 +3,11 @@
 //!
 //! [`start`] binds the endpoint (UDP and TCP on one OS-chosen port, TLS on another when the role
 //! speaks it, trusting the profile's CA or the test CA), spawns the task that reads
-//! what arrives (see `incoming`) and returns the agent. Actions run on the caller's task and are
-//! bounded in real time; the only spawned tasks are the reader and the IMDNs it sends, and
-//! shutdown stops the endpoint and aborts them, so nothing outlives the case.
+//! what arrives (see `incoming`), starts the MSRP stack (TLS listeners when the role speaks TLS, the
+//! MSRP faults set) and returns the agent. Actions run on the caller's task and are bounded in
+//! real time; the spawned tasks are the reader, its follow-ups (IMDNs, sessions opening and
+//! closing) and one event pump per MSRP session, and shutdown closes the sessions, stops the
+//! MSRP stack and the endpoint and aborts the reader, so nothing outlives the case.
 
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -21,12 +23,15 @@ use serde_json::{Map, Value};
 use tokio::task::JoinHandle;
 
 use super::client::Pending;
-use super::faults::Faults;
+use super::faults::{Fault, Faults};
+use super::invite_in::Acks;
 use super::params::{self, Settings};
 use super::request::Local;
+use super::session::Sessions;
 use super::state::State;
 use super::tags::ContactTags;
 use super::{actions, ids, incoming};
+use crate::msrp::{Misbehaviour, MsrpStack};
 use crate::net::{NetError, SipEndpoint, TlsConfig};
 
 /// Everything an action or the reader needs, shared between them.
@@ -44,6 +49,11 @@ pub(crate) struct Core {
     pub proxy: Option<Peer>,
     pub tags: ContactTags,
     pub pending: Pending,
+    /// MSRP listeners and sessions (session and large-message mode).
+    pub msrp: MsrpStack,
+    pub sessions: Sessions,
+    /// Accepted INVITEs awaiting their ACK.
+    pub acks: Acks,
     state: Mutex<State>,
 }
 
@@ -120,6 +130,10 @@ impl Agent for Terminal {
 
     fn shutdown(self: Box<Self>) -> BoxFuture<'static, ()> {
         Box::pin(async move {
+            for session in self.core.sessions.drain() {
+                session.close().await;
+            }
+            self.core.msrp.shutdown().await;
             self.core.endpoint.shutdown().await;
             let reader = self.reader.lock().unwrap_or_else(|p| p.into_inner()).take();
             if let Some(reader) = reader {
@@ -153,9 +167,25 @@ pub(crate) async fn start(
         Transport::Udp | Transport::Tcp => None,
     };
     let any = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
-    let (endpoint, incoming) = SipEndpoint::bind_with_tls(any, tap, tls)
+    let msrp_tls = match spec.transport {
+        Transport::Tls => Some(TlsConfig::from_trust(&spec.tls, &[]).map_err(harness)?),
+        Transport::Udp | Transport::Tcp => None,
+    };
+    let msrp = MsrpStack::start(any.ip(), msrp_tls, tap.clone(), clock.clone())
         .await
         .map_err(harness)?;
+    msrp.set_misbehaviour(Misbehaviour {
+        no_reports: faults.has(Fault::NoMsrpReport),
+        report_partial_range: faults.has(Fault::MsrpPartialReport),
+        ..Misbehaviour::default()
+    });
+    let (endpoint, incoming) = match SipEndpoint::bind_with_tls(any, tap, tls).await {
+        Ok(bound) => bound,
+        Err(error) => {
+            msrp.shutdown().await;
+            return Err(harness(error));
+        }
+    };
     let local = Local {
         host_port: endpoint.local_addr(spec.transport).to_string(),
         transport: spec.transport,
@@ -174,6 +204,9 @@ pub(crate) async fn start(
         settings,
         local,
         pending: Pending::default(),
+        msrp,
+        sessions: Sessions::default(),
+        acks: Acks::default(),
     });
     let reader = tokio::spawn(incoming::run(core.clone(), incoming));
     Ok(Box::new(Terminal {

@@ -29,11 +29,25 @@ pub(crate) enum Fault {
     ImdnReusesMessageId,
     /// An IMDN's `<message-id>` does not reference the original message (RFC 5438 7.2.1.1).
     ImdnWrongReference,
+    /// A session-mode INVITE lacks the session ICSI in Accept-Contact (protocols.md §4.1).
+    SessionWithoutIcsi,
+    /// The SDP answer repeats the offer's `a=setup` (RFC 6135 4.2, RFC 4145 4.1).
+    SetupNotComplementary,
+    /// No success REPORT is sent (RFC 4975 7.1.2).
+    NoMsrpReport,
+    /// The success REPORT covers only the last chunk (RFC 4975 7.1.2).
+    MsrpPartialReport,
+    /// The large-message SDP is `sendrecv` (protocols.md §4.1, §4.5).
+    LargemsgSendrecv,
+    /// The large-message INVITE's CPIM envelope carries the payload (protocols.md §4.5).
+    LargemsgInlinePayload,
+    /// A chunked message is IMDN'd once per chunk (RFC 4975 7.3.1, RFC 5438 7).
+    ImdnPerChunk,
 }
 
 impl Fault {
     /// Every terminal fault, in catalogue order.
-    pub(crate) const ALL: [Self; 11] = [
+    pub(crate) const ALL: [Self; 18] = [
         Self::OmitSipInstance,
         Self::UnencodedIcsi,
         Self::OmitChatbotIari,
@@ -45,6 +59,13 @@ impl Fault {
         Self::RejectMessage,
         Self::ImdnReusesMessageId,
         Self::ImdnWrongReference,
+        Self::SessionWithoutIcsi,
+        Self::SetupNotComplementary,
+        Self::NoMsrpReport,
+        Self::MsrpPartialReport,
+        Self::LargemsgSendrecv,
+        Self::LargemsgInlinePayload,
+        Self::ImdnPerChunk,
     ];
 
     /// The catalogue id, e.g. `terminal.omit-sip-instance`.
@@ -61,6 +82,13 @@ impl Fault {
             Self::RejectMessage => "terminal.reject-message",
             Self::ImdnReusesMessageId => "terminal.imdn-reuses-message-id",
             Self::ImdnWrongReference => "terminal.imdn-wrong-reference",
+            Self::SessionWithoutIcsi => "terminal.session-without-icsi",
+            Self::SetupNotComplementary => "terminal.setup-not-complementary",
+            Self::NoMsrpReport => "terminal.no-msrp-report",
+            Self::MsrpPartialReport => "terminal.msrp-partial-report",
+            Self::LargemsgSendrecv => "terminal.largemsg-sendrecv",
+            Self::LargemsgInlinePayload => "terminal.largemsg-inline-payload",
+            Self::ImdnPerChunk => "terminal.imdn-per-chunk",
         }
     }
 }

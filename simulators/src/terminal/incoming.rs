@@ -5,9 +5,11 @@
 //! transport and connection they came on: MESSAGE with 200 (remembered for IMDNs, and a delivery
 //! IMDN sent when one is asked for and the `auto-delivery-imdn` setting is on; an IMDN is
 //! remembered and never answered with another), OPTIONS with 200 and the terminal's feature
-//! tags, a request that fails validation with 400 and a Warning naming the construct, bodies it
-//! cannot read with 415 or 400, and methods it does not simulate with 405, 481 or 488. A
-//! retransmitted request gets the same response again and nothing else happens (RFC 3261 17.2.2).
+//! tags, INVITE and BYE as `invite_in` decides (sessions then open and close on follow-up tasks),
+//! a request that fails validation with 400 and a Warning naming the construct, bodies it
+//! cannot read with 415 or 400, and methods it does not simulate with 405 or 481. A
+//! retransmitted request gets the same response again and nothing else happens (RFC 3261 17.2.2);
+//! an ACK is handed to the INVITE it acknowledges.
 //! Bytes that do not parse as SIP are already on the wire record; they are logged and dropped.
 
 use std::collections::{HashMap, VecDeque};
@@ -23,9 +25,11 @@ use tokio::task::JoinSet;
 use super::core::Core;
 use super::faults::Fault;
 use super::ids;
+use super::invite_in::{self, Accepting};
 use super::message_in::{Accepted, read_message};
 use super::params::{DEFAULT_TIMEOUT, ImdnStatus};
 use super::request::{ACCEPT, ALLOW};
+use super::session::ChatSession;
 use super::state::Received;
 use super::tags::ContactUse;
 use crate::net::Incoming;
@@ -33,15 +37,28 @@ use crate::net::Incoming;
 /// Most answered requests remembered for retransmissions.
 const MAX_ANSWERED: usize = 256;
 
-/// Most IMDNs being sent at once; further ones are skipped (and logged).
-const MAX_IMDN_TASKS: usize = 64;
+/// Most follow-up tasks (IMDNs, sessions opening or closing) at once; further ones are skipped
+/// (and logged).
+const MAX_TASKS: usize = 64;
+
+/// What the reader does after answering a request, on a task of its own.
+enum Followup {
+    /// Send a delivery IMDN for a MESSAGE.
+    Imdn(Received),
+    /// Open the MSRP session of an INVITE answered 200.
+    Accept(Box<Accepting>),
+    /// Close a session its peer ended with BYE.
+    Close(Arc<ChatSession>),
+    /// Send an ACK again for a retransmitted 2xx.
+    Ack(Bytes),
+}
 
 /// Reads everything the endpoint receives until it shuts down.
 pub(crate) async fn run(core: Arc<Core>, mut incoming: mpsc::Receiver<Incoming>) {
     let mut answered = Answered::default();
-    let mut imdns = JoinSet::new();
+    let mut tasks = JoinSet::new();
     while let Some(received) = incoming.recv().await {
-        while imdns.try_join_next().is_some() {}
+        while tasks.try_join_next().is_some() {}
         let Incoming {
             transport,
             src,
@@ -55,43 +72,63 @@ pub(crate) async fn run(core: Arc<Core>, mut incoming: mpsc::Receiver<Incoming>)
                 continue;
             }
         };
-        if !message.is_request() {
-            route_response(&core, message);
-            continue;
-        }
-        let Some(delivered) = answer(&core, &mut answered, &message, transport, src).await else {
+        let followup = match message.is_request() {
+            true => answer(&core, &mut answered, &message, transport, src).await,
+            false => route_response(&core, message).map(Followup::Ack),
+        };
+        let Some(followup) = followup else {
             continue;
         };
-        if imdns.len() >= MAX_IMDN_TASKS {
-            tracing::warn!(role = %core.role, "too many IMDNs in flight; one skipped");
+        if tasks.len() >= MAX_TASKS {
+            tracing::warn!(role = %core.role, "too many tasks in flight; one skipped");
             continue;
         }
         let core = core.clone();
-        imdns.spawn(async move { send_delivered(&core, &delivered).await });
+        tasks.spawn(async move {
+            match followup {
+                Followup::Imdn(delivered) => send_delivered(&core, &delivered).await,
+                Followup::Accept(accepting) => invite_in::accept(core, *accepting).await,
+                Followup::Close(session) => invite_in::close(core, session).await,
+                Followup::Ack(ack) => {
+                    let _ = core.resend(&ack).await;
+                }
+            }
+        });
     }
 }
 
-/// Hands a response to the transaction of its top Via branch.
-fn route_response(core: &Core, response: Message) {
+/// Hands a response to the transaction of its top Via branch; a 2xx retransmitted after its
+/// transaction ended gets its session's ACK again (RFC 3261 13.2.2.4), returned here.
+fn route_response(core: &Core, response: Message) -> Option<Bytes> {
     let branch = response
         .vias()
         .ok()
         .and_then(|vias| vias.first().and_then(|v| v.branch().map(str::to_owned)));
     let summary = response.summary();
+    let call_id = response.call_id().map(str::to_owned);
+    let is_2xx = response.status().is_some_and(|s| (200..300).contains(&s));
     let delivered = branch.is_some_and(|branch| core.pending.deliver(&branch, response));
-    if !delivered {
+    if delivered {
+        return None;
+    }
+    let ack = call_id
+        .filter(|_| is_2xx)
+        .and_then(|id| core.sessions.by_call_id(&id))
+        .and_then(|session| session.ack.clone());
+    if ack.is_none() {
         tracing::debug!(role = %core.role, %summary, "response for no pending transaction");
     }
+    ack
 }
 
-/// Answers one request; returns the message to send a delivery IMDN for, if any.
+/// Answers one request; returns what to do next, if anything.
 async fn answer(
     core: &Core,
     answered: &mut Answered,
     request: &Message,
     transport: Transport,
     src: SocketAddr,
-) -> Option<Received> {
+) -> Option<Followup> {
     let Some(key) = server_key(request) else {
         tracing::debug!(role = %core.role, %src, "request without Via, Call-ID or CSeq dropped");
         return None;
@@ -101,13 +138,21 @@ async fn answer(
         return None;
     }
     if request.method() == Some("ACK") {
+        if let Some(call_id) = request.call_id() {
+            core.acks.deliver(call_id);
+        }
         return None;
     }
-    let (response, delivered) = respond(core, request);
+    let (response, followup) = respond(core, request);
     let bytes = response.raw().clone();
     send(core, &bytes, transport, src).await;
     answered.insert(key, bytes);
-    delivered
+    match followup {
+        Some(Followup::Accept(accepting)) => Some(Followup::Accept(Box::new(
+            accepting.arrived(transport, src),
+        ))),
+        other => other,
+    }
 }
 
 async fn send(core: &Core, bytes: &[u8], transport: Transport, dst: SocketAddr) {
@@ -116,8 +161,8 @@ async fn send(core: &Core, bytes: &[u8], transport: Transport, dst: SocketAddr) 
     }
 }
 
-/// The response to a request, and the message to IMDN.
-fn respond(core: &Core, request: &Message) -> (Message, Option<Received>) {
+/// The response to a request, and what to do next.
+fn respond(core: &Core, request: &Message) -> (Message, Option<Followup>) {
     if let Some(deviation) = request.validate().into_iter().next() {
         let text = format!("{}: {}", deviation.construct, deviation.detail);
         return (
@@ -128,18 +173,20 @@ fn respond(core: &Core, request: &Message) -> (Message, Option<Received>) {
         );
     }
     match request.method().unwrap_or_default() {
-        "MESSAGE" => on_message(core, request),
+        "MESSAGE" => {
+            let (response, delivered) = on_message(core, request);
+            (response, delivered.map(Followup::Imdn))
+        }
         "OPTIONS" => (on_options(core, request), None),
         "INVITE" => {
-            let text = "session and large-message mode are not simulated";
-            (
-                reply(request, 488, "Not Acceptable Here")
-                    .warning(core, text)
-                    .build(),
-                None,
-            )
+            let (response, accepting) = invite_in::on_invite(core, request);
+            (response, accepting.map(|a| Followup::Accept(Box::new(a))))
         }
-        "BYE" | "CANCEL" | "UPDATE" | "NOTIFY" | "INFO" | "PRACK" | "REFER" => (
+        "BYE" => {
+            let (response, session) = invite_in::on_bye(core, request);
+            (response, session.map(Followup::Close))
+        }
+        "CANCEL" | "UPDATE" | "NOTIFY" | "INFO" | "PRACK" | "REFER" => (
             reply(request, 481, "Call/Transaction Does Not Exist").build(),
             None,
         ),

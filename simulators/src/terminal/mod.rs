@@ -2,27 +2,37 @@
 //!
 //! It listens for SIP on UDP and TCP on one OS-chosen port, registers to the case's message
 //! center with digest authentication (protocols.md §2.2-2.5), sends pager-mode chat messages in
-//! CPIM (§4.3-4.4), capability queries (§3) and IMDNs (§4.7), and answers what arrives: 200 to
-//! MESSAGE, with a delivery IMDN when one is requested, and 200 to OPTIONS with its feature tags.
-//! Every request it originates goes to the message center (the outbound proxy) through a
-//! non-INVITE client transaction (RFC 3261 17.1.2) on the case clock.
+//! CPIM (§4.3-4.4), capability queries (§3) and IMDNs (§4.7), opens session-mode chats and sends
+//! large messages over MSRP (INVITE + SDP + MSRP, §4.1, §4.5-4.6, with the UP switchover between
+//! pager and large-message mode), and answers what arrives: 200 to MESSAGE, with a delivery IMDN
+//! when one is requested, 200 to OPTIONS with its feature tags, 200 with an SDP answer to session
+//! and large-message INVITEs (then MSRP, with IMDNs in the session or as pager MESSAGEs), 200 to
+//! BYE. Every request it originates goes to the message center (the outbound proxy) through a
+//! client transaction (RFC 3261 17.1) on the case clock.
 //!
-//! Not simulated yet: re-registration before expiry, the reg event package, large-message and
-//! session mode (INVITE/MSRP), file transfer, group chat and chatbot conversations.
+//! Not simulated yet: re-registration before expiry, the reg event package, session refresh
+//! (UPDATE), CANCEL, isComposing, file transfer, group chat and chatbot conversations.
 
 mod actions;
 mod addr;
+mod chat;
+mod chat_actions;
 mod client;
 mod core;
 mod faults;
 mod ids;
 mod incoming;
+mod invite;
+mod invite_client;
+mod invite_in;
+mod media;
 mod message_in;
 mod outgoing;
 mod pager;
 mod params;
 mod register;
 mod request;
+mod session;
 mod state;
 mod tags;
 
@@ -32,8 +42,9 @@ use rcs_harness::role::RoleKind;
 use serde_json::{Map, Value};
 
 use params::{
-    DeregisterParams, ImdnParams, ImdnStatus, OptionsParams, PagerParams, RawParams,
-    RegisterParams, Settings, check_later, duration,
+    DeregisterParams, EndChatParams, ImdnParams, ImdnStatus, OptionsParams, PagerParams, RawParams,
+    RegisterParams, SendChatParams, SendMessageParams, Settings, StartChatParams, check_later,
+    duration,
 };
 
 /// The actions a terminal performs.
@@ -55,6 +66,19 @@ pub const ACTIONS: &[ActionSpec] = &[
     action(
         "send-raw",
         "send the given bytes to the message center as they are",
+    ),
+    action(
+        "start-chat",
+        "open a session-mode chat (INVITE, then MSRP) with a role or URI",
+    ),
+    action(
+        "send-chat",
+        "send one CPIM message (text, or filler of a size) over the chat session with a role",
+    ),
+    action("end-chat", "end the chat session with a role (BYE)"),
+    action(
+        "send-message",
+        "send a message in pager mode, or in large-message mode above the switchover size",
     ),
 ];
 
@@ -94,7 +118,41 @@ pub fn check_action(action: &str, params: &Map<String, Value>) -> Result<(), Str
             let p: RawParams = params::parse(params)?;
             check_later(p.transport.as_deref(), params::transport)
         }
+        "start-chat" => {
+            let p: StartChatParams = params::parse(params)?;
+            check_later(p.setup.as_deref(), params::setup)?;
+            check_later(p.timeout.as_deref(), duration)
+        }
+        "send-chat" => {
+            let p: SendChatParams = params::parse(params)?;
+            one_content(p.text.is_some(), p.size)?;
+            if p.chunk_size == Some(0) {
+                return Err("chunk-size must be at least 1".to_owned());
+            }
+            check_later(p.timeout.as_deref(), duration)
+        }
+        "end-chat" => {
+            let p: EndChatParams = params::parse(params)?;
+            check_later(p.timeout.as_deref(), duration)
+        }
+        "send-message" => {
+            let p: SendMessageParams = params::parse(params)?;
+            one_content(p.text.is_some(), p.size)?;
+            check_later(p.timeout.as_deref(), duration)
+        }
         other => Err(format!("a terminal has no action `{other}`")),
+    }
+}
+
+/// `text` and `size` exclude each other; `size` is capped.
+fn one_content(text: bool, size: Option<usize>) -> Result<(), String> {
+    match size {
+        Some(_) if text => Err("give `text` or `size`, not both".to_owned()),
+        Some(size) if size > params::MAX_FILLER => Err(format!(
+            "size {size} is above the {}-byte limit",
+            params::MAX_FILLER
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -135,7 +193,11 @@ mod tests {
                 "send-pager",
                 "send-options",
                 "send-imdn",
-                "send-raw"
+                "send-raw",
+                "start-chat",
+                "send-chat",
+                "end-chat",
+                "send-message"
             ]
         );
         assert!(ACTIONS.iter().all(|a| a.kind == RoleKind::Terminal));
@@ -145,8 +207,24 @@ mod tests {
         assert!(check_action("send-options", &map(json!({ "to": "${bob.uri}" }))).is_ok());
         assert!(check_action("send-imdn", &map(json!({ "status": "displayed" }))).is_ok());
         assert!(check_action("send-raw", &map(json!({ "text": "x", "transport": "tcp" }))).is_ok());
-        let err = check_action("send-chat", &Map::new()).unwrap_err();
-        assert!(err.contains("send-chat"), "{err}");
+        assert!(
+            check_action(
+                "start-chat",
+                &map(json!({ "to": "bob", "setup": "actpass" }))
+            )
+            .is_ok()
+        );
+        assert!(
+            check_action(
+                "send-chat",
+                &map(json!({ "to": "bob", "size": 65536, "chunk-size": 10240 }))
+            )
+            .is_ok()
+        );
+        assert!(check_action("end-chat", &map(json!({ "to": "bob" }))).is_ok());
+        assert!(check_action("send-message", &map(json!({ "to": "bob", "size": 5000 }))).is_ok());
+        let err = check_action("send-file", &Map::new()).unwrap_err();
+        assert!(err.contains("send-file"), "{err}");
     }
 
     #[test]
@@ -158,6 +236,29 @@ mod tests {
         assert!(check_action("register", &map(json!({ "timeout": "soon" }))).is_err());
         assert!(check_action("register", &map(json!({ "timeout": "${t}" }))).is_ok());
         assert!(check_action("send-imdn", &map(json!({ "status": "read" }))).is_err());
+        assert!(
+            check_action(
+                "start-chat",
+                &map(json!({ "to": "bob", "setup": "holdconn" }))
+            )
+            .is_err()
+        );
+        assert!(check_action("start-chat", &map(json!({ "to": "bob", "setup": "${s}" }))).is_ok());
+        assert!(
+            check_action(
+                "send-chat",
+                &map(json!({ "to": "bob", "text": "x", "size": 9 }))
+            )
+            .is_err()
+        );
+        assert!(check_action("send-chat", &map(json!({ "to": "bob", "chunk-size": 0 }))).is_err());
+        assert!(
+            check_action(
+                "send-message",
+                &map(json!({ "to": "bob", "size": 1_000_000_000 }))
+            )
+            .is_err()
+        );
         assert!(check_action("send-imdn", &map(json!({ "status": "${s}" }))).is_ok());
         assert!(
             check_action(

@@ -195,6 +195,29 @@ impl Core {
         })
     }
 
+    /// The IMDN about message `for_id` and the IMDN's own new `imdn.Message-ID` (RFC 5438 7).
+    pub(crate) fn imdn_document(&self, for_id: &str, status: ImdnStatus) -> (String, Imdn) {
+        let message_id = match self.faults.has(Fault::ImdnReusesMessageId) {
+            true => for_id.to_owned(),
+            false => ids::imdn_message_id(),
+        };
+        let reference = match self.faults.has(Fault::ImdnWrongReference) {
+            true => ids::imdn_message_id(),
+            false => for_id.to_owned(),
+        };
+        let imdn = Imdn {
+            message_id: reference,
+            datetime: ids::date_time(SystemTime::now()),
+            recipient_uri: None,
+            original_recipient_uri: None,
+            notification: match status {
+                ImdnStatus::Delivered => Notification::Delivery(DeliveryStatus::Delivered),
+                ImdnStatus::Displayed => Notification::Display(DisplayStatus::Displayed),
+            },
+        };
+        (message_id, imdn)
+    }
+
     /// An IMDN about message `for_id` to the sender of `received` (RFC 5438 7, protocols.md §4.7).
     pub(crate) async fn send_imdn(
         &self,
@@ -217,24 +240,7 @@ impl Core {
             conversation_id: received.conversation_id.clone().unwrap_or(conversation_id),
             contribution_id: received.contribution_id.clone().unwrap_or_else(ids::uuid),
         };
-        let message_id = match self.faults.has(Fault::ImdnReusesMessageId) {
-            true => for_id.to_owned(),
-            false => ids::imdn_message_id(),
-        };
-        let reference = match self.faults.has(Fault::ImdnWrongReference) {
-            true => ids::imdn_message_id(),
-            false => for_id.to_owned(),
-        };
-        let imdn = Imdn {
-            message_id: reference,
-            datetime: ids::date_time(SystemTime::now()),
-            recipient_uri: None,
-            original_recipient_uri: None,
-            notification: match status {
-                ImdnStatus::Delivered => Notification::Delivery(DeliveryStatus::Delivered),
-                ImdnStatus::Displayed => Notification::Display(DisplayStatus::Displayed),
-            },
-        };
+        let (message_id, imdn) = self.imdn_document(for_id, status);
         let (call_id, from_tag, branch) = (ids::uuid(), ids::tag(), ids::branch());
         let envelope = Envelope {
             local: &self.local,

@@ -69,7 +69,7 @@ pub(crate) fn chat(
         true => (chat.content_type.to_owned(), chat.text.as_bytes().to_vec()),
         false => (
             "message/cpim".to_owned(),
-            chat_cpim(env, chat, faults, omitted),
+            chat_cpim(env.identity, env.target, chat, faults, omitted),
         ),
     };
     let mut builder = head(env, conv, faults);
@@ -125,16 +125,29 @@ fn head(env: &Envelope<'_>, conv: &Conversation, faults: &Faults) -> MessageBuil
     .header("Contribution-ID", &conv.contribution_id)
 }
 
+/// The CPIM of a chat message from `identity` to `target`, as session and large-message mode
+/// send it over MSRP (`chat.omit` applies as for pager mode).
+pub(crate) fn message_cpim(
+    identity: &str,
+    target: &str,
+    chat: &Chat<'_>,
+    faults: &Faults,
+) -> Vec<u8> {
+    let omitted = |level: Level, name: &str| is_omitted(chat.omit, level, name);
+    chat_cpim(identity, target, chat, faults, omitted)
+}
+
 /// The CPIM body of a chat message.
 fn chat_cpim(
-    env: &Envelope<'_>,
+    identity: &str,
+    target: &str,
     chat: &Chat<'_>,
     faults: &Faults,
     omitted: impl Fn(Level, &str) -> bool,
 ) -> Vec<u8> {
     let mut headers = vec![
-        ("From", format!("<{}>", env.identity)),
-        ("To", format!("<{}>", env.target)),
+        ("From", format!("<{identity}>")),
+        ("To", format!("<{target}>")),
         ("DateTime", chat.date_time.to_owned()),
         ("NS", format!("imdn <{IMDN_NS}>")),
     ];

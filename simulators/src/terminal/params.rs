@@ -87,6 +87,80 @@ pub(crate) struct RawParams {
     pub crlf: bool,
 }
 
+/// `start-chat`: open a session-mode chat (protocols.md §4.5).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct StartChatParams {
+    pub to: String,
+    /// A first message sent once the session is up.
+    pub text: Option<String>,
+    /// Our `a=setup` in the offer: `active` (default, as rcsjta), `passive` or `actpass`.
+    pub setup: Option<String>,
+    pub timeout: Option<String>,
+}
+
+/// `send-chat`: one CPIM message over the session with `to`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct SendChatParams {
+    pub to: String,
+    /// The CPIM content; `size` replaces it with filler text.
+    pub text: Option<String>,
+    /// The size in bytes of the whole MSRP message body (the CPIM message), made of filler text.
+    pub size: Option<usize>,
+    /// MSRP chunk size in bytes (default 10 KiB).
+    pub chunk_size: Option<usize>,
+    /// The order chunks are sent in, a permutation of 0..chunks (out-of-order tests).
+    pub chunk_order: Option<Vec<usize>>,
+    /// `Success-Report: yes`.
+    #[serde(default)]
+    pub success_report: bool,
+    #[serde(default = "default_disposition")]
+    pub disposition: String,
+    #[serde(default = "default_content_type")]
+    pub content_type: String,
+    pub timeout: Option<String>,
+}
+
+/// `end-chat`: BYE the session with `to`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct EndChatParams {
+    pub to: String,
+    pub timeout: Option<String>,
+}
+
+/// `send-message`: pager or large-message mode by size (protocols.md §4.1).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct SendMessageParams {
+    pub to: String,
+    pub text: Option<String>,
+    /// The size in bytes of the content (what the switchover compares), made of filler text.
+    pub size: Option<usize>,
+    #[serde(default = "default_disposition")]
+    pub disposition: String,
+    #[serde(default = "default_content_type")]
+    pub content_type: String,
+    pub timeout: Option<String>,
+}
+
+/// Which MSRP connection role an offer proposes (RFC 4145 4, RFC 6135).
+pub(crate) fn setup(value: &str) -> Result<rcs_proto::sdp::Setup, String> {
+    use rcs_proto::sdp::Setup;
+    match value {
+        "active" => Ok(Setup::Active),
+        "passive" => Ok(Setup::Passive),
+        "actpass" => Ok(Setup::Actpass),
+        other => Err(format!(
+            "setup `{other}` is not `active`, `passive` or `actpass`"
+        )),
+    }
+}
+
+/// Largest filler a `size` may ask for (16 MiB).
+pub(crate) const MAX_FILLER: usize = 16 * 1024 * 1024;
+
 /// Role settings of a terminal.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -95,6 +169,12 @@ pub(crate) struct Settings {
     pub requested_expires: u32,
     #[serde(default = "yes")]
     pub auto_delivery_imdn: bool,
+    /// Largest content sent in pager mode; larger goes in large-message mode (protocols.md §4.1).
+    #[serde(default = "default_switchover_size")]
+    pub switchover_size: usize,
+    /// Accept incoming session and large-message INVITEs (else 603 Decline).
+    #[serde(default = "yes")]
+    pub auto_accept: bool,
 }
 
 impl Default for Settings {
@@ -102,6 +182,8 @@ impl Default for Settings {
         Self {
             requested_expires: default_requested_expires(),
             auto_delivery_imdn: true,
+            switchover_size: default_switchover_size(),
+            auto_accept: true,
         }
     }
 }
@@ -195,6 +277,10 @@ fn default_requested_expires() -> u32 {
     600_000
 }
 
+fn default_switchover_size() -> usize {
+    1300
+}
+
 fn yes() -> bool {
     true
 }
@@ -244,6 +330,8 @@ mod tests {
         let s: Settings = parse(&Map::new()).unwrap();
         assert_eq!(s.requested_expires, 600_000);
         assert!(s.auto_delivery_imdn);
+        assert_eq!(s.switchover_size, 1300);
+        assert!(s.auto_accept);
         assert!(parse::<Settings>(&map(json!({ "max-expires": 60 }))).is_err());
         let s: Settings = parse(&map(json!({ "auto-delivery-imdn": false }))).unwrap();
         assert!(!s.auto_delivery_imdn);

@@ -43,6 +43,12 @@ const CHATBOT_IARIS: [&str; 2] = [
 /// The pager-mode ICSI, unencoded, as P-Preferred-Service carries it (protocols.md §4.1).
 pub(crate) const CPM_MSG_ICSI: &str = "urn:urn-7:3gpp-service.ims.icsi.oma.cpm.msg";
 
+/// The session-mode ICSI, unencoded (protocols.md §4.1).
+pub(crate) const CPM_SESSION_ICSI: &str = "urn:urn-7:3gpp-service.ims.icsi.oma.cpm.session";
+
+/// The large-message ICSI, unencoded (protocols.md §4.1).
+pub(crate) const CPM_LARGEMSG_ICSI: &str = "urn:urn-7:3gpp-service.ims.icsi.oma.cpm.largemsg";
+
 /// Which Contact a terminal is writing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum ContactUse {
@@ -95,6 +101,16 @@ impl ContactTags {
         let mut out = format!("<{uri}>");
         out.push_str(&render(&self.params(usage)));
         out
+    }
+
+    /// The Contact of an INVITE for one CPM service: `+sip.instance` and that service's ICSI
+    /// (protocols.md §4.5).
+    pub(crate) fn service_contact(&self, uri: &str, icsi: &str) -> String {
+        format!(
+            "<{uri}>;+sip.instance=\"<{}>\";+g.3gpp.icsi-ref=\"{}\"",
+            self.instance,
+            encode(icsi)
+        )
     }
 
     fn omits_chatbot(&self) -> bool {
@@ -184,6 +200,14 @@ mod tests {
         assert!(contact.contains("rcs.chatbot.sa"));
         assert!(
             contact.ends_with(";+g.gsma.rcs.cpm.pager-large;+g.gsma.rcs.botversion=\"#=1,#=2\"")
+        );
+    }
+
+    #[test]
+    fn service_contact_names_one_encoded_icsi() {
+        assert_eq!(
+            tags(&[]).service_contact(URI, CPM_LARGEMSG_ICSI),
+            "<sip:+8613800000001@10.20.0.7:5060;transport=tcp>;+sip.instance=\"<urn:uuid:6f1e9a5c-0000-4000-8000-000000000001>\";+g.3gpp.icsi-ref=\"urn%3Aurn-7%3A3gpp-service.ims.icsi.oma.cpm.largemsg\""
         );
     }
 

@@ -1,0 +1,346 @@
+//! Incoming session-mode and large-message INVITEs, their ACKs, and BYEs (RFC 3261 13.3, 15.1.2;
+//! RFC 4975 8, RFC 6135; protocols.md §4.2, §4.5).
+//!
+//! An INVITE for the session or largemsg ICSI (Accept-Contact or P-Preferred-Service) is answered
+//! 400 when Conversation-ID or Contribution-ID is missing, 603 when the `auto-accept` setting is
+//! off, 415 when its body carries no SDP, 488 when the SDP has no usable MSRP media; otherwise 200
+//! with our SDP answer (the complementary setup, the answered direction, our accept types, our
+//! path). The reader sends that 200; [`accept`] then opens the MSRP session in the role the
+//! offer leaves us and, over UDP, retransmits the 200 until the ACK arrives (RFC 3261 13.3.1.4).
+//! A BYE of a known dialog is answered 200 and closes its session; others get 481. Other INVITEs
+//! get 488. This module decides answers; the reader sends them.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use bytes::Bytes;
+use rcs_harness::events::Transport;
+use rcs_proto::multipart;
+use rcs_proto::sdp::{MsrpMedia, Sdp};
+use rcs_proto::sip::transaction::{ServerInvite, Timers};
+use rcs_proto::sip::{Dialog, Message, MessageBuilder};
+use tokio::sync::oneshot;
+
+use super::addr::uri_of;
+use super::client::sleep_until;
+use super::core::Core;
+use super::ids;
+use super::media::{
+    Mode, answer, check_offer, connection_role, media_type, session_config, session_version,
+};
+use super::message_in::Rejection;
+use super::pager::Conversation;
+use super::session::{ChatSession, spawn_pump};
+use super::tags::{CPM_LARGEMSG_ICSI, CPM_SESSION_ICSI};
+
+/// Longest wait for the ACK of a 2xx on a reliable transport.
+const ACK_WAIT: Duration = Duration::from_secs(32);
+
+/// Most INVITEs awaiting their ACK.
+const MAX_AWAITING_ACK: usize = 256;
+
+/// An INVITE answered 200, for [`accept`] to finish.
+#[derive(Debug)]
+pub(crate) struct Accepting {
+    mode: Mode,
+    peer: String,
+    conversation: Conversation,
+    offer: MsrpMedia,
+    ours: MsrpMedia,
+    dialog: Dialog,
+    response: Bytes,
+    transport: Transport,
+    src: SocketAddr,
+    ack: oneshot::Receiver<()>,
+}
+
+/// The answer to an INVITE, and the session to open when it is a 200.
+pub(crate) fn on_invite(core: &Core, request: &Message) -> (Message, Option<Accepting>) {
+    match accept_invite(core, request) {
+        Ok((response, accepting)) => (response, Some(accepting)),
+        Err(rejection) => {
+            let warning = format!(
+                "399 {} \"{}\"",
+                core.local.host_port,
+                rejection.detail.replace(['"', '\\'], "'")
+            );
+            let response = MessageBuilder::response_to(request, rejection.status, rejection.reason)
+                .to_tag(&ids::tag())
+                .header("Warning", &warning)
+                .build();
+            (response, None)
+        }
+    }
+}
+
+fn accept_invite(core: &Core, request: &Message) -> Result<(Message, Accepting), Rejection> {
+    let mode = mode_of(request).ok_or_else(|| Rejection {
+        status: 488,
+        reason: "Not Acceptable Here",
+        detail: "the INVITE names neither the CPM session nor the largemsg ICSI".to_owned(),
+    })?;
+    let conversation = conversation_of(request)?;
+    if !core.settings.auto_accept {
+        return Err(Rejection {
+            status: 603,
+            reason: "Decline",
+            detail: "auto-accept is off".to_owned(),
+        });
+    }
+    let sdp = sdp_of(request)?;
+    let offer =
+        MsrpMedia::from_sdp(&sdp).map_err(|e| not_acceptable(format!("the SDP offer: {e}")))?;
+    check_offer(&offer).map_err(not_acceptable)?;
+    let local_uri = core.msrp.new_local_uri(offer.tls);
+    let ours = answer(&offer, &local_uri, mode, &core.faults);
+    let local_tag = ids::tag();
+    let icsi = match mode {
+        Mode::Session => CPM_SESSION_ICSI,
+        Mode::Large => CPM_LARGEMSG_ICSI,
+    };
+    let contact = core.tags.service_contact(&core.local.contact_uri(), icsi);
+    let dialog = Dialog::as_uas(request, &local_tag, &contact).map_err(|e| Rejection {
+        status: 400,
+        reason: "Bad Request",
+        detail: format!("dialog: {e}"),
+    })?;
+    let body = ours.to_sdp(local_uri.host(), session_version()).to_bytes();
+    let response = MessageBuilder::response_to(request, 200, "OK")
+        .to_tag(&local_tag)
+        .header("Contact", &contact)
+        .header("Supported", "timer")
+        .header("Allow", super::request::ALLOW)
+        .body("application/sdp", body)
+        .build();
+    let peer = request
+        .header("P-Asserted-Identity")
+        .and_then(uri_of)
+        .or_else(|| request.header("From").and_then(uri_of))
+        .unwrap_or_default();
+    let ack = core.acks.expect(dialog.id().call_id.as_str());
+    let accepting = Accepting {
+        mode,
+        peer,
+        conversation,
+        offer,
+        ours,
+        dialog,
+        response: response.raw().clone(),
+        transport: Transport::Udp,
+        src: SocketAddr::from(([0, 0, 0, 0], 0)),
+        ack,
+    };
+    Ok((response, accepting))
+}
+
+impl Accepting {
+    /// Where the INVITE came from: where retransmitted 2xx go.
+    pub(crate) fn arrived(mut self, transport: Transport, src: SocketAddr) -> Self {
+        self.transport = transport;
+        self.src = src;
+        self
+    }
+}
+
+/// Opens the MSRP session of an accepted INVITE and waits for its ACK.
+pub(crate) async fn accept(core: Arc<Core>, a: Accepting) {
+    let Accepting {
+        mode,
+        peer,
+        conversation,
+        offer,
+        ours,
+        dialog,
+        response,
+        transport,
+        src,
+        ack,
+    } = a;
+    let call_id = dialog.id().call_id.clone();
+    let opened = async {
+        let config = session_config(&ours, &offer).ok_or("our answer has no a=path")?;
+        let role = connection_role(offer.setup);
+        core.msrp
+            .open(config, role, ours.tls)
+            .await
+            .map_err(|e| e.to_string())
+    };
+    let (opened, ()) = tokio::join!(opened, await_ack(&core, response, transport, src, ack));
+    core.acks.forget(&call_id);
+    match opened {
+        Ok(msrp) => {
+            let session = Arc::new(ChatSession::new(
+                mode,
+                peer,
+                conversation,
+                dialog,
+                msrp,
+                None,
+            ));
+            if let Some(evicted) = core.sessions.insert(session.clone()) {
+                evicted.close().await;
+            }
+            spawn_pump(core.clone(), session);
+        }
+        Err(error) => tracing::debug!(role = %core.role, %error, "msrp session not opened"),
+    }
+}
+
+/// Waits for the ACK of our 2xx, retransmitting it over UDP (RFC 3261 13.3.1.4).
+async fn await_ack(
+    core: &Core,
+    response: Bytes,
+    transport: Transport,
+    src: SocketAddr,
+    mut ack: oneshot::Receiver<()>,
+) {
+    if transport != Transport::Udp {
+        let _ = tokio::time::timeout(ACK_WAIT, ack).await;
+        return;
+    }
+    let mut txn = ServerInvite::new(false, Timers::default(), core.clock.now());
+    txn.send_response(response, 200, core.clock.now());
+    // The reader sent the first copy.
+    let _ = txn.poll_transmit();
+    loop {
+        if txn.is_terminated() || txn.ack_timed_out() {
+            return;
+        }
+        tokio::select! {
+            _ = &mut ack => {
+                txn.handle_ack(core.clock.now());
+                return;
+            }
+            () = sleep_until(&core.clock, txn.poll_timeout()) => {
+                txn.handle_timeout(core.clock.now());
+                while let Some(bytes) = txn.poll_transmit() {
+                    let _ = core.endpoint.send(&bytes, transport, src).await;
+                }
+            }
+        }
+    }
+}
+
+/// A BYE: 200 and the session to close when it belongs to one of our dialogs, else 481.
+pub(crate) fn on_bye(core: &Core, request: &Message) -> (Message, Option<Arc<ChatSession>>) {
+    match core.sessions.by_message(request) {
+        Some(session) => {
+            let response = MessageBuilder::response_to(request, 200, "OK").build();
+            (response, Some(session))
+        }
+        None => {
+            let response =
+                MessageBuilder::response_to(request, 481, "Call/Transaction Does Not Exist")
+                    .to_tag(&ids::tag())
+                    .build();
+            (response, None)
+        }
+    }
+}
+
+/// Closes a session its peer ended.
+pub(crate) async fn close(core: Arc<Core>, session: Arc<ChatSession>) {
+    core.sessions.remove(&session.call_id);
+    session.close().await;
+}
+
+/// The CPM mode an INVITE asks for, from Accept-Contact or P-Preferred-Service.
+fn mode_of(request: &Message) -> Option<Mode> {
+    let mut text = request.header_all("Accept-Contact").join(",");
+    text.push(',');
+    text.push_str(&request.header_all("P-Preferred-Service").join(","));
+    let text = text.replace("%3A", ":").replace("%3a", ":");
+    if text.contains(CPM_LARGEMSG_ICSI) {
+        Some(Mode::Large)
+    } else if text.contains(CPM_SESSION_ICSI) {
+        Some(Mode::Session)
+    } else {
+        None
+    }
+}
+
+/// Conversation-ID and Contribution-ID, both required (protocols.md §4.2, §4.5).
+fn conversation_of(request: &Message) -> Result<Conversation, Rejection> {
+    let get = |name: &'static str| {
+        request
+            .header(name)
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+            .ok_or_else(|| Rejection {
+                status: 400,
+                reason: "Bad Request",
+                detail: format!("{name} is missing"),
+            })
+    };
+    Ok(Conversation {
+        conversation_id: get("Conversation-ID")?,
+        contribution_id: get("Contribution-ID")?,
+    })
+}
+
+/// The SDP of a message: its body, or the application/sdp part of a multipart body.
+pub(crate) fn sdp_of(message: &Message) -> Result<Sdp, Rejection> {
+    let content_type = message.header("Content-Type").unwrap_or_default();
+    let media = media_type(content_type);
+    let bytes = if media == "application/sdp" {
+        message.body().to_vec()
+    } else if media.starts_with("multipart/") {
+        let parts = multipart::parse(content_type, message.body())
+            .map_err(|e| not_acceptable(format!("{media}: {e}")))?;
+        let part = multipart::find(&parts, "application/sdp").ok_or_else(|| Rejection {
+            status: 415,
+            reason: "Unsupported Media Type",
+            detail: format!("{media} has no application/sdp part"),
+        })?;
+        part.body.clone()
+    } else {
+        return Err(Rejection {
+            status: 415,
+            reason: "Unsupported Media Type",
+            detail: format!("Content-Type: {content_type} carries no SDP"),
+        });
+    };
+    Sdp::parse(&bytes).map_err(|e| not_acceptable(format!("application/sdp: {e}")))
+}
+
+fn not_acceptable(detail: String) -> Rejection {
+    Rejection {
+        status: 488,
+        reason: "Not Acceptable Here",
+        detail,
+    }
+}
+
+/// INVITEs answered 2xx whose ACK is awaited, by Call-ID.
+#[derive(Debug, Default)]
+pub(crate) struct Acks(Mutex<HashMap<String, oneshot::Sender<()>>>);
+
+impl Acks {
+    fn expect(&self, call_id: &str) -> oneshot::Receiver<()> {
+        let (tx, rx) = oneshot::channel();
+        let mut map = self.lock();
+        if map.len() >= MAX_AWAITING_ACK {
+            map.clear();
+        }
+        map.insert(call_id.to_owned(), tx);
+        rx
+    }
+
+    /// An ACK arrived for `call_id`.
+    pub(crate) fn deliver(&self, call_id: &str) {
+        if let Some(tx) = self.lock().remove(call_id) {
+            let _ = tx.send(());
+        }
+    }
+
+    fn forget(&self, call_id: &str) {
+        self.lock().remove(call_id);
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, oneshot::Sender<()>>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
