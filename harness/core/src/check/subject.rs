@@ -386,4 +386,59 @@ mod tests {
             "a chat message is not an IMDN"
         );
     }
+
+    #[test]
+    fn msrp_frames_share_the_message_subjects() {
+        let cpim = "From: <sip:anonymous@anonymous.invalid>\r\nTo: <sip:anonymous@anonymous.invalid>\r\nNS: imdn <urn:ietf:params:imdn>\r\nimdn.Message-ID: Xk29aaQ1\r\n\r\nContent-Type: message/imdn+xml\r\n\r\n<?xml version=\"1.0\" encoding=\"UTF-8\"?><imdn xmlns=\"urn:ietf:params:xml:ns:imdn\"><message-id>M0a1b2c3</message-id><datetime>2025-03-01T10:00:00.000+08:00</datetime><delivery-notification><status><delivered/></status></delivery-notification></imdn>";
+        let text = format!(
+            "MSRP t9x8y7 SEND\r\nTo-Path: msrp://b.example:7394/s1;tcp\r\nFrom-Path: msrp://a.example:7777/s2;tcp\r\nMessage-ID: Mz1y2x3\r\nByte-Range: 1-{n}/{n}\r\nContent-Type: message/cpim\r\n\r\n{cpim}\r\n-------t9x8y7$\r\n",
+            n = cpim.len()
+        );
+        let m = Msg::parse(crate::events::Protocol::Msrp, text.as_bytes()).unwrap();
+        let header = |name: &str| Subject::Header {
+            name: name.into(),
+            param: None,
+        };
+        assert_eq!(
+            observe(&m, &header("message-id"), false),
+            Observed::One("Mz1y2x3".into())
+        );
+        assert_eq!(observe(&m, &Subject::Status, false), Observed::Absent);
+        let imdn = Subject::Imdn {
+            field: "message-id".into(),
+        };
+        assert_eq!(observe(&m, &imdn, false), Observed::One("M0a1b2c3".into()));
+        let id = Subject::Cpim {
+            name: "imdn.Message-ID".into(),
+        };
+        assert_eq!(observe(&m, &id, false), Observed::One("Xk29aaQ1".into()));
+        for sip_only in [
+            Subject::RequestUri,
+            Subject::Sdp {
+                name: "setup".into(),
+            },
+        ] {
+            let o = observe(&m, &sip_only, false);
+            assert_eq!(o.describe(), "(not a SIP message)");
+        }
+        let ok = "MSRP t9x8y7 403 Forbidden\r\nTo-Path: msrp://a.example:7777/s2;tcp\r\nFrom-Path: msrp://b.example:7394/s1;tcp\r\n-------t9x8y7$\r\n";
+        let r = Msg::parse(crate::events::Protocol::Msrp, ok.as_bytes()).unwrap();
+        assert_eq!(
+            observe(&r, &Subject::Status, false),
+            Observed::One("403".into())
+        );
+        assert_eq!(
+            observe(&r, &Subject::Reason, false),
+            Observed::One("Forbidden".into())
+        );
+        assert_eq!(observe(&r, &Subject::Body, false), Observed::Absent);
+        let sip = msg("MESSAGE sip:b@x SIP/2.0\nContent-Length: 0\n\n");
+        let size = Subject::Message {
+            field: "size".into(),
+        };
+        assert_eq!(
+            observe(&sip, &size, false).describe(),
+            "(not an MSRP frame)"
+        );
+    }
 }

@@ -232,4 +232,89 @@ mod tests {
         assert_eq!(verdict(&events).0, Verdict::Skip);
         assert!(matches!(events.last(), Some(Event::RunFinished(r)) if r.counts.skip == 1));
     }
+
+    fn imdn_wire(frame: u64, own_id: &str, refers_to: Option<&str>) -> Wire {
+        let content = match refers_to {
+            Some(id) => format!(
+                "Content-Type: message/imdn+xml\n\n<?xml version=\"1.0\" encoding=\"UTF-8\"?><imdn xmlns=\"urn:ietf:params:xml:ns:imdn\"><message-id>{id}</message-id><datetime>2025-03-01T10:00:00.000+08:00</datetime><delivery-notification><status><delivered/></status></delivery-notification></imdn>"
+            ),
+            None => "Content-Type: text/plain\n\nhello".to_owned(),
+        };
+        let cpim = format!(
+            "From: <sip:anonymous@anonymous.invalid>\nTo: <sip:anonymous@anonymous.invalid>\nNS: imdn <urn:ietf:params:imdn>\nimdn.Message-ID: {own_id}\n\n{content}"
+        )
+        .replace('\n', "\r\n");
+        let text = format!(
+            "MESSAGE sip:b@x SIP/2.0\r\nContent-Type: message/cpim\r\nContent-Length: {}\r\n\r\n{cpim}",
+            cpim.len()
+        );
+        let mut w = wire(frame, "");
+        w.bytes = WireBytes(text.into_bytes());
+        w
+    }
+
+    fn imdn_ref_rule() -> Rule {
+        let text = "id: R2\ntitle: t\nrefs: [RFC 5438 6.3]\napplies-to: { sip: MESSAGE, where: [{ cpim: content-type, contains: message/imdn+xml }] }\nrefers-to:\n  sip: MESSAGE\n  where: [{ cpim: imdn.Message-ID, equals: \"${this.imdn.message-id}\" }]\n  rule: RFC 5438 6.3\n";
+        parse_rule(std::path::Path::new("R2.yaml"), text).unwrap()
+    }
+
+    #[test]
+    fn an_imdn_must_refer_to_an_earlier_message() {
+        let chat = imdn_wire(1, "Mchat0001", None);
+        let ok = imdn_wire(2, "Mimdn0001", Some("Mchat0001"));
+        let events = judge_capture("x.pcap", &[imdn_ref_rule()], &[chat.clone(), ok]);
+        assert_eq!(verdict(&events), (Verdict::Pass, 0));
+        let observed = events.iter().find_map(|e| match e {
+            Event::Check(c) => Some(c.observed.clone()),
+            _ => None,
+        });
+        assert_eq!(observed.as_deref(), Some("frame 1: MESSAGE sip:b@x"));
+        let unknown = imdn_wire(3, "Mimdn0002", Some("Mnobody99"));
+        let events = judge_capture("x.pcap", &[imdn_ref_rule()], &[chat.clone(), unknown]);
+        assert_eq!(verdict(&events), (Verdict::Fail, 1));
+        let failed = events.iter().find_map(|e| match e {
+            Event::Check(c) if !c.passed => Some(c.clone()),
+            _ => None,
+        });
+        let failed = failed.unwrap();
+        assert_eq!(
+            (failed.frame, failed.rule.as_str()),
+            (Some(3), "RFC 5438 6.3")
+        );
+        assert_eq!(failed.observed, "no earlier SIP MESSAGE matches");
+        assert!(
+            failed.expected.contains("equals Mnobody99"),
+            "{}",
+            failed.expected
+        );
+        // Earlier means earlier: the message after its notification does not count.
+        let late = imdn_wire(1, "Mimdn0003", Some("Mchat0001"));
+        let mut chat_after = chat;
+        chat_after.frame = 2;
+        let events = judge_capture("x.pcap", &[imdn_ref_rule()], &[late, chat_after]);
+        assert_eq!(verdict(&events), (Verdict::Fail, 1));
+    }
+
+    #[test]
+    fn msrp_rules_judge_msrp_frames() {
+        let text = "id: R3\ntitle: t\nrefs: [RFC 4975 7.1]\napplies-to: { msrp: SEND }\nchecks:\n  - { header: Message-ID, exists: true, rule: RFC 4975 7.1 }\n  - { header: Byte-Range, matches: \"^1-\", rule: RFC 4975 7.1.1 }\n";
+        let rule = parse_rule(std::path::Path::new("R3.yaml"), text).unwrap();
+        let send = |frame: u64, range: &str| {
+            let mut w = wire(frame, "");
+            w.protocol = Protocol::Msrp;
+            w.bytes = WireBytes(format!("MSRP tx{frame}abc SEND\r\nTo-Path: msrp://b.example:7394/s1;tcp\r\nFrom-Path: msrp://a.example:7777/s2;tcp\r\nMessage-ID: Mz1y2x3\r\nByte-Range: {range}\r\nContent-Type: text/plain\r\n\r\nhi\r\n-------tx{frame}abc$\r\n").into_bytes());
+            w
+        };
+        let sip = wire(3, "MESSAGE sip:b@x SIP/2.0\nContent-Length: 0\n\n");
+        let events = judge_capture("x.pcap", &[rule.clone()], &[send(1, "1-2/2"), sip.clone()]);
+        assert_eq!(verdict(&events), (Verdict::Pass, 0));
+        let events = judge_capture(
+            "x.pcap",
+            &[rule.clone()],
+            &[send(1, "1-2/2"), send(2, "3-4/4")],
+        );
+        assert_eq!(verdict(&events), (Verdict::Fail, 1));
+        let events = judge_capture("x.pcap", &[rule], &[sip]);
+        assert_eq!(verdict(&events).0, Verdict::Skip);
+    }
 }

@@ -278,4 +278,52 @@ mod tests {
         .unwrap_err();
         assert!(errs[0].message.contains("unknown field"), "{errs:?}");
     }
+
+    #[test]
+    fn refers_to_and_msrp_rules_are_validated() {
+        let ok = "id: R1\ntitle: t\nrefs: [RFC 5438]\napplies-to: { sip: MESSAGE }\nrefers-to:\n  sip: MESSAGE\n  where: [{ cpim: imdn.Message-ID, equals: \"${this.imdn.message-id}\" }]\n  rule: RFC 5438 6.3\n";
+        let r = parse_rule(Path::new("R1.yaml"), ok).unwrap();
+        let refers = r.refers_to.unwrap();
+        assert_eq!(refers.this.len(), 1);
+        assert_eq!(
+            refers.this[0].1,
+            Subject::Imdn {
+                field: "message-id".into()
+            }
+        );
+        assert!(r.checks.is_empty());
+        let errs =
+            parse_rule(Path::new("R1.yaml"), &ok.replace("this.imdn", "this.imdnx")).unwrap_err();
+        assert!(
+            errs[0].message.contains("`imdnx` is not a subject"),
+            "{errs:?}"
+        );
+        assert_eq!(errs[0].line, 7);
+        let errs = parse_rule(
+            Path::new("R1.yaml"),
+            &ok.replace("${this.imdn.message-id}", "${alice.uri}"),
+        )
+        .unwrap_err();
+        assert!(
+            errs[0].message.contains("only know `${this.…}`"),
+            "{errs:?}"
+        );
+        let errs = parse_rule(
+            Path::new("R1.yaml"),
+            &ok.replace("  rule: RFC 5438 6.3\n", ""),
+        )
+        .unwrap_err();
+        assert!(errs[0].message.contains("missing field `rule`"), "{errs:?}");
+        let both = "id: R1\ntitle: t\nrefs: [RFC 4975]\napplies-to: { sip: MESSAGE, msrp: SEND }\nchecks:\n  - { header: To-Path, exists: true, rule: RFC 4975 }\n";
+        let errs = parse_rule(Path::new("R1.yaml"), both).unwrap_err();
+        assert!(errs[0].message.contains("not both"), "{errs:?}");
+        assert_eq!((errs[0].line, errs[0].column), (4, 13));
+        let wrong = "id: R1\ntitle: t\nrefs: [RFC 4975]\napplies-to: { msrp: SEND }\nchecks:\n  - { sdp: setup, exists: true, rule: RFC 4975 }\n  - { message: size, exists: true, rule: RFC 4975 }\n";
+        let errs = parse_rule(Path::new("R1.yaml"), wrong).unwrap_err();
+        assert!(
+            errs[0].message.contains("`sdp` reads SIP messages"),
+            "{errs:?}"
+        );
+        assert!(errs[1].message.contains("one frame at a time"), "{errs:?}");
+    }
 }

@@ -780,3 +780,7 @@ fn fill_params(
         .map(|(k, v)| Ok((k.clone(), fill(v, vars)?)))
         .collect()
 }
+
+#[cfg(test)]
+#[path = "execute_tests.rs"]
+mod expectation_tests;
