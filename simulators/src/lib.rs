@@ -6,6 +6,7 @@
 //! exactly one rule, so that a case can show that it detects that breach.
 //!
 //! - [`net`]: SIP over UDP and TCP on one port number, with a wire record of every message.
+//! - [`msrp`]: MSRP sessions over TCP and TLS, with a wire record of every frame.
 //! - [`message_center`]: the IMS core and 5G Message Center (registrar, routing, relay).
 //! - [`terminal`]: the 5G Messaging terminal (UE).
 //! - [`faults`]: the fault catalogue.
@@ -15,6 +16,7 @@
 
 pub mod faults;
 pub mod message_center;
+pub mod msrp;
 pub mod net;
 pub mod terminal;
 

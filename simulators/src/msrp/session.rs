@@ -1,0 +1,269 @@
+//! An MSRP session on a connection: the tokio driver of [`rcs_proto::msrp::Session`].
+//!
+//! One task per session owns the sans-IO session and its connection's write side. It feeds the
+//! session the frames the connection's reader hands over, the commands of [`MsrpSession`]
+//! handles, and the transaction timeouts on tokio's real-time clock; it writes what the session
+//! transmits and queues its events. The stack's [`Misbehaviour`] is read before every step, so a
+//! fault set after the session opened applies to what it sends next. When the connection ends the
+//! task keeps running, so transactions still awaiting a response fail with `408`.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rcs_proto::msrp::{
+    ByteRange, Chunk, Frame, MsrpUri, SendOptions, Session, SessionEvent, SessionFaults,
+};
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::AbortHandle;
+
+use super::Misbehaviour;
+use super::connection::Conn;
+use crate::net::NetError;
+
+/// Most events queued for a session's reader; further ones are dropped with a warning.
+const MAX_EVENTS: usize = 4096;
+
+/// What a handle asks of its session's task.
+enum Command {
+    Send {
+        content_type: String,
+        body: Vec<u8>,
+        opts: SendOptions,
+        reply: oneshot::Sender<Result<String, NetError>>,
+    },
+    Forward(Chunk),
+    Report {
+        message_id: String,
+        byte_range: ByteRange,
+        status: u16,
+    },
+    Close(oneshot::Sender<()>),
+}
+
+/// A handle on one MSRP session. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct MsrpSession {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    local: MsrpUri,
+    commands: mpsc::Sender<Command>,
+    events: tokio::sync::Mutex<mpsc::Receiver<SessionEvent>>,
+    driver: AbortHandle,
+    reader: AbortHandle,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.driver.abort();
+        self.reader.abort();
+    }
+}
+
+impl MsrpSession {
+    /// Starts the tasks of a session on an open connection; returns the handle and the two
+    /// tasks (for the stack to abort at shutdown).
+    pub(super) fn spawn(
+        session: Session,
+        link: super::connection::Link,
+        misbehaviour: Arc<Mutex<Misbehaviour>>,
+    ) -> (Self, [AbortHandle; 2]) {
+        let local = session.local_uri().clone();
+        let (frames_tx, frames) = mpsc::channel(64);
+        let (commands, commands_rx) = mpsc::channel(64);
+        let (events_tx, events) = mpsc::channel(MAX_EVENTS);
+        let conn = link.conn.clone();
+        let reader = tokio::spawn(link.run_reader(frames_tx)).abort_handle();
+        let driver = Driver {
+            session,
+            conn,
+            misbehaviour,
+            events: events_tx,
+        };
+        let driver = tokio::spawn(driver.run(frames, commands_rx)).abort_handle();
+        let inner = Inner {
+            local,
+            commands,
+            events: tokio::sync::Mutex::new(events),
+            driver: driver.clone(),
+            reader: reader.clone(),
+        };
+        let handle = Self {
+            inner: Arc::new(inner),
+        };
+        (handle, [driver, reader])
+    }
+
+    /// Our URI.
+    pub fn local_uri(&self) -> &MsrpUri {
+        &self.inner.local
+    }
+
+    /// Sends a message in chunks; returns its Message-ID at once (responses and REPORTs arrive
+    /// as events).
+    pub async fn send(
+        &self,
+        content_type: &str,
+        body: &[u8],
+        opts: SendOptions,
+    ) -> Result<String, NetError> {
+        let (reply, answer) = oneshot::channel();
+        let command = Command::Send {
+            content_type: content_type.to_owned(),
+            body: body.to_vec(),
+            opts,
+            reply,
+        };
+        self.command(command).await?;
+        answer.await.map_err(|_| NetError::Closed)?
+    }
+
+    /// Relay mode: sends one chunk with exactly its header values and body.
+    pub async fn forward_chunk(&self, chunk: &Chunk) {
+        let _ = self.command(Command::Forward(chunk.clone())).await;
+    }
+
+    /// Sends a REPORT with `Status: 000 <status> <reason>`.
+    pub async fn send_report(&self, message_id: &str, byte_range: ByteRange, status: u16) {
+        let command = Command::Report {
+            message_id: message_id.to_owned(),
+            byte_range,
+            status,
+        };
+        let _ = self.command(command).await;
+    }
+
+    /// The next event, waiting at most `timeout` of real time.
+    pub async fn next_event(&self, timeout: Duration) -> Option<SessionEvent> {
+        let mut events = self.inner.events.lock().await;
+        tokio::time::timeout(timeout, events.recv())
+            .await
+            .ok()
+            .flatten()
+    }
+
+    /// Closes the connection and stops the session.
+    pub async fn close(&self) {
+        let (done, closed) = oneshot::channel();
+        if self.command(Command::Close(done)).await.is_ok() {
+            let _ = tokio::time::timeout(super::connection::IO_TIMEOUT, closed).await;
+        }
+        self.inner.driver.abort();
+        self.inner.reader.abort();
+    }
+
+    async fn command(&self, command: Command) -> Result<(), NetError> {
+        self.inner
+            .commands
+            .send(command)
+            .await
+            .map_err(|_| NetError::Closed)
+    }
+}
+
+/// The task that owns one session.
+struct Driver {
+    session: Session,
+    conn: Arc<Conn>,
+    misbehaviour: Arc<Mutex<Misbehaviour>>,
+    events: mpsc::Sender<SessionEvent>,
+}
+
+impl Driver {
+    async fn run(
+        mut self,
+        mut frames: mpsc::Receiver<Frame>,
+        mut commands: mpsc::Receiver<Command>,
+    ) {
+        let mut connected = true;
+        loop {
+            self.flush().await;
+            let deadline = self.session.poll_timeout();
+            let sleep = async {
+                match deadline {
+                    Some(at) => tokio::time::sleep_until(at.into()).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                frame = frames.recv(), if connected => match frame {
+                    Some(frame) => {
+                        self.apply_faults();
+                        self.session.handle_frame(&frame, Instant::now());
+                    }
+                    None => connected = false,
+                },
+                command = commands.recv() => match command {
+                    Some(Command::Close(done)) => {
+                        self.flush().await;
+                        self.conn.close().await;
+                        let _ = done.send(());
+                        return;
+                    }
+                    Some(command) => self.command(command),
+                    None => return,
+                },
+                () = sleep => self.session.handle_timeout(Instant::now()),
+            }
+        }
+    }
+
+    fn command(&mut self, command: Command) {
+        self.apply_faults();
+        let now = Instant::now();
+        match command {
+            Command::Send {
+                content_type,
+                body,
+                opts,
+                reply,
+            } => {
+                let sent = self
+                    .session
+                    .send(&content_type, &body, &opts, now)
+                    .map_err(|err| NetError::Send {
+                        transport: self.conn.transport,
+                        dst: self.conn.peer,
+                        detail: err.to_string(),
+                    });
+                let _ = reply.send(sent);
+            }
+            Command::Forward(chunk) => self.session.forward_chunk(&chunk, now),
+            Command::Report {
+                message_id,
+                byte_range,
+                status,
+            } => self
+                .session
+                .send_report(&message_id, byte_range, status, now),
+            Command::Close(_) => {}
+        }
+    }
+
+    /// Writes what the session transmits and queues its events.
+    async fn flush(&mut self) {
+        while let Some(bytes) = self.session.poll_transmit() {
+            if let Err(err) = self.conn.write(&bytes).await {
+                tracing::info!("failed to {err}");
+            }
+        }
+        while let Some(event) = self.session.poll_event() {
+            if self.events.try_send(event).is_err() {
+                tracing::warn!("msrp session event dropped: {MAX_EVENTS} events unread");
+            }
+        }
+    }
+
+    fn apply_faults(&mut self) {
+        let m = *self.misbehaviour.lock().unwrap_or_else(|p| p.into_inner());
+        self.session.set_faults(SessionFaults {
+            no_responses: m.no_responses,
+            no_reports: m.no_reports,
+            report_partial_range: m.report_partial_range,
+            drop_last_chunk: m.drop_last_chunk,
+            corrupt_body: m.corrupt_body,
+        });
+    }
+}
