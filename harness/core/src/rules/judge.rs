@@ -306,11 +306,15 @@ mod tests {
             w
         };
         let sip = wire(3, "MESSAGE sip:b@x SIP/2.0\nContent-Length: 0\n\n");
-        let events = judge_capture("x.pcap", &[rule.clone()], &[send(1, "1-2/2"), sip.clone()]);
+        let events = judge_capture(
+            "x.pcap",
+            std::slice::from_ref(&rule),
+            &[send(1, "1-2/2"), sip.clone()],
+        );
         assert_eq!(verdict(&events), (Verdict::Pass, 0));
         let events = judge_capture(
             "x.pcap",
-            &[rule.clone()],
+            std::slice::from_ref(&rule),
             &[send(1, "1-2/2"), send(2, "3-4/4")],
         );
         assert_eq!(verdict(&events), (Verdict::Fail, 1));
