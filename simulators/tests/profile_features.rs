@@ -7,87 +7,13 @@
 
 mod rcs_sim_support;
 
-use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use rcs_harness::case::{Case, find_case_files, load_case};
-use rcs_harness::events::{Event, EventSink};
-use rcs_harness::plan::{Faults, plan};
-use rcs_harness::profile::load_profile;
-use rcs_harness::runner::{RunOptions, run_all};
+use rcs_harness::case::load_case;
 use rcs_harness::verdict::Verdict;
 use rcs_simulators::Simulators;
 
-use rcs_sim_support::Sim;
-
-#[derive(Clone, Default)]
-struct Log(Arc<Mutex<Vec<Event>>>);
-
-impl EventSink for Log {
-    fn event(&mut self, event: &Event) {
-        self.0.lock().unwrap().push(event.clone());
-    }
-    fn finish(&mut self) -> Result<Vec<std::path::PathBuf>, String> {
-        Ok(Vec::new())
-    }
-}
-
-impl Log {
-    fn verdict(&self, key: &str) -> (Verdict, String) {
-        self.0
-            .lock()
-            .unwrap()
-            .iter()
-            .find_map(|e| match e {
-                Event::CaseFinished(f) if f.case == key => {
-                    Some((f.verdict, f.reason.clone().unwrap_or_default()))
-                }
-                _ => None,
-            })
-            .unwrap_or_else(|| panic!("{key} did not finish"))
-    }
-
-    fn json(&self) -> String {
-        self.0
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|e| serde_json::to_string(e).unwrap())
-            .collect::<Vec<_>>()
-            .join("\n")
-    }
-}
-
-fn committed_cases() -> Vec<Arc<Case>> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../cases");
-    find_case_files(&[dir])
-        .unwrap()
-        .iter()
-        .map(|f| Arc::new(load_case(f, &Simulators).unwrap()))
-        .collect()
-}
-
-async fn run(cases: &[Arc<Case>], filter: &str, profile_yaml: &str) -> Log {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("profile.yaml");
-    std::fs::write(&path, profile_yaml).unwrap();
-    let profile = load_profile(&path).unwrap();
-    assert!(profile.check_against(cases, &Simulators).is_empty());
-    let mut log = Log::default();
-    let options = RunOptions {
-        jobs: 4,
-        ..RunOptions::default()
-    };
-    run_all(
-        plan(cases, Some(filter), &Faults::None),
-        Arc::new(Simulators),
-        Some(Arc::new(profile)),
-        &options,
-        &mut log,
-    )
-    .await;
-    log
-}
+use rcs_sim_support::{Sim, committed_cases, run};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn expected_deviations_and_capabilities_decide_the_verdict() {

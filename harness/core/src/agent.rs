@@ -94,6 +94,10 @@ pub struct TlsTrust {
     /// PEM certificate chain and key to present (mutual TLS).
     pub client_cert: Option<std::path::PathBuf>,
     pub client_key: Option<std::path::PathBuf>,
+    /// The name each external system's certificate must carry, by the address it is reached at
+    /// (a profile role's `tls-name`). A certificate from an address not listed must name its IP
+    /// address.
+    pub server_names: BTreeMap<SocketAddr, String>,
 }
 
 impl AgentSpec {

@@ -5,6 +5,8 @@
 //! name: lab message center
 //! roles:
 //!   message-center: { address: 127.0.0.1:5060, transport: udp, domain: ims.example.net }
+//!   # over TLS, the name its certificate carries when it does not name the address:
+//!   # message-center: { address: 127.0.0.1:5061, transport: tls, tls-name: mc.lab.example }
 //! subscribers:
 //!   - { msisdn: "+8613800000001", impi: "8613800000001@ims.example.net", password: "..." }
 //! capabilities: [p-associated-uri, service-route]     # absent: every capability
@@ -66,6 +68,8 @@ pub struct External {
     pub transport: Transport,
     /// Its home domain, when it is not the built-in one.
     pub domain: Option<String>,
+    /// The DNS name its TLS certificate is verified against (default: the address's IP).
+    pub tls_name: Option<String>,
 }
 
 /// How a real system is made to perform an action.
@@ -188,6 +192,8 @@ struct RawExternal {
     transport: Option<String>,
     #[serde(default)]
     domain: Option<String>,
+    #[serde(default)]
+    tls_name: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -274,11 +280,16 @@ pub fn parse_profile(path: &Path, source: &str) -> Result<Profile, Vec<CaseError
         return Err(errors);
     }
     let base = path.parent().unwrap_or(Path::new("."));
-    let tls = raw.tls.map_or_else(TlsTrust::default, |t| TlsTrust {
+    let mut tls = raw.tls.map_or_else(TlsTrust::default, |t| TlsTrust {
         ca: t.ca.map(|p| base.join(p)),
         client_cert: t.client_cert.map(|p| base.join(p)),
         client_key: t.client_key.map(|p| base.join(p)),
+        server_names: BTreeMap::new(),
     });
+    tls.server_names = externals
+        .values()
+        .filter_map(|ext| Some((ext.address, ext.tls_name.clone()?)))
+        .collect();
     Ok(Profile {
         name: raw.name,
         file: path.to_owned(),
@@ -347,16 +358,51 @@ fn externals(
                 continue;
             }
         };
+        if let Some(name) = &ext.value.tls_name {
+            if transport != Transport::Tls {
+                errors.push(CaseError::new(
+                    path,
+                    line,
+                    col,
+                    format!("`tls-name: {name}` applies only to `transport: tls`"),
+                ));
+                continue;
+            }
+            if !is_dns_name(name) {
+                errors.push(CaseError::new(
+                    path,
+                    line,
+                    col,
+                    format!("`tls-name: {name}` is not a DNS name such as mc.lab.example"),
+                ));
+                continue;
+            }
+        }
         out.insert(
             kind,
             External {
                 address,
                 transport,
                 domain: ext.value.domain.clone(),
+                tls_name: ext.value.tls_name.clone(),
             },
         );
     }
     out
+}
+
+/// A host name a certificate can carry (RFC 1123 labels, dot-separated).
+fn is_dns_name(name: &str) -> bool {
+    name.len() <= 253
+        && name.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
 }
 
 fn hooks(
@@ -425,6 +471,30 @@ mod tests {
         assert_eq!(ext.domain.as_deref(), Some("ims.lab"));
         assert!(p.subscribers.is_empty());
         assert!(p.capabilities.is_none());
+    }
+
+    #[test]
+    fn a_tls_name_is_the_name_verified_at_that_address() {
+        let p = parse_profile(Path::new("p.yaml"), "name: lab\nroles:\n  message-center: { address: 127.0.0.1:5061, transport: tls, tls-name: mc.lab.example }\n").unwrap();
+        let addr: SocketAddr = "127.0.0.1:5061".parse().unwrap();
+        assert_eq!(
+            p.tls.server_names.get(&addr).map(String::as_str),
+            Some("mc.lab.example")
+        );
+        let errs = parse_profile(Path::new("p.yaml"), "name: lab\nroles:\n  message-center: { address: 127.0.0.1:5060, transport: tcp, tls-name: mc.lab.example }\n").unwrap_err();
+        assert_eq!(
+            (errs[0].line, errs[0].message.as_str()),
+            (
+                3,
+                "`tls-name: mc.lab.example` applies only to `transport: tls`"
+            )
+        );
+        let errs = parse_profile(Path::new("p.yaml"), "name: lab\nroles:\n  message-center: { address: 127.0.0.1:5061, transport: tls, tls-name: \"mc lab\" }\n").unwrap_err();
+        assert!(
+            errs[0].message.contains("is not a DNS name"),
+            "{}",
+            errs[0].message
+        );
     }
 
     #[test]

@@ -3,10 +3,18 @@
 //!
 //! ```text
 //! rcs-sim message-center [--listen 127.0.0.1:5060] [--config sim.yaml] [--fault ID]...
+//!                        [--tls [--tls-cert PEM --tls-key PEM] [--tls-ca PEM]] [--export-ca PEM]
 //! rcs-sim terminal --config ue.yaml [--listen 127.0.0.1:0] [--fault ID]... [--exit-on-eof]
 //! ```
 //!
-//! Once listening it prints one line, `rcs-sim ROLE listening on udp ADDR tcp ADDR`, to stdout,
+//! With `--tls` the message center also listens for SIP over TLS on a port of its own, presenting
+//! `--tls-cert`/`--tls-key`, or else a certificate for 127.0.0.1, localhost, the home domain and
+//! the realm issued by the process's test CA; `--export-ca FILE` writes that CA's certificate so
+//! a device or a profile (`tls: { ca: FILE }`) can trust it. `--tls-ca` is the CA it trusts for
+//! the TLS connections it opens itself (default: the test CA).
+//!
+//! Once listening it prints one line, `rcs-sim ROLE listening on udp ADDR tcp ADDR` (and
+//! `tls ADDR` when it speaks TLS), to stdout,
 //! then logs every message it sees to stderr (one line each; the full text with
 //! `RUST_LOG=debug`). It stops on SIGTERM or Ctrl-C with status 0. A bad config file or fault id
 //! exits with status 2 and says where the problem is (`FILE:LINE:COL` for the file).
@@ -42,11 +50,12 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use rcs_harness::agent::WireTap;
+use rcs_harness::agent::{TlsTrust, WireTap};
 use rcs_harness::clock::Clock;
-use rcs_harness::role::{RoleKind, Subscriber};
+use rcs_harness::role::{HOME_DOMAIN, RoleKind, Subscriber};
 use rcs_simulators::faults::check_faults;
 use rcs_simulators::message_center::{Config, Faults, MessageCenter, Settings};
+use rcs_simulators::net::{TlsConfig, test_ca};
 use serde::Deserialize;
 use tokio::sync::mpsc;
 
@@ -90,6 +99,8 @@ enum Role {
         /// A fault to inject (repeatable), e.g. message-center.omit-qop.
         #[arg(long = "fault", value_name = "ID")]
         faults: Vec<String>,
+        #[command(flatten)]
+        tls: TlsArgs,
     },
     /// A 5G Messaging terminal (UE), driven by commands on stdin.
     Terminal {
@@ -107,6 +118,26 @@ enum Role {
         #[arg(long)]
         exit_on_eof: bool,
     },
+}
+
+/// SIP over TLS for the message center.
+#[derive(Debug, clap::Args)]
+struct TlsArgs {
+    /// Also listen for SIP over TLS, on a port chosen by the system (shown on the ready line).
+    #[arg(long)]
+    tls: bool,
+    /// PEM certificate chain to present (with --tls-key).
+    #[arg(long, value_name = "PEM", requires_all = ["tls", "tls_key"])]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert.
+    #[arg(long, value_name = "PEM", requires_all = ["tls", "tls_cert"])]
+    tls_key: Option<PathBuf>,
+    /// PEM CA to trust for TLS connections it opens (default: the test CA).
+    #[arg(long, value_name = "PEM", requires = "tls")]
+    tls_ca: Option<PathBuf>,
+    /// Write the test CA's certificate (PEM) to this file.
+    #[arg(long, value_name = "FILE")]
+    export_ca: Option<PathBuf>,
 }
 
 /// The message center's config file.
@@ -143,7 +174,8 @@ fn main() -> ExitCode {
                 listen,
                 config,
                 faults,
-            } => message_center(listen, config, faults).await,
+                tls,
+            } => message_center(listen, config, faults, tls).await,
             Role::Terminal {
                 listen,
                 config,
@@ -177,6 +209,7 @@ async fn message_center(
     listen: SocketAddr,
     config: Option<PathBuf>,
     cli_faults: Vec<String>,
+    tls_args: TlsArgs,
 ) -> Result<(), Failure> {
     let file = match &config {
         Some(path) => read_config(path)?,
@@ -189,6 +222,7 @@ async fn message_center(
         settings: file.settings,
         faults: Faults::from_ids(&fault_ids).map_err(Failure::Usage)?,
     };
+    let tls = tls_config(&tls_args, &config.settings.realm)?;
     let subscribers = file
         .subscribers
         .unwrap_or_else(rcs_harness::runner::topology::builtin_subscribers);
@@ -196,7 +230,7 @@ async fn message_center(
     // Nothing reads the captures here: the message center logs what it sends and receives itself.
     let (tx, _) = mpsc::unbounded_channel();
     let tap = WireTap::new("message-center", clock.clone(), tx);
-    let center = MessageCenter::start(listen, config, subscribers, tap, clock)
+    let center = MessageCenter::start_with_tls(listen, config, subscribers, tls, tap, clock)
         .await
         .map_err(|err| Failure::Run(err.into()))?;
     // Listen for the stop signals before saying we are ready, so an early SIGTERM is not lost.
@@ -206,9 +240,12 @@ async fn message_center(
     let endpoints = center.endpoints();
     let shown = |addr: Option<SocketAddr>| addr.map_or_else(|| "-".to_owned(), |a| a.to_string());
     let mut stdout = std::io::stdout();
+    let tls_shown = endpoints
+        .sip_tls
+        .map_or_else(String::new, |addr| format!(" tls {addr}"));
     writeln!(
         stdout,
-        "rcs-sim message-center listening on udp {} tcp {}",
+        "rcs-sim message-center listening on udp {} tcp {}{tls_shown}",
         shown(endpoints.sip_udp),
         shown(endpoints.sip_tcp)
     )
@@ -219,6 +256,29 @@ async fn message_center(
     center.stop().await;
     tracing::info!("stopped");
     stopped.map_err(Failure::Run)
+}
+
+/// The TLS side of the message center, and the test CA written out when asked.
+fn tls_config(args: &TlsArgs, realm: &str) -> Result<Option<TlsConfig>, Failure> {
+    if let Some(path) = &args.export_ca {
+        let ca = test_ca().map_err(|err| Failure::Run(err.into()))?;
+        std::fs::write(path, ca.pem())
+            .with_context(|| format!("failed to write the test CA to {}", path.display()))
+            .map_err(Failure::Run)?;
+    }
+    if !args.tls {
+        return Ok(None);
+    }
+    let trust = TlsTrust {
+        ca: args.tls_ca.clone(),
+        client_cert: args.tls_cert.clone(),
+        client_key: args.tls_key.clone(),
+        ..TlsTrust::default()
+    };
+    let names = [HOME_DOMAIN.to_owned(), realm.to_owned()];
+    TlsConfig::from_trust(&trust, &names)
+        .map(Some)
+        .map_err(|err| Failure::Usage(err.to_string()))
 }
 
 /// Reads and checks the message center's config file; errors name `FILE:LINE:COL`.

@@ -69,6 +69,11 @@ impl TestCa {
                 sans.push(name.clone());
             }
         }
+        self.issue_exact(sans)
+    }
+
+    /// A server certificate naming exactly `sans`, signed by this CA.
+    pub(super) fn issue_exact(&self, sans: Vec<String>) -> Result<Identity, NetError> {
         let failed = |err: rcgen::Error| tls_setup(format!("issue a server certificate: {err}"));
         let mut params = CertificateParams::new(sans).map_err(failed)?;
         params.distinguished_name = common_name("rcs-interop simulator");

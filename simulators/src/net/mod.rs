@@ -28,6 +28,7 @@ pub use certs::{TestCa, test_ca};
 pub use endpoint::{Incoming, SipEndpoint};
 pub use error::NetError;
 pub use shutdown::{Shutdown, ShutdownTrigger};
+pub(crate) use tls::Stream;
 pub use tls::TlsConfig;
 
 /// Largest UDP datagram read (the IPv4 limit); bigger ones cannot arrive.

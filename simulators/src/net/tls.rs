@@ -7,12 +7,14 @@
 //! certificate it issued; [`TlsConfig::from_trust`] trusts the CA a profile names for a real
 //! system under test and presents the profile's certificate when there is one (mutual TLS).
 //!
-//! Clients verify the server's certificate against the IP address they connect to (the
-//! simulators' certificates name `127.0.0.1`). Servers do not ask clients for certificates.
+//! Clients verify the server's certificate against the name the profile gives for the address
+//! they connect to (a role's `tls-name`), or else against that IP address (the simulators'
+//! certificates name `127.0.0.1`). Servers do not ask clients for certificates.
 //! Framing, connection reuse and the wire tap are the stream transport's ([`super::tcp`]); the
 //! tap sees the plaintext. This module does not do session resumption tuning, SNI-based
 //! selection, or revocation checks.
 
+use std::collections::BTreeMap;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -33,7 +35,7 @@ use super::error::NetError;
 pub(super) const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A byte stream a connection reads and writes: plain TCP or TLS over it.
-pub(super) trait Stream: AsyncRead + AsyncWrite + Send + Unpin {}
+pub(crate) trait Stream: AsyncRead + AsyncWrite + Send + Unpin {}
 
 impl<T: AsyncRead + AsyncWrite + Send + Unpin> Stream for T {}
 
@@ -42,6 +44,8 @@ impl<T: AsyncRead + AsyncWrite + Send + Unpin> Stream for T {}
 pub struct TlsConfig {
     acceptor: TlsAcceptor,
     connector: TlsConnector,
+    /// The name to verify, by the address connected to; others are verified by IP address.
+    server_names: Arc<BTreeMap<SocketAddr, ServerName<'static>>>,
 }
 
 impl std::fmt::Debug for TlsConfig {
@@ -55,7 +59,7 @@ impl TlsConfig {
     /// `localhost` and `names` (e.g. the home domain).
     pub fn simulated(names: &[String]) -> Result<Self, NetError> {
         let ca = certs::test_ca()?;
-        Self::build(ca.roots()?, ca.issue(names)?, None)
+        Self::build(ca.roots()?, ca.issue(names)?, None, BTreeMap::new())
     }
 
     /// From a profile's TLS material: trusts `trust.ca` (the test CA when it is not set) and
@@ -86,13 +90,23 @@ impl TlsConfig {
             },
             None => certs::test_ca()?.issue(names)?,
         };
-        Self::build(roots, server, own)
+        let server_names = trust
+            .server_names
+            .iter()
+            .map(|(addr, name)| {
+                ServerName::try_from(name.clone())
+                    .map(|name| (*addr, name))
+                    .map_err(|err| tls_setup(format!("use `{name}` as a server name: {err}")))
+            })
+            .collect::<Result<_, _>>()?;
+        Self::build(roots, server, own, server_names)
     }
 
     fn build(
         roots: RootCertStore,
         server: Identity,
         client: Option<Identity>,
+        server_names: BTreeMap<SocketAddr, ServerName<'static>>,
     ) -> Result<Self, NetError> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let server = server_config(provider.clone(), server)?;
@@ -100,23 +114,28 @@ impl TlsConfig {
         Ok(Self {
             acceptor: TlsAcceptor::from(Arc::new(server)),
             connector: TlsConnector::from(Arc::new(client)),
+            server_names: Arc::new(server_names),
         })
     }
 
     /// Runs the server side of a handshake on an accepted connection.
-    pub(super) async fn accept(&self, stream: TcpStream) -> io::Result<Box<dyn Stream>> {
+    pub(crate) async fn accept(&self, stream: TcpStream) -> io::Result<Box<dyn Stream>> {
         let tls = within_timeout(self.acceptor.accept(stream)).await?;
         Ok(Box::new(tls))
     }
 
     /// Runs the client side of a handshake on a connection opened to `dst`, verifying the
-    /// server's certificate against `dst`'s IP address.
-    pub(super) async fn connect(
+    /// server's certificate against the name configured for `dst`, or else its IP address.
+    pub(crate) async fn connect(
         &self,
         stream: TcpStream,
         dst: SocketAddr,
     ) -> io::Result<Box<dyn Stream>> {
-        let name = ServerName::IpAddress(dst.ip().into());
+        let name = self
+            .server_names
+            .get(&dst)
+            .cloned()
+            .unwrap_or_else(|| ServerName::IpAddress(dst.ip().into()));
         let tls = within_timeout(self.connector.connect(name, stream)).await?;
         Ok(Box::new(tls))
     }
@@ -217,6 +236,41 @@ mod tests {
         let err = handshake(server, &client).await.err().unwrap().to_string();
         assert!(err.starts_with("tls handshake failed:"), "{err}");
         assert!(err.contains("UnknownIssuer"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_certificate_naming_only_a_host_is_verified_by_its_tls_name() {
+        let ca = certs::test_ca().unwrap();
+        let server = TlsConfig::build(
+            ca.roots().unwrap(),
+            ca.issue_exact(vec!["mc.lab.example".to_owned()]).unwrap(),
+            None,
+            BTreeMap::new(),
+        )
+        .unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let serve = tokio::spawn(async move {
+            for _ in 0..2 {
+                let (stream, _) = listener.accept().await.unwrap();
+                let _ = server.accept(stream).await;
+            }
+        });
+        let by_ip = TlsConfig::simulated(&[]).unwrap();
+        let stream = TcpStream::connect(addr).await.unwrap();
+        let err = by_ip.connect(stream, addr).await.err().unwrap().to_string();
+        assert!(
+            err.contains("NotValidForName") || err.contains("not valid for name"),
+            "{err}"
+        );
+        let trust = TlsTrust {
+            server_names: [(addr, "mc.lab.example".to_owned())].into(),
+            ..TlsTrust::default()
+        };
+        let by_name = TlsConfig::from_trust(&trust, &[]).unwrap();
+        let stream = TcpStream::connect(addr).await.unwrap();
+        by_name.connect(stream, addr).await.unwrap();
+        serve.await.unwrap();
     }
 
     #[test]
