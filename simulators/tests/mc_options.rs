@@ -87,7 +87,10 @@ async fn options_to_the_message_center_itself() {
     let mut a = Phone::udp(rcs(1), mc.addr).await;
     let answer = ask(&mut a, &format!("sip:{HOME_DOMAIN}")).await;
     assert_eq!(answer.status(), Some(200));
-    assert_eq!(answer.header("Allow"), Some("REGISTER, OPTIONS, MESSAGE"));
+    assert_eq!(
+        answer.header("Allow"),
+        Some("INVITE, ACK, BYE, CANCEL, REGISTER, OPTIONS, MESSAGE")
+    );
     assert!(answer.header("Accept").unwrap().contains("message/cpim"));
     mc.agent.shutdown().await;
 }

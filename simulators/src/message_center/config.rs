@@ -101,11 +101,24 @@ pub enum Fault {
     IgnoreMalformed,
     /// After a malformed request nothing is answered any more (ROB-SIP-002).
     StopAfterMalformed,
+    /// The leg-B INVITE lacks the CPM session/largemsg ICSI Accept-Contact (protocols.md §4.1).
+    StripSessionIcsi,
+    /// A relayed MSRP chunk's body is altered (RFC 4975 7.1.1; protocols.md §4.6 rule 9).
+    AlterMsrpContent,
+    /// MSRP REPORTs are not relayed to the other leg (RFC 4975 7.1.2).
+    DropMsrpReport,
+    /// The chunks of an MSRP message are relayed as one reassembled chunk (protocols.md §4.6
+    /// rule 9: Byte-Ranges preserved).
+    MergeMsrpChunks,
+    /// A BYE is answered but not relayed to the other leg (RFC 3261 15.1.2; OMA CPM).
+    NoByeRelay,
+    /// A CPM INVITE lacking Conversation-ID or Contribution-ID is relayed (protocols.md §4.2).
+    AcceptInviteWithoutConversationId,
 }
 
 impl Fault {
     /// Every message-center fault.
-    pub const ALL: [Self; 16] = [
+    pub const ALL: [Self; 22] = [
         Self::AcceptWrongDigest,
         Self::OmitQop,
         Self::OmitPAssociatedUri,
@@ -122,6 +135,12 @@ impl Fault {
         Self::DropImdn,
         Self::IgnoreMalformed,
         Self::StopAfterMalformed,
+        Self::StripSessionIcsi,
+        Self::AlterMsrpContent,
+        Self::DropMsrpReport,
+        Self::MergeMsrpChunks,
+        Self::NoByeRelay,
+        Self::AcceptInviteWithoutConversationId,
     ];
 
     /// The catalogue id.
@@ -143,6 +162,14 @@ impl Fault {
             Self::DropImdn => "message-center.drop-imdn",
             Self::IgnoreMalformed => "message-center.ignore-malformed",
             Self::StopAfterMalformed => "message-center.stop-after-malformed",
+            Self::StripSessionIcsi => "message-center.strip-session-icsi",
+            Self::AlterMsrpContent => "message-center.alter-msrp-content",
+            Self::DropMsrpReport => "message-center.drop-msrp-report",
+            Self::MergeMsrpChunks => "message-center.merge-msrp-chunks",
+            Self::NoByeRelay => "message-center.no-bye-relay",
+            Self::AcceptInviteWithoutConversationId => {
+                "message-center.accept-invite-without-conversation-id"
+            }
         }
     }
 

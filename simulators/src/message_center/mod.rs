@@ -1,25 +1,32 @@
 //! The message-center simulator: the IMS core (registrar, S-CSCF routing) and the 5G Message
-//! Center relay of a home network, on one SIP endpoint (protocols.md §2-4, PLT-REG, PLT-CAP,
-//! PLT-MSG-001/002).
+//! Center relay of a home network, on one SIP endpoint and one MSRP stack (protocols.md §2-4,
+//! PLT-REG, PLT-CAP, PLT-MSG-001/002/005-008).
 //!
 //! It authenticates REGISTER with digest MD5 and keeps bindings on the case clock
 //! (`registrar`, `bindings`), answers or relays OPTIONS and MESSAGE by the state of their target
 //! (`router`, `options`, `proxy`), answers malformed requests with 400, and matches
-//! retransmissions to server transactions (`service`). It does not store and forward, does not
-//! handle INVITE sessions, MSRP, group chat or reg-event, and has no actions yet. Each fault of
-//! [`config::Fault`] changes one decision point.
+//! retransmissions to server transactions (`service`). CPM session and large-message INVITEs
+//! are anchored by a B2BUA (`b2bua`, `invite_legs`, `anchor`) that relays MSRP chunk by chunk
+//! between the two legs (`session_relay`, `relay_task`; PLT-MSG-006/007/008). It does not store
+//! and forward, does not handle group chat, session refresh or reg-event, and has no actions
+//! yet. Each fault of [`config::Fault`] changes one decision point.
 
+mod anchor;
+mod b2bua;
 mod bindings;
 pub mod config;
 mod cpim_rewrite;
 mod directory;
+mod invite_legs;
 mod options;
 mod proxy;
 mod registrar;
+mod relay_task;
 mod reply;
 mod rewrite;
 mod router;
 mod service;
+mod session_relay;
 mod task;
 
 use std::net::{Ipv4Addr, SocketAddr};
@@ -35,7 +42,11 @@ use serde_json::{Map, Value};
 
 pub use config::{Config, Fault, Faults, Settings};
 
-use crate::net::{ShutdownTrigger, SipEndpoint, TlsConfig};
+use b2bua::MsrpUris;
+use relay_task::Relays;
+
+use crate::msrp::MsrpStack;
+use crate::net::{NetError, ShutdownTrigger, SipEndpoint, TlsConfig};
 
 /// The actions a message center can be asked to perform: none yet.
 pub const ACTIONS: &[ActionSpec] = &[];
@@ -100,6 +111,7 @@ fn tls_names(config: &Config, subscribers: &[Subscriber]) -> Vec<String> {
 #[derive(Debug)]
 pub struct MessageCenter {
     endpoint: SipEndpoint,
+    msrp: MsrpStack,
     trigger: Mutex<Option<ShutdownTrigger>>,
 }
 
@@ -124,21 +136,37 @@ impl MessageCenter {
         tap: WireTap,
         clock: Clock,
     ) -> Result<Self, AgentError> {
-        let (endpoint, incoming) = SipEndpoint::bind_with_tls(addr, tap, tls)
+        let harness = |err: NetError| AgentError::Harness(err.to_string());
+        let msrp = MsrpStack::start(addr.ip(), tls.clone(), tap.clone(), clock.clone())
             .await
-            .map_err(|err| AgentError::Harness(err.to_string()))?;
-        let core = service::Core::new(config, subscribers, endpoint.local_udp())
-            .with_tls_via(endpoint.local_tls());
+            .map_err(harness)?;
+        let (endpoint, incoming) = match SipEndpoint::bind_with_tls(addr, tap, tls).await {
+            Ok(bound) => bound,
+            Err(err) => {
+                msrp.shutdown().await;
+                return Err(harness(err));
+            }
+        };
+        let uris = msrp.clone();
+        let has_tls = msrp.listen_addr(true).is_some();
+        let core = service::Core::new(config.clone(), subscribers, endpoint.local_udp())
+            .with_tls_via(endpoint.local_tls())
+            .with_msrp(MsrpUris::new(move |tls| {
+                (!tls || has_tls).then(|| uris.new_local_uri(tls))
+            }));
+        let relays = Relays::new(Some(msrp.clone()), config.faults);
         let trigger = ShutdownTrigger::new();
         tokio::spawn(task::run(
             core,
             endpoint.clone(),
             incoming,
+            relays,
             clock,
             trigger.listener(),
         ));
         Ok(Self {
             endpoint,
+            msrp,
             trigger: Mutex::new(Some(trigger)),
         })
     }
@@ -158,6 +186,7 @@ impl MessageCenter {
         if let Some(trigger) = trigger {
             trigger.shutdown().await;
         }
+        self.msrp.shutdown().await;
         self.endpoint.shutdown().await;
     }
 }

@@ -14,10 +14,10 @@ use super::rewrite::Draft;
 use super::router::Target;
 
 /// The methods the message center handles.
-pub const ALLOW: &str = "REGISTER, OPTIONS, MESSAGE";
+pub const ALLOW: &str = super::invite_legs::ALLOW;
 
-/// The bodies it relays in MESSAGE.
-pub const ACCEPT: &str = "message/cpim, text/plain";
+/// The bodies it takes: CPIM and text in MESSAGE, SDP (alone or in a multipart body) in INVITE.
+pub const ACCEPT: &str = "message/cpim, text/plain, application/sdp, multipart/mixed";
 
 /// The answer to an OPTIONS that is not relayed, or `None` for an online user.
 pub fn status(target: &Target<'_>, faults: &Faults) -> Option<(u16, &'static str)> {

@@ -215,7 +215,7 @@ fn drain(
 /// (the IMS way: the UE keeps its TLS connection to the P-CSCF open and requests reach it on it,
 /// 3GPP TS 24.229 5.2.2; RFC 3261 18.2.2 reuse), so no new handshake is needed; otherwise to
 /// the Contact's address.
-fn next_hop(binding: &Binding) -> SocketAddr {
+pub fn next_hop(binding: &Binding) -> SocketAddr {
     match binding.transport {
         Transport::Tls => binding.source,
         Transport::Udp | Transport::Tcp => binding.target,

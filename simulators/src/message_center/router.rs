@@ -82,6 +82,14 @@ pub fn missing_cpm_header(request: &Message) -> Option<&'static str> {
         .find(|name| request.header(name).is_none_or(|v| v.trim().is_empty()))
 }
 
+/// The conversation header a CPM INVITE lacks, if any: both are mandatory on session and
+/// large-message INVITEs whatever the body (protocols.md §4.2, §4.5).
+pub fn missing_invite_header(request: &Message) -> Option<&'static str> {
+    ["Conversation-ID", "Contribution-ID"]
+        .into_iter()
+        .find(|name| request.header(name).is_none_or(|v| v.trim().is_empty()))
+}
+
 /// Whether a CPM MESSAGE carries an IMDN: its CPIM content type is `message/imdn+xml`
 /// (RFC 5438 7.1).
 pub fn is_imdn(request: &Message) -> bool {

@@ -6,8 +6,10 @@
 //! there to answer with; otherwise it is dropped. Each request then gets a server transaction
 //! ([`ServerNonInvite`], RFC 3261 17.2.2), so a retransmission is answered with the same
 //! response and never relayed twice. REGISTER goes to the registrar; MESSAGE and OPTIONS are
-//! answered or relayed by target (see `router`, `options`, `proxy`); CANCEL gets `481` (there
-//! are no INVITE transactions) and other methods `501`. The I/O loop lives in `task`.
+//! answered or relayed by target (see `router`, `options`, `proxy`); INVITE with the CPM
+//! session or largemsg ICSI, its ACK, CANCEL and BYE go to the B2BUA (`b2bua`), which anchors
+//! the session and its MSRP; other INVITEs and other methods get `501`, a BYE or CANCEL of no
+//! known session `481`. The I/O loop lives in `task`.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -18,14 +20,17 @@ use rcs_harness::role::Subscriber;
 use rcs_proto::sip::transaction::{ServerNonInvite, ServerState, Timers, TransactionKey};
 use rcs_proto::sip::{Deviation, Message, Uri};
 
+use super::b2bua::{B2bua, MsrpUris, Origin, Route};
 use super::bindings::Bindings;
 use super::config::{Config, Fault};
 use super::directory::Directory;
+use super::invite_legs;
 use super::options;
-use super::proxy::{Proxy, Relayed, Transmit, Upstream};
+use super::proxy::{self, Proxy, Relayed, Transmit, Upstream};
 use super::registrar::{Arrival, Registrar};
 use super::reply;
 use super::router::{self, Target};
+use super::session_relay::Command;
 use crate::net::Incoming;
 
 /// The most server transactions kept at once; beyond it new requests get 503.
@@ -43,6 +48,8 @@ struct Server {
 enum Outcome {
     /// A response to send now.
     Respond(Message),
+    /// A response to send now, and other messages after it.
+    RespondAnd(Message, Vec<Transmit>),
     /// The request was relayed: these are its first transmissions.
     Relayed(Vec<Transmit>),
 }
@@ -55,6 +62,7 @@ pub struct Core {
     bindings: Bindings,
     registrar: Registrar,
     proxy: Proxy,
+    b2bua: B2bua,
     servers: HashMap<TransactionKey, Server>,
     /// The address put in Via (UDP and TCP share it).
     via_addr: SocketAddr,
@@ -69,6 +77,7 @@ impl Core {
     pub fn new(config: Config, subscribers: Vec<Subscriber>, via_addr: SocketAddr) -> Self {
         Self {
             bindings: Bindings::new(config.faults.has(Fault::IgnoreBindingExpiry)),
+            b2bua: B2bua::new(MsrpUris::none(), config.faults.clone()),
             config,
             directory: Directory::new(subscribers),
             registrar: Registrar::default(),
@@ -84,6 +93,22 @@ impl Core {
     pub fn with_tls_via(mut self, addr: Option<SocketAddr>) -> Self {
         self.via_tls = addr;
         self
+    }
+
+    /// Takes the `a=path` URIs of anchored sessions from `msrp`.
+    pub fn with_msrp(mut self, msrp: MsrpUris) -> Self {
+        self.b2bua.set_msrp(msrp);
+        self
+    }
+
+    /// The next command for the MSRP relay.
+    pub fn poll_command(&mut self) -> Option<Command> {
+        self.b2bua.poll_command()
+    }
+
+    /// The MSRP relay closed the sessions of `call`.
+    pub fn relay_closed(&mut self, call: u64, now: Instant) -> Vec<Transmit> {
+        self.b2bua.relay_closed(call, now)
     }
 
     /// Handles one message received.
@@ -108,6 +133,9 @@ impl Core {
 
     /// A relayed request could not be sent on `branch`.
     pub fn transport_error(&mut self, branch: &str, now: Instant) -> Vec<Transmit> {
+        if let Some(out) = self.b2bua.transport_error(branch, now) {
+            return out;
+        }
         match self.proxy.transport_error(branch) {
             Some(relayed) => self.answer_upstream(relayed, now),
             None => Vec::new(),
@@ -121,10 +149,14 @@ impl Core {
             .values()
             .filter_map(|s| s.tx.poll_timeout())
             .min();
-        [servers, self.proxy.poll_timeout()]
-            .into_iter()
-            .flatten()
-            .min()
+        [
+            servers,
+            self.proxy.poll_timeout(),
+            self.b2bua.poll_timeout(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// Fires the timers due at `now`.
@@ -138,6 +170,7 @@ impl Core {
         for relayed in timed_out {
             out.extend(self.answer_upstream(relayed, now));
         }
+        out.extend(self.b2bua.handle_timeout(now));
         out
     }
 
@@ -149,10 +182,13 @@ impl Core {
         now: Instant,
     ) -> Vec<Transmit> {
         if request.method() == Some("ACK") {
-            return Vec::new();
+            return self.b2bua.on_ack(request, now);
         }
         if let Some(deviation) = request.validate().into_iter().next() {
             return self.on_malformed(request, &deviation, transport, src);
+        }
+        if request.method() == Some("INVITE") {
+            return self.on_invite(request, transport, src, now);
         }
         let key = server_key(request);
         if let Some(server) = key.as_ref().and_then(|k| self.servers.get_mut(k)) {
@@ -180,6 +216,13 @@ impl Core {
                 let status = response.status().unwrap_or(500);
                 server.tx.send_response(response.raw().clone(), status, now);
                 drain_server(&mut server)
+            }
+            Outcome::RespondAnd(response, then) => {
+                let status = response.status().unwrap_or(500);
+                server.tx.send_response(response.raw().clone(), status, now);
+                let mut out = drain_server(&mut server);
+                out.extend(then);
+                out
             }
             Outcome::Relayed(out) => out,
         };
@@ -228,9 +271,17 @@ impl Core {
                 Outcome::Respond(response)
             }
             "MESSAGE" | "OPTIONS" => self.route(request, upstream, now),
-            "CANCEL" => Outcome::Respond(
-                reply::response(request, 481, "Call/Transaction Does Not Exist").build(),
-            ),
+            "BYE" => match self.b2bua.on_bye(request, now) {
+                Some((response, then)) => Outcome::RespondAnd(response, then),
+                None => Outcome::Respond(no_such_call(request)),
+            },
+            "CANCEL" => match self.b2bua.on_cancel(request, now) {
+                Some(then) => {
+                    let ok = reply::response(request, 200, "OK").build();
+                    Outcome::RespondAnd(ok, then)
+                }
+                None => Outcome::Respond(no_such_call(request)),
+            },
             _ => Outcome::Respond(
                 reply::response(request, 501, "Not Implemented")
                     .header("Allow", options::ALLOW)
@@ -292,7 +343,79 @@ impl Core {
         }
     }
 
+    /// An INVITE: a retransmission goes to its call; a new one for a CPM session or large
+    /// message is checked like a MESSAGE (protocols.md §4.2, §4.5) and handed to the B2BUA.
+    fn on_invite(
+        &mut self,
+        request: &Message,
+        transport: Transport,
+        src: SocketAddr,
+        now: Instant,
+    ) -> Vec<Transmit> {
+        if let Some(key) = server_key(request)
+            && let Some(out) = self.b2bua.on_retransmission(&key, now)
+        {
+            return out;
+        }
+        let answer = |response: Message| vec![transmit(response, transport, src)];
+        let respond = |status, reason| answer(reply::response(request, status, reason).build());
+        if !invite_legs::is_cpm_invite(request) {
+            let response = reply::response(request, 501, "Not Implemented")
+                .header("Allow", options::ALLOW)
+                .build();
+            return answer(response);
+        }
+        let faults = &self.config.faults;
+        if let Some(missing) = router::missing_invite_header(request)
+            && !faults.has(Fault::AcceptInviteWithoutConversationId)
+        {
+            let detail = "required in a CPM INVITE (protocols.md 4.2)";
+            let realm = &self.config.settings.realm;
+            return answer(reply::bad_request(request, realm, missing, detail));
+        }
+        let Some(uri) = request.request_uri().and_then(|uri| Uri::parse(uri).ok()) else {
+            return respond(400, "Bad Request");
+        };
+        let binding = match router::resolve(&uri, &self.directory, &self.bindings, now) {
+            Target::Online(binding) => binding,
+            Target::Offline => return respond(480, "Temporarily Unavailable"),
+            Target::Myself | Target::Unknown | Target::NotRcs => return respond(404, "Not Found"),
+        };
+        if request.max_forwards().ok().flatten() == Some(0) {
+            return respond(483, "Too Many Hops");
+        }
+        let Some(identity) =
+            router::asserted_identity(request, &self.directory, &self.bindings, now)
+        else {
+            return respond(403, "Forbidden");
+        };
+        let via_for = |t: Transport| match t {
+            Transport::Tls => self.via_tls.unwrap_or(self.via_addr),
+            Transport::Udp | Transport::Tcp => self.via_addr,
+        };
+        let target = binding.contact.uri.to_string();
+        let route = Route {
+            target: &target,
+            transport: binding.transport,
+            dst: proxy::next_hop(binding),
+            via_addr: via_for(binding.transport),
+            identity: &identity,
+        };
+        let origin = Origin {
+            transport,
+            src,
+            via_addr: via_for(transport),
+        };
+        match self.b2bua.start(request, origin, &route, now) {
+            Ok(out) => out,
+            Err((status, reason)) => respond(status, reason),
+        }
+    }
+
     fn on_response(&mut self, response: &Message, now: Instant) -> Vec<Transmit> {
+        if let Some(out) = self.b2bua.on_response(response, now) {
+            return out;
+        }
         match self.proxy.on_response(response, &self.config.faults, now) {
             Some(relayed) => self.answer_upstream(relayed, now),
             None => {
@@ -334,6 +457,11 @@ fn server_key(request: &Message) -> Option<TransactionKey> {
         None => top.host.to_string(),
     };
     TransactionKey::new(top.branch()?, &sent_by, request.method()?)
+}
+
+/// `481` for an in-dialog request of no known session (RFC 3261 12.2.2).
+fn no_such_call(request: &Message) -> Message {
+    reply::response(request, 481, "Call/Transaction Does Not Exist").build()
 }
 
 /// Whether a malformed request has what a response needs (RFC 3261 8.2.6.2).

@@ -3,8 +3,9 @@
 //! One task per message center owns the [`Core`]: it takes each [`Incoming`] from the endpoint,
 //! sleeps on the case [`Clock`] until the core's next timer (so virtual time fires timers at
 //! once when the runner advances it), and sends what the core returns. A relayed request that
-//! cannot be sent is reported back to the core, which answers upstream. Every message is logged
-//! with one line, and in full at debug level.
+//! cannot be sent is reported back to the core, which answers upstream. The core's MSRP relay
+//! commands go to [`Relays`], whose reports of closed sessions come back to the core. Every
+//! message is logged with one line, and in full at debug level.
 
 use std::collections::VecDeque;
 use std::time::Instant;
@@ -13,6 +14,7 @@ use rcs_harness::clock::Clock;
 use tokio::sync::mpsc;
 
 use super::proxy::Transmit;
+use super::relay_task::Relays;
 use super::service::Core;
 use crate::net::{Incoming, Shutdown, SipEndpoint};
 
@@ -21,6 +23,7 @@ pub(super) async fn run(
     mut core: Core,
     endpoint: SipEndpoint,
     mut incoming: mpsc::Receiver<Incoming>,
+    (mut relays, mut closed): (Relays, mpsc::UnboundedReceiver<u64>),
     clock: Clock,
     mut shutdown: Shutdown,
 ) {
@@ -35,10 +38,15 @@ pub(super) async fn run(
                     core.handle(item, clock.now())
                 }
             },
+            Some(call) = closed.recv() => core.relay_closed(call, clock.now()),
             _ = sleep(&clock, deadline) => core.handle_timeout(clock.now()),
         };
         send_all(&mut core, &endpoint, out, &clock).await;
+        while let Some(command) = core.poll_command() {
+            relays.apply(command);
+        }
     }
+    relays.shutdown();
 }
 
 async fn sleep(clock: &Clock, deadline: Option<Instant>) {
