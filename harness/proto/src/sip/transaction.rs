@@ -1,4 +1,4 @@
-//! Non-INVITE client and server transactions (RFC 3261 §17.1.2 and §17.2.2), sans-IO.
+//! SIP client and server transactions (RFC 3261 §17), sans-IO.
 //!
 //! [`ClientNonInvite`] and [`ServerNonInvite`] are state machines that never read a clock,
 //! sleep or touch a socket. Time is always an argument: the caller sends what `poll_transmit`
@@ -6,11 +6,13 @@
 //! RFC 3261 §17.1.2.2 and Table 4: E (retransmit, doubling from T1 up to T2, every T2 once a
 //! provisional arrived; unreliable transports only), F (64*T1, timeout), K (T4 unreliable, zero
 //! reliable) and J (64*T1 unreliable, zero reliable). A zero timer terminates at once. The
-//! server transaction lives in the child module `transaction_server.rs`.
+//! server transaction lives in the child module `transaction_server.rs`; the INVITE transactions
+//! ([`ClientInvite`], §17.1.1, and [`ServerInvite`], §17.2.1 with the 2xx retransmission of
+//! §13.3.1.4) in `transaction_invite.rs` and `transaction_invite_server.rs`.
 //!
 //! [`TransactionKey`] is the §17.1.3 / §17.2.3 matching key. Messages are opaque bytes: the
-//! caller parses them and passes the status code. INVITE transactions, ACK and CANCEL matching,
-//! transport errors (§17.1.4, §17.2.4) and the RFC 4320 changes are not implemented here.
+//! caller parses them and passes the status code. CANCEL, transport errors (§17.1.4, §17.2.4) and
+//! the RFC 4320 changes are not implemented here.
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
