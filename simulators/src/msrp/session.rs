@@ -258,12 +258,17 @@ impl Driver {
 
     fn apply_faults(&mut self) {
         let m = *self.misbehaviour.lock().unwrap_or_else(|p| p.into_inner());
-        self.session.set_faults(SessionFaults {
-            no_responses: m.no_responses,
-            no_reports: m.no_reports,
-            report_partial_range: m.report_partial_range,
-            drop_last_chunk: m.drop_last_chunk,
-            corrupt_body: m.corrupt_body,
-        });
+        self.session.set_faults(faults(m));
+    }
+}
+
+/// The session faults of the stack's fault knobs.
+pub(super) fn faults(m: Misbehaviour) -> SessionFaults {
+    SessionFaults {
+        no_responses: m.no_responses,
+        no_reports: m.no_reports,
+        report_partial_range: m.report_partial_range,
+        drop_last_chunk: m.drop_last_chunk,
+        corrupt_body: m.corrupt_body,
     }
 }

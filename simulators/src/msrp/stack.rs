@@ -163,6 +163,7 @@ impl MsrpStack {
             Setup::Holdconn => return Err(connect_error(&config, "setup is holdconn")),
         };
         let mut session = Session::new(config);
+        session.set_faults(super::session::faults(*self.misbehaviour()));
         let now = Instant::now();
         match first {
             Some(frame) => session.handle_frame(&frame, now),
@@ -182,11 +183,14 @@ impl MsrpStack {
 
     /// Sets the fault knobs of every session of this stack, from their next step on.
     pub fn set_misbehaviour(&self, m: Misbehaviour) {
-        *self
-            .inner
+        *self.misbehaviour() = m;
+    }
+
+    fn misbehaviour(&self) -> MutexGuard<'_, Misbehaviour> {
+        self.inner
             .misbehaviour
             .lock()
-            .unwrap_or_else(|p| p.into_inner()) = m;
+            .unwrap_or_else(|p| p.into_inner())
     }
 
     /// Closes the listeners and every connection and stops every task of this stack.

@@ -208,7 +208,8 @@ pub struct SessionFaults {
 #[derive(Clone, Debug)]
 pub(super) struct Pending {
     pub(super) message_id: String,
-    /// Whether the chunk ends its message (`$`).
+    /// Whether a `200` answers the message: the chunk ends it (`$`) and is not the bodiless
+    /// SEND that opens a connection.
     pub(super) last: bool,
     /// `None` when Failure-Report is `partial`: no response is owed, so none is awaited.
     pub(super) deadline: Option<Instant>,

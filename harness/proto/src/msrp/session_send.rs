@@ -54,7 +54,8 @@ impl Session {
     }
 
     /// Sends the bodiless SEND that opens the connection of the active side (RFC 4975 §7.1.1,
-    /// §5.4): a Message-ID, `Byte-Range: 1-0/0` and no Content-Type.
+    /// §5.4): a Message-ID, `Byte-Range: 1-0/0` and no Content-Type. Its `200` raises no event;
+    /// an error response or a timeout raises `Failed` with its Message-ID.
     pub fn send_empty(&mut self, now: Instant) {
         let message_id = self.ids.next();
         let frame = FrameBuilder::request(&self.ids.next(), "SEND")
@@ -64,6 +65,13 @@ impl Session {
             .header("Byte-Range", "1-0/0")
             .build();
         self.transmit_chunk(frame, &message_id, ReportMode::Yes, now);
+        if let Some(pending) = self
+            .pending
+            .values_mut()
+            .find(|p| p.message_id == message_id)
+        {
+            pending.last = false;
+        }
     }
 
     /// Relay mode: sends one chunk with exactly its Message-ID, Byte-Range, report headers, flag,

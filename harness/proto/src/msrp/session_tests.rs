@@ -458,8 +458,12 @@ fn empty_send_is_answered_and_carries_no_message() {
         format!("MSRP {tid} SEND\r\nTo-Path: {BOB}\r\nFrom-Path: {ALICE}\r\nMessage-ID: {mid}\r\nByte-Range: 1-0/0\r\n-------{tid}$\r\n").as_bytes()
     );
     bob.handle_frame(&empty, now);
-    assert_eq!(transmitted(&mut bob)[0].status_code(), Some(200));
+    let response = transmitted(&mut bob).remove(0);
+    assert_eq!(response.status_code(), Some(200));
     assert!(events(&mut bob).is_empty());
+    alice.handle_frame(&response, now);
+    assert!(events(&mut alice).is_empty(), "the 200 answers no message");
+    assert_eq!(alice.poll_timeout(), None);
 }
 
 #[test]
