@@ -1,6 +1,7 @@
 //! The session-mode and large-message actions as cases call them: `start-chat`, `send-chat`,
 //! `end-chat` and `send-message` (protocols.md §4.1, §4.5, §4.6).
 //!
+//! `start-chat` also reports `msrp.path`, our MSRP URI (the From-Path of what we send).
 //! Like the other actions they never judge: each reports what it sent and the final status.
 //! `status` is the INVITE's final status for `start-chat`, the status of the response to the last
 //! MSRP chunk for `send-chat` (and for `send-message` in large-message mode once the INVITE was
@@ -42,6 +43,9 @@ pub(crate) async fn start_chat(
     let opened = core.open_session(&target, setup, None, wait).await?;
     let mut out = invite_output(&opened);
     let mut summary = format!("INVITE (session) to {target}: {}", opened.outcome.summary());
+    if let Ok(session) = &opened.session {
+        out.set("msrp.path", &session.msrp.local_uri().to_string());
+    }
     match (&opened.session, p.text) {
         (Ok(session), Some(text)) => {
             let message = Message::new(core, &target, "positive-delivery, display");
