@@ -27,6 +27,10 @@ use tokio::task::AbortHandle;
 
 use super::connection::{self, Link};
 use super::{MAX_EXPECTED, Misbehaviour, MsrpSession, PASSIVE_WAIT};
+
+/// Most tasks (listeners, connections being adopted, sessions' drivers and readers) of one stack;
+/// connections accepted beyond it are closed at once.
+const MAX_TASKS: usize = 1024;
 use crate::net::{NetError, TlsConfig};
 
 /// The MSRP side of one agent. Cheap to clone.
@@ -267,12 +271,16 @@ impl MsrpStack {
         loop {
             match listener.accept().await {
                 Ok((stream, peer)) => {
+                    let mut state = self.state();
+                    state.tasks.retain(|t| !t.is_finished());
+                    if state.tasks.len() >= MAX_TASKS {
+                        tracing::warn!(%peer, "failed to accept msrp: {MAX_TASKS} tasks running");
+                        continue;
+                    }
                     let stack = self.clone();
                     let task = tokio::spawn(async move {
                         stack.adopt(stream, peer, tls).await;
                     });
-                    let mut state = self.state();
-                    state.tasks.retain(|t| !t.is_finished());
                     state.tasks.push(task.abort_handle());
                 }
                 Err(err) => {
