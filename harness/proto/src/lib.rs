@@ -10,6 +10,7 @@
 //! - [`msrp`]: the Message Session Relay Protocol (RFC 4975): framing, chunking, reassembly.
 //! - [`sdp`]: session descriptions (RFC 8866), losslessly, and their MSRP media (RFC 4975 §8).
 //! - [`multipart`]: multipart bodies (RFC 2046 §5.1), such as the large-message INVITE's.
+//! - [`xml_tree`]: the namespace-checked, capped, XXE-refusing XML tree the documents below share.
 
 pub mod cpim;
 pub mod imdn;
@@ -17,3 +18,4 @@ pub mod msrp;
 pub mod multipart;
 pub mod sdp;
 pub mod sip;
+pub mod xml_tree;
