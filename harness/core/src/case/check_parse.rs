@@ -228,10 +228,10 @@ fn predicates(raw: &RawCheck) -> Result<Vec<Predicate>, String> {
         p.push(Predicate::AtLeast(v));
     }
     if let Some(v) = &raw.includes {
-        p.push(Predicate::Includes(v.clone()));
+        p.push(Predicate::Includes(v.to_vec()));
     }
     if let Some(v) = &raw.excludes {
-        p.push(Predicate::Excludes(v.clone()));
+        p.push(Predicate::Excludes(v.to_vec()));
     }
     if let Some(v) = &raw.verifies_with {
         p.push(Predicate::VerifiesWith(v.clone()));
@@ -296,7 +296,7 @@ mod tests {
     fn session_subjects_parse() {
         let sdp = raw(|r| {
             r.sdp = Some("accept-types".into());
-            r.includes = Some(vec!["message/cpim".into()]);
+            r.includes = Some(crate::case::raw::OneOrMany::One("message/cpim".into()));
             r.rule = Some("RFC 4975 8.6".into());
         });
         let c = parse_check(&sdp, CheckUse::Check, 3).unwrap();

@@ -91,6 +91,23 @@ fn sip_expectations_keep_their_meaning() {
 }
 
 #[test]
+fn includes_takes_a_list_or_a_single_value() {
+    let case = load("  - expect:\n      at: bob\n      sip: INVITE\n      rule: RFC 4975 8\n      checks:\n        - { sdp: accept-wrapped-types, includes: text/plain, rule: RFC 4975 8.6 }\n        - { sdp: accept-types, excludes: [text/html, image/gif], rule: RFC 4975 8.6 }\n").unwrap();
+    let StepKind::Expect(e) = &case.steps[1].kind else {
+        panic!("not an expectation")
+    };
+    use crate::case::model::Predicate;
+    assert_eq!(
+        e.checks[0].predicate,
+        Predicate::Includes(vec!["text/plain".into()])
+    );
+    assert_eq!(
+        e.checks[1].predicate,
+        Predicate::Excludes(vec!["text/html".into(), "image/gif".into()])
+    );
+}
+
+#[test]
 fn exactly_one_of_sip_and_msrp() {
     let e = only_error("  - expect: { at: bob, sip: MESSAGE, msrp: SEND, rule: RFC 4975 }\n");
     assert_eq!((e.line, e.column), (9, 5));

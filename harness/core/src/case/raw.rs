@@ -343,9 +343,28 @@ pub struct RawCheck {
     pub one_of: Option<Vec<Value>>,
     pub at_most: Option<f64>,
     pub at_least: Option<f64>,
-    pub includes: Option<Vec<String>>,
-    pub excludes: Option<Vec<String>>,
+    /// Every one of these values is present (a single value is a list of one).
+    pub includes: Option<OneOrMany>,
+    /// None of these values is present (a single value is a list of one).
+    pub excludes: Option<OneOrMany>,
     pub verifies_with: Option<String>,
     /// The clause this check enforces.
     pub rule: Option<String>,
+}
+
+/// A list, or a single value standing for a list of one (`includes: text/plain`).
+#[derive(Clone, Debug, PartialEq, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    pub fn to_vec(&self) -> Vec<String> {
+        match self {
+            Self::One(s) => vec![s.clone()],
+            Self::Many(v) => v.clone(),
+        }
+    }
 }
