@@ -209,6 +209,53 @@ pub fn parse_number<T: std::str::FromStr>(
     })
 }
 
+/// Reads a keyword attribute or element, or an error naming the construct and what it may be.
+pub fn parse_keyword<T>(
+    value: &str,
+    construct: &'static str,
+    expected: &'static str,
+    from_keyword: fn(&str) -> Option<T>,
+) -> Result<T, XmlError> {
+    from_keyword(value.trim()).ok_or_else(|| XmlError::InvalidValue {
+        construct,
+        value: value.to_owned(),
+        expected,
+    })
+}
+
+/// An enum of the keywords an attribute or element may take, with `as_str` and `from_keyword`.
+macro_rules! keyword_enum {
+    (
+        $(#[$meta:meta])*
+        $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $($(#[$vmeta])* $variant),+
+        }
+
+        impl $name {
+            /// The keyword as written on the wire.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $text),+
+                }
+            }
+
+            /// The variant a keyword names, matched exactly.
+            pub fn from_keyword(keyword: &str) -> Option<Self> {
+                match keyword {
+                    $($text => Some(Self::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+pub(crate) use keyword_enum;
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests;
