@@ -13,8 +13,10 @@
 //!   transaction timeouts (the 30 s `408` rule), responses, reassembly and success REPORTs
 //!   (RFC 4975 §7.1-§7.3, §8.6), with a relay mode for back-to-back user agents.
 //!
-//! What is not here: connections and connection setup (the simulators' transport), relays
-//! (RFC 4976) and AUTH.
+//! - [`AuthClient`]: the client side of AUTH to a relay, and [`use_path`] (RFC 4976 §5).
+//!
+//! What is not here: connections and connection setup (the simulators' transport), and the relay
+//! side of RFC 4976.
 
 mod builder;
 mod byte_range;
@@ -24,6 +26,7 @@ mod error;
 mod frame;
 mod parse;
 mod reassembly;
+mod relay_auth;
 mod session;
 mod session_ids;
 mod session_incoming;
@@ -43,6 +46,7 @@ pub use decoder::Decoder;
 pub use error::MsrpError;
 pub use frame::{Flag, Frame, FrameKind};
 pub use reassembly::Reassembler;
+pub use relay_auth::{AuthClient, AuthStep, MAX_USE_PATH, RelayAuthError, use_path};
 pub use session::{
     Chunk, DEFAULT_CHUNK_SIZE, DEFAULT_TRANSACTION_TIMEOUT, MAX_INCOMING, MAX_PENDING,
     MAX_REASSEMBLY_BYTES, ReportMode, SendOptions, Session, SessionConfig, SessionEvent,
