@@ -536,12 +536,12 @@ impl B2bua {
         call.relaying = true;
         self.commands.push_back(Command::Open {
             call: id,
-            a: leg_media(&a_answer, &call.a.offer, call.a.local.clone()),
-            b: leg_media(
+            a: Box::new(leg_media(&a_answer, &call.a.offer, call.a.local.clone())),
+            b: Box::new(leg_media(
                 &anchor::offer_to_b(&call.a.offer, &call.b.local),
                 &answer,
                 call.b.local.clone(),
-            ),
+            )),
         });
         out.extend(drain_a(&mut call.a));
         out

@@ -13,6 +13,8 @@
 
 mod anchor;
 mod b2bua;
+#[cfg(test)]
+mod b2bua_tests;
 mod bindings;
 pub mod config;
 mod cpim_rewrite;

@@ -64,7 +64,7 @@ impl Relays {
     pub fn apply(&mut self, command: Command) {
         self.running.retain(|_, r| !r.task.is_finished());
         match command {
-            Command::Open { call, a, b } => self.open(call, a, b),
+            Command::Open { call, a, b } => self.open(call, *a, *b),
             Command::Close { call } => match self.running.get_mut(&call) {
                 Some(Running {
                     close: close @ Some(_),

@@ -31,9 +31,9 @@ pub enum Command {
         /// The call.
         call: u64,
         /// Leg A (the caller).
-        a: LegMedia,
+        a: Box<LegMedia>,
         /// Leg B (the callee).
-        b: LegMedia,
+        b: Box<LegMedia>,
     },
     /// Relay what has arrived, then close both sessions of `call` and report it closed.
     Close {
