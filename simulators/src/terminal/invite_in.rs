@@ -93,6 +93,11 @@ fn accept_invite(core: &Core, request: &Message) -> Result<(Message, Accepting),
     let offer =
         MsrpMedia::from_sdp(&sdp).map_err(|e| not_acceptable(format!("the SDP offer: {e}")))?;
     check_offer(&offer).map_err(not_acceptable)?;
+    if offer.tls && core.msrp.listen_addr(true).is_none() {
+        return Err(not_acceptable(
+            "TCP/TLS/MSRP is offered but this terminal has no TLS".to_owned(),
+        ));
+    }
     let local_uri = core.msrp.new_local_uri(offer.tls);
     let ours = answer(&offer, &local_uri, mode, &core.faults);
     let local_tag = ids::tag();
