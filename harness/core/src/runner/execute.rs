@@ -742,7 +742,7 @@ impl CaseRun<'_> {
 /// What an expectation waits for, with its count: `7 × MSRP SEND`, or `MSRP SEND`.
 fn expected_count(e: &Expect) -> String {
     match e.count {
-        Some(n) => format!("exactly {n} × {}", e.what.text),
+        Some(n) => format!("exactly {n} × {}", e.what),
         None => e.what.text.clone(),
     }
 }

@@ -182,7 +182,7 @@ async fn fewer_than_count_fail_and_stop_the_case() {
     let (verdict, checks) = run(2, &expectation(Some(3))).await;
     assert_eq!(verdict, Verdict::Fail);
     assert!(!checks[0].passed);
-    assert_eq!(checks[0].expected, "exactly 3 × SEND");
+    assert_eq!(checks[0].expected, "exactly 3 × MSRP SEND");
     assert_eq!(checks[0].observed, "only 2 arrived: frame(s) 1, 2");
     // The two that came are still judged: whole, so the rebuilt message is complete.
     assert!(checks[2].passed, "{:?}", checks[2]);
