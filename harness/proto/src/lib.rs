@@ -10,11 +10,13 @@
 //! - [`msrp`]: the Message Session Relay Protocol (RFC 4975): framing, chunking, reassembly.
 //! - [`sdp`]: session descriptions (RFC 8866), losslessly, and their MSRP media (RFC 4975 §8).
 //! - [`multipart`]: multipart bodies (RFC 2046 §5.1), such as the large-message INVITE's.
+//! - [`http`]: HTTP/1.1 messages (RFC 9110, RFC 9112), losslessly: framing, ranges, forms, digest.
 //! - [`ft_http`]: the FT-HTTP file-info and file-resume-info documents (RCC.07, protocols.md §5).
 //! - [`xml_tree`]: the namespace-checked, capped, XXE-refusing XML tree the documents below share.
 
 pub mod cpim;
 pub mod ft_http;
+pub mod http;
 pub mod imdn;
 pub mod msrp;
 pub mod multipart;
