@@ -11,9 +11,16 @@
 //! - [`sdp`]: session descriptions (RFC 8866), losslessly, and their MSRP media (RFC 4975 §8).
 //! - [`multipart`]: multipart bodies (RFC 2046 §5.1), such as the large-message INVITE's.
 //! - [`http`]: HTTP/1.1 messages (RFC 9110, RFC 9112), losslessly: framing, ranges, forms, digest.
+//! - [`autoconfig`]: the auto-configuration `wap-provisioningdoc` and its parameter lookups (§2.1).
+//! - [`conference`]: the conference event document `application/conference-info+xml` (RFC 4575).
 //! - [`ft_http`]: the FT-HTTP file-info and file-resume-info documents (RCC.07, protocols.md §5).
+//! - [`reginfo`]: the registration event document `application/reginfo+xml` (RFC 3680).
+//! - [`resource_lists`]: URI lists (RFC 4826) with RFC 5364 copyControl, for group chat.
+//! - [`revoke`]: the revoke request `application/vnd.gsma.rcsrevoke+xml` (protocols.md §4.9).
 //! - [`xml_tree`]: the namespace-checked, capped, XXE-refusing XML tree the documents below share.
 
+pub mod autoconfig;
+pub mod conference;
 pub mod cpim;
 pub mod ft_http;
 pub mod http;
@@ -21,5 +28,8 @@ pub mod imdn;
 pub mod msrp;
 pub mod multipart;
 pub mod sdp;
+pub mod reginfo;
+pub mod resource_lists;
+pub mod revoke;
 pub mod sip;
 pub mod xml_tree;
