@@ -5,19 +5,22 @@
 //!   picked by the To-Path of a connection's first frame, active ones opened to the peer's path.
 //! - [`MsrpSession`]: a handle on one session: send messages, read [`SessionEvent`]s.
 //! - [`Misbehaviour`]: the fault knobs of a stack's sessions.
+//! - [`Relay`]: an MSRP relay the sessions go through (RFC 4976: AUTH, Use-Path, To-Path).
 //!
 //! Every frame written or read is recorded on the agent's wire tap as `Protocol::Msrp` over `Tcp`
 //! or `Tls` (the plaintext) with the real socket addresses. Transaction timeouts run on real time.
-//! Not here: relays (RFC 4976), connection sharing between sessions, AUTH.
+//! Not here: being a relay (RFC 4976 relay side), connection sharing between sessions.
 //!
 //! [`SessionEvent`]: rcs_proto::msrp::SessionEvent
 
 mod connection;
+mod relay;
 mod session;
 mod stack;
 
 use std::time::Duration;
 
+pub use relay::Relay;
 pub use session::MsrpSession;
 pub use stack::MsrpStack;
 

@@ -49,6 +49,7 @@ pub struct MsrpSession {
 #[derive(Debug)]
 struct Inner {
     local: MsrpUri,
+    path: Vec<MsrpUri>,
     commands: mpsc::Sender<Command>,
     events: tokio::sync::Mutex<mpsc::Receiver<SessionEvent>>,
     driver: AbortHandle,
@@ -64,10 +65,11 @@ impl Drop for Inner {
 
 impl MsrpSession {
     /// Starts the tasks of a session on an open connection; returns the handle and the two
-    /// tasks (for the stack to abort at shutdown).
+    /// tasks (for the stack to abort at shutdown). `path` is what the session advertises.
     pub(super) fn spawn(
         session: Session,
         link: super::connection::Link,
+        path: Vec<MsrpUri>,
         misbehaviour: Arc<Mutex<Misbehaviour>>,
     ) -> (Self, [AbortHandle; 2]) {
         let local = session.local_uri().clone();
@@ -85,6 +87,7 @@ impl MsrpSession {
         let driver = tokio::spawn(driver.run(frames, commands_rx)).abort_handle();
         let inner = Inner {
             local,
+            path,
             commands,
             events: tokio::sync::Mutex::new(events),
             driver: driver.clone(),
@@ -99,6 +102,12 @@ impl MsrpSession {
     /// Our URI.
     pub fn local_uri(&self) -> &MsrpUri {
         &self.inner.local
+    }
+
+    /// Our `a=path`: the relays' Use-Path, then [`MsrpSession::local_uri`]; without a relay
+    /// just the URI.
+    pub fn local_path(&self) -> Vec<MsrpUri> {
+        self.inner.path.clone()
     }
 
     /// Sends a message in chunks; returns its Message-ID at once (responses and REPORTs arrive

@@ -9,6 +9,12 @@
 //! before [`MsrpStack::open`] is called is kept waiting for it. The active side connects to the
 //! authority of the peer's first path URI (`msrps` over TLS) and sends a bodiless SEND.
 //!
+//! With a relay ([`MsrpStack::set_relay`], RFC 4976) nobody accepts: each side connects to its
+//! relay and authenticates ([`super::relay`]), best before the SDP is written, by
+//! [`MsrpStack::new_local_path`], whose path (Use-Path, then our URI) goes in `a=path`. `Setup`
+//! then only says who sends the first, bodiless, SEND through the relays: `Active` does, at open;
+//! `Passive` and `Actpass` send nothing and wait for frames on their relay connection.
+//!
 //! Host names in path URIs are not resolved: the simulators put IP addresses there.
 
 use std::collections::HashMap;
@@ -26,6 +32,7 @@ use tokio::sync::oneshot;
 use tokio::task::AbortHandle;
 
 use super::connection::{self, Link};
+use super::relay::{self, Relay, Relayed};
 use super::{MAX_EXPECTED, Misbehaviour, MsrpSession, PASSIVE_WAIT};
 
 /// Most tasks (listeners, connections being adopted, sessions' drivers and readers) of one stack;
@@ -47,6 +54,7 @@ struct Inner {
     tls: Option<TlsConfig>,
     tap: WireTap,
     misbehaviour: Arc<Mutex<Misbehaviour>>,
+    relay: Mutex<Option<Relay>>,
     state: Mutex<State>,
 }
 
@@ -55,6 +63,8 @@ struct State {
     closed: bool,
     /// Passive sessions by session-id.
     expected: HashMap<String, Slot>,
+    /// Relay connections authenticated for sessions not opened yet, by session-id.
+    relayed: HashMap<String, Relayed>,
     tasks: Vec<AbortHandle>,
     counter: u64,
 }
@@ -64,6 +74,7 @@ impl std::fmt::Debug for State {
         f.debug_struct("State")
             .field("closed", &self.closed)
             .field("expected", &self.expected.len())
+            .field("relayed", &self.relayed.len())
             .field("tasks", &self.tasks.len())
             .finish()
     }
@@ -115,6 +126,7 @@ impl MsrpStack {
                 tls,
                 tap,
                 misbehaviour: Arc::default(),
+                relay: Mutex::default(),
                 state: Mutex::default(),
             }),
         };
@@ -140,6 +152,47 @@ impl MsrpStack {
         MsrpUri::new(tls, &host(self.inner.ip), addr.port(), &session_id)
     }
 
+    /// Sets the relay of the sessions opened from now on (RFC 4976); `None` connects directly.
+    pub fn set_relay(&self, relay: Option<Relay>) {
+        *self.inner.relay.lock().unwrap_or_else(|p| p.into_inner()) = relay;
+    }
+
+    /// The relay set, if any.
+    pub fn relay(&self) -> Option<Relay> {
+        self.inner
+            .relay
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// The `a=path` of a new session: without a relay, `[`[`MsrpStack::new_local_uri`]`]`; with
+    /// one, connects to it and authenticates first, and returns its Use-Path followed by the new
+    /// URI. [`MsrpStack::open`] with that URI as `config.local` uses this relay connection.
+    pub async fn new_local_path(&self, tls: bool) -> Result<Vec<MsrpUri>, NetError> {
+        let uri = self.new_local_uri(tls);
+        let Some(relay) = self.relay() else {
+            return Ok(vec![uri]);
+        };
+        let id = uri.session_id().unwrap_or_default().to_owned();
+        self.state().expected.remove(&id);
+        let relayed = self.authenticate(&relay, &uri, tls).await?;
+        let mut path = relayed.use_path.clone();
+        path.push(uri);
+        let mut state = self.state();
+        if state.closed {
+            return Err(NetError::Closed);
+        }
+        if state.relayed.len() >= MAX_EXPECTED {
+            return Err(connect_error(
+                &SessionConfig::new(relay.uri, Vec::new()),
+                &format!("{MAX_EXPECTED} relay connections wait for their session"),
+            ));
+        }
+        state.relayed.insert(id, relayed);
+        Ok(path)
+    }
+
     /// The address of the TCP (or TLS) listener.
     pub fn listen_addr(&self, tls: bool) -> Option<SocketAddr> {
         match tls {
@@ -152,12 +205,26 @@ impl MsrpStack {
     /// (TLS when it is `msrps` or `tls` is set) and sends a bodiless SEND. `Passive` (and
     /// `Actpass`, whose answerer connects): waits at most 10 s of real time for the connection
     /// whose first SEND names `config.local`'s session-id. `Holdconn` is an error.
+    ///
+    /// With a relay set (or a relay connection made by [`MsrpStack::new_local_path`] for
+    /// `config.local`), see the module docs: the session uses its relay connection (made and
+    /// authenticated now if there is none) and its To-Path is the Use-Path, then `config.remote`.
     pub async fn open(
         &self,
         config: SessionConfig,
         setup: Setup,
         tls: bool,
     ) -> Result<MsrpSession, NetError> {
+        let id = config.local.session_id().unwrap_or_default().to_owned();
+        let prepared = self.state().relayed.remove(&id);
+        if let Some(prepared) = prepared {
+            return self.open_relayed(config, setup, prepared).await;
+        }
+        if let Some(relay) = self.relay() {
+            self.state().expected.remove(&id);
+            let prepared = self.authenticate(&relay, &config.local, tls).await?;
+            return self.open_relayed(config, setup, prepared).await;
+        }
         let (link, first) = match setup {
             Setup::Active => (self.connect(&config, tls).await?, None),
             Setup::Passive | Setup::Actpass => {
@@ -166,6 +233,7 @@ impl MsrpStack {
             }
             Setup::Holdconn => return Err(connect_error(&config, "setup is holdconn")),
         };
+        let path = vec![config.local.clone()];
         let mut session = Session::new(config);
         session.set_faults(super::session::faults(*self.misbehaviour()));
         let now = Instant::now();
@@ -173,8 +241,59 @@ impl MsrpStack {
             Some(frame) => session.handle_frame(&frame, now),
             None => session.send_empty(now),
         }
+        self.spawn_session(session, link, path)
+    }
+
+    /// Opens a session on its authenticated relay connection.
+    async fn open_relayed(
+        &self,
+        mut config: SessionConfig,
+        setup: Setup,
+        relayed: Relayed,
+    ) -> Result<MsrpSession, NetError> {
+        if setup == Setup::Holdconn {
+            relayed.link.conn.close().await;
+            return Err(connect_error(&config, "setup is holdconn"));
+        }
+        let Relayed { link, use_path } = relayed;
+        let mut path = use_path.clone();
+        path.push(config.local.clone());
+        config.remote = relay::to_path(&use_path, &config.remote);
+        let mut session = Session::new(config);
+        session.set_faults(super::session::faults(*self.misbehaviour()));
+        if setup == Setup::Active {
+            session.send_empty(Instant::now());
+        }
+        self.spawn_session(session, link, path)
+    }
+
+    async fn authenticate(
+        &self,
+        relay: &Relay,
+        local: &MsrpUri,
+        tls: bool,
+    ) -> Result<Relayed, NetError> {
+        let tls = match (tls || relay.uri.is_secure(), &self.inner.tls) {
+            (true, Some(tls)) => Some(tls),
+            (true, None) => {
+                return Err(NetError::Unsupported {
+                    transport: Transport::Tls,
+                });
+            }
+            (false, _) => None,
+        };
+        relay::authenticate(relay, local, tls, self.inner.tap.clone()).await
+    }
+
+    /// Starts the tasks of a session and registers them for shutdown.
+    fn spawn_session(
+        &self,
+        session: Session,
+        link: Link,
+        path: Vec<MsrpUri>,
+    ) -> Result<MsrpSession, NetError> {
         let misbehaviour = self.inner.misbehaviour.clone();
-        let (handle, tasks) = MsrpSession::spawn(session, link, misbehaviour);
+        let (handle, tasks) = MsrpSession::spawn(session, link, path, misbehaviour);
         let mut state = self.state();
         if state.closed {
             tasks.iter().for_each(AbortHandle::abort);
@@ -199,16 +318,18 @@ impl MsrpStack {
 
     /// Closes the listeners and every connection and stops every task of this stack.
     pub async fn shutdown(&self) {
-        let (tasks, expected) = {
+        let (tasks, expected, relayed) = {
             let mut state = self.state();
             state.closed = true;
             (
                 std::mem::take(&mut state.tasks),
                 std::mem::take(&mut state.expected),
+                std::mem::take(&mut state.relayed),
             )
         };
         tasks.iter().for_each(AbortHandle::abort);
         drop(expected);
+        drop(relayed);
         tokio::task::yield_now().await;
     }
 
@@ -343,7 +464,7 @@ async fn refuse_unknown(link: Link, first: &rcs_proto::msrp::Frame) {
 }
 
 /// The socket address of a URI whose host is an IP address.
-fn authority(uri: &MsrpUri) -> Option<SocketAddr> {
+pub(super) fn authority(uri: &MsrpUri) -> Option<SocketAddr> {
     let host = uri.host().trim_start_matches('[').trim_end_matches(']');
     let ip: IpAddr = host.parse().ok()?;
     Some(SocketAddr::new(ip, uri.port()?))
