@@ -121,7 +121,10 @@ mod tests {
         let relay = MsrpUri::parse("msrp://10.0.0.1:2855/r1;tcp").unwrap();
         let peer_relay = MsrpUri::parse("msrp://10.0.0.2:2855/r2;tcp").unwrap();
         let peer = MsrpUri::new(false, "10.0.0.3", 4000, "p");
-        let path = to_path(&[relay.clone()], &[peer_relay.clone(), peer.clone()]);
+        let path = to_path(
+            std::slice::from_ref(&relay),
+            &[peer_relay.clone(), peer.clone()],
+        );
         assert_eq!(path, [relay, peer_relay, peer]);
     }
 }
