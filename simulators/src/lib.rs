@@ -7,6 +7,7 @@
 //!
 //! - [`net`]: SIP over UDP and TCP on one port number, with a wire record of every message.
 //! - [`msrp`]: MSRP sessions over TCP and TLS, with a wire record of every frame.
+//! - [`http`]: an HTTP/1.1 server and client over TCP and TLS, with a wire record of every message.
 //! - [`message_center`]: the IMS core and 5G Message Center (registrar, routing, relay).
 //! - [`terminal`]: the 5G Messaging terminal (UE).
 //! - [`faults`]: the fault catalogue.
@@ -15,6 +16,7 @@
 //! [`rcs_harness::agent::AgentFactory`] of this crate.
 
 pub mod faults;
+pub mod http;
 pub mod message_center;
 pub mod msrp;
 pub mod net;

@@ -1,0 +1,22 @@
+//! HTTP/1.1 over TCP and TLS for the simulators: a server (the FT-HTTP content server,
+//! auto-configuration, the chatbot APIs, protocols.md §2.1, §5, §8) and a client (the terminal's
+//! uploads and downloads), both on [`rcs_proto::http`].
+//!
+//! Every request and response in or out is recorded on the case's
+//! [`rcs_harness::agent::WireTap`] as `Protocol::Http` with `Transport::Tcp` or `Transport::Tls`,
+//! its real source and destination, and exactly the bytes on the wire (the plaintext, for TLS);
+//! bytes that never made a whole message (a malformed request, a connection cut mid-message) are
+//! recorded too. Connections are kept alive and carry one request at a time; their number, the
+//! message sizes and every wait are bounded.
+//!
+//! This module does not follow redirects, answer `Expect: 100-continue`, speak HTTP/2, or route
+//! by host: the handler sees every request.
+
+mod client;
+mod conn;
+mod error;
+mod server;
+
+pub use client::HttpClient;
+pub use error::HttpNetError;
+pub use server::{Handler, HttpServer, ServerLimits};
