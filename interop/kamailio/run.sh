@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs Kamailio as the message center under test, in the foreground, on 127.0.0.1:PORT (UDP and TCP).
+# Runs Kamailio as the message center under test, in the foreground, on 127.0.0.1:PORT (UDP and TCP;
+# the TCP port also takes MSRP, as a relay: see kamailio.cfg).
 # Usage: run.sh PORT WORKDIR
 # WORKDIR receives the subscriber tables (db/) and the PID file (kamailio.pid). The process execs
 # into kamailio, so the PID of this script is Kamailio's main process: stop it with SIGTERM.
