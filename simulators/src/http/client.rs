@@ -273,3 +273,83 @@ impl HttpClient {
         })
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use rcs_harness::agent::Captured;
+    use rcs_harness::clock::Clock;
+    use rcs_proto::http::RequestBuilder;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+    use tokio::sync::mpsc;
+
+    use super::*;
+
+    /// A server that answers the first request on each connection with `answer`, then closes
+    /// the connection when `close` is set, or keeps it open without answering more.
+    async fn scripted(answer: &'static [u8], close: bool) -> SocketAddr {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut conn, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    let mut buf = [0u8; 1024];
+                    let _ = conn.read(&mut buf).await;
+                    let _ = conn.write_all(answer).await;
+                    if !close {
+                        let _ = conn.read(&mut buf).await;
+                    }
+                });
+            }
+        });
+        addr
+    }
+
+    fn client(timeout: Duration) -> (HttpClient, mpsc::UnboundedReceiver<Captured>) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let tap = WireTap::new("alice", Clock::real(), tx);
+        (HttpClient::with_limits(tap, None, timeout, 1024), rx)
+    }
+
+    fn get() -> Request {
+        RequestBuilder::new("GET", "/").build().unwrap()
+    }
+
+    #[tokio::test]
+    async fn interim_responses_are_skipped_and_recorded() {
+        let addr = scripted(
+            b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+            false,
+        )
+        .await;
+        let (client, mut tap) = client(Duration::from_secs(5));
+        let response = client.send(addr, false, &get()).await.unwrap();
+        assert_eq!((response.status(), response.body()), (200, &b"ok"[..]));
+        let recorded: Vec<_> = std::iter::from_fn(|| tap.try_recv().ok()).collect();
+        assert_eq!(recorded.len(), 3);
+        assert_eq!(recorded[1].bytes, b"HTTP/1.1 100 Continue\r\n\r\n");
+    }
+
+    #[tokio::test]
+    async fn a_response_without_framing_ends_at_the_close() {
+        let addr = scripted(b"HTTP/1.0 200 OK\r\n\r\nuntil close", true).await;
+        let (client, _tap) = client(Duration::from_secs(5));
+        let response = client.send(addr, false, &get()).await.unwrap();
+        assert_eq!(response.body(), b"until close");
+    }
+
+    #[tokio::test]
+    async fn no_answer_times_out_and_a_bad_one_is_an_error() {
+        let silent = scripted(b"", false).await;
+        let (client, _tap) = client(Duration::from_millis(200));
+        let err = client.send(silent, false, &get()).await.unwrap_err();
+        assert!(matches!(err, HttpNetError::Timeout { .. }), "{err}");
+        let garbled = scripted(b"HTTP/9 200 OK\r\n\r\n", false).await;
+        let err = client.send(garbled, false, &get()).await.unwrap_err();
+        assert!(err.to_string().contains("is not HTTP/1.x"), "{err}");
+        let big = scripted(b"HTTP/1.1 200 OK\r\nContent-Length: 2000\r\n\r\n", false).await;
+        let err = client.send(big, false, &get()).await.unwrap_err();
+        assert!(err.to_string().contains("exceed the cap of 1024"), "{err}");
+    }
+}

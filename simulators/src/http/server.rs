@@ -270,3 +270,110 @@ fn error_response(err: &HttpError) -> Bytes {
         .body(format!("failed to {err}\n"))
         .to_bytes()
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::net::Ipv4Addr;
+
+    use rcs_harness::clock::Clock;
+    use tokio::io::AsyncReadExt;
+    use tokio::sync::mpsc;
+
+    use super::*;
+
+    fn echo_path() -> Handler {
+        Arc::new(|request: &Request, _| {
+            let path = request.path().to_owned();
+            Box::pin(async move { ResponseBuilder::new(200, "OK").body(path).build().unwrap() })
+        })
+    }
+
+    async fn server(limits: ServerLimits) -> HttpServer {
+        let (tx, _rx) = mpsc::unbounded_channel();
+        let tap = WireTap::new("cs", Clock::real(), tx);
+        let addr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0);
+        HttpServer::start_with(addr, None, tap, echo_path(), limits)
+            .await
+            .unwrap()
+    }
+
+    /// Writes `bytes` and reads until the server closes.
+    async fn exchange(server: &HttpServer, bytes: &[u8]) -> String {
+        let mut conn = TcpStream::connect(server.local_addr()).await.unwrap();
+        conn.write_all(bytes).await.unwrap();
+        let mut answer = Vec::new();
+        tokio::time::timeout(Duration::from_secs(5), conn.read_to_end(&mut answer))
+            .await
+            .unwrap()
+            .unwrap();
+        String::from_utf8(answer).unwrap()
+    }
+
+    #[tokio::test]
+    async fn pipelined_requests_are_answered_in_order() {
+        let server = server(ServerLimits::default()).await;
+        let answer = exchange(
+            &server,
+            b"GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\nConnection: close\r\n\r\n",
+        )
+        .await;
+        let a = answer.find("\r\n\r\n/a").unwrap();
+        let b = answer.find("\r\n\r\n/b").unwrap();
+        assert!(a < b, "{answer}");
+        server.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn oversized_messages_get_413_and_431() {
+        let limits = ServerLimits {
+            max_body: 10,
+            ..ServerLimits::default()
+        };
+        let server = server(limits).await;
+        let answer = exchange(&server, b"POST / HTTP/1.1\r\nContent-Length: 11\r\n\r\n").await;
+        assert!(
+            answer.starts_with("HTTP/1.1 413 Content Too Large\r\n"),
+            "{answer}"
+        );
+        let huge = format!("GET / HTTP/1.1\r\nX: {}\r\n\r\n", "a".repeat(70_000));
+        let answer = exchange(&server, huge.as_bytes()).await;
+        assert!(answer.starts_with("HTTP/1.1 431 "), "{answer}");
+        server.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn an_idle_connection_is_closed() {
+        let limits = ServerLimits {
+            idle_timeout: Duration::from_millis(100),
+            ..ServerLimits::default()
+        };
+        let server = server(limits).await;
+        assert_eq!(exchange(&server, b"GET / HTTP/1.1\r\n").await, "");
+        server.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn connections_beyond_the_bound_wait_their_turn() {
+        let limits = ServerLimits {
+            max_connections: 1,
+            ..ServerLimits::default()
+        };
+        let server = server(limits).await;
+        let mut first = TcpStream::connect(server.local_addr()).await.unwrap();
+        first.write_all(b"GET /1 HTTP/1.1\r\n\r\n").await.unwrap();
+        let mut buf = [0u8; 256];
+        assert!(first.read(&mut buf).await.unwrap() > 0);
+        let mut second = TcpStream::connect(server.local_addr()).await.unwrap();
+        second.write_all(b"GET /2 HTTP/1.1\r\n\r\n").await.unwrap();
+        let waited = tokio::time::timeout(Duration::from_millis(200), second.read(&mut buf)).await;
+        assert!(waited.is_err(), "the second connection was served at once");
+        drop(first);
+        let read = tokio::time::timeout(Duration::from_secs(5), second.read(&mut buf))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(String::from_utf8_lossy(&buf[..read]).ends_with("\r\n\r\n/2"));
+        server.shutdown().await;
+    }
+}

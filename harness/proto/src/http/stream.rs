@@ -163,6 +163,11 @@ impl StreamDecoder {
         kind: Kind,
         method: &str,
     ) -> Result<Option<Decoded>, HttpError> {
+        if self.scanned > buf.len() {
+            // Not the buffer this decoder was reading: start over.
+            self.scanned = 0;
+            self.pending = None;
+        }
         if self.pending.is_none() && !self.read_head(buf, kind, method)? {
             return Ok(None);
         }
