@@ -22,6 +22,10 @@ use crate::names::fnv1a;
 
 /// Largest TCP payload in one synthesised segment (a 1500-byte MTU less IP, TCP and timestamps).
 pub const MSS: usize = 1448;
+/// Fewest bytes the last segment of a message carries, so that an MSRP end-line (at most 42
+/// bytes, RFC 4975 §9) never straddles two segments: Wireshark's MSRP dissector looks for it in
+/// one segment and calls the message malformed otherwise.
+const MIN_LAST_SEGMENT: usize = 64;
 /// Largest message put in a capture; longer ones are cut, and the packet comment says so.
 pub const MAX_MESSAGE_BYTES: usize = 16 * 1024 * 1024;
 /// Largest UDP payload an IPv4 datagram can carry (IPv6 allows 20 bytes more; we use the lower).
@@ -121,7 +125,7 @@ impl Capture {
         conn.last_frame = wire.frame;
         conn.last_role.clone_from(&wire.role);
         let dir = usize::from(wire.src != conn.client);
-        let chunks: Vec<&[u8]> = payload.chunks(MSS).collect();
+        let chunks = segments(payload);
         let total = chunks.len();
         let mut segments = Vec::with_capacity(total);
         for (i, chunk) in chunks.into_iter().enumerate() {
@@ -271,9 +275,46 @@ fn initial_seq(from: SocketAddr, to: SocketAddr) -> u32 {
     fnv1a(format!("{from}>{to}").as_bytes()) as u32
 }
 
+/// Splits a message into segments of at most [`MSS`] bytes, the last one at least
+/// [`MIN_LAST_SEGMENT`] long when the message is longer than one segment.
+fn segments(payload: &[u8]) -> Vec<&[u8]> {
+    let mut out: Vec<&[u8]> = payload.chunks(MSS).collect();
+    let short = out.last().is_some_and(|last| last.len() < MIN_LAST_SEGMENT);
+    if out.len() > 1 && short {
+        let tail = out.len() - 2;
+        let start = tail * MSS;
+        let cut = payload.len() - MIN_LAST_SEGMENT;
+        out.truncate(tail);
+        out.extend([&payload[start..cut], &payload[cut..]]);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_last_segment_holds_at_least_an_end_line() {
+        for len in [
+            0,
+            1,
+            MSS,
+            MSS + 1,
+            2 * MSS + 10,
+            3 * MSS + 63,
+            3 * MSS + 64,
+            5000,
+        ] {
+            let payload: Vec<u8> = (0..len).map(|i| i as u8).collect();
+            let parts = segments(&payload);
+            assert_eq!(parts.concat(), payload, "{len}");
+            assert!(parts.iter().all(|p| p.len() <= MSS), "{len}");
+            if parts.len() > 1 {
+                assert!(parts.last().unwrap().len() >= MIN_LAST_SEGMENT, "{len}");
+            }
+        }
+    }
     use crate::frame::tests::{Seen, parse};
     use rcs_harness::events::{Protocol, WireBytes};
 
