@@ -399,7 +399,7 @@ mod tests {
             (s0.wrapping_add(1), c0.wrapping_add(13), false, false, true)
         );
         let lens: Vec<usize> = seen[5..8].iter().map(|s| s.payload.len()).collect();
-        assert_eq!(lens, [MSS, MSS, 10]);
+        assert_eq!(lens, [MSS, MSS + 10 - MIN_LAST_SEGMENT, MIN_LAST_SEGMENT]);
         assert_eq!(tcp[6].0, tcp[5].0.wrapping_add(MSS as u32));
         assert!(!tcp[5].4 && tcp[7].4, "PSH only on the last segment");
         let joined: Vec<u8> = seen[5..8].iter().flat_map(|s| s.payload.clone()).collect();
