@@ -409,7 +409,7 @@ mod tests {
             "{}",
             packets[6].comment
         );
-        let client_end = tcp[7].0.wrapping_add(10);
+        let client_end = tcp[7].0.wrapping_add(MIN_LAST_SEGMENT as u32);
         assert_eq!(
             tcp[8],
             (client_end, s0.wrapping_add(15), false, true, false)
