@@ -9,8 +9,8 @@
 //! recorded too. Connections are kept alive and carry one request at a time; their number, the
 //! message sizes and every wait are bounded.
 //!
-//! This module does not follow redirects, answer `Expect: 100-continue`, speak HTTP/2, or route
-//! by host: the handler sees every request.
+//! The server answers `Expect: 100-continue`; the client never sends it. This module does not
+//! follow redirects, speak HTTP/2, or route by host: the handler sees every request.
 
 mod client;
 mod conn;

@@ -8,6 +8,7 @@
 //! A request that cannot be framed is answered 400 (431 for a header section over the cap, 413
 //! for a body over it) with `Connection: close`, and that connection is closed: a stream cannot
 //! be resynchronised after a framing error. Other connections go on being served.
+//! A request asking `Expect: 100-continue` gets `100 Continue` once its header section is in.
 //! At most [`ServerLimits::max_connections`] connections are served at once; further ones wait
 //! in the listen queue.
 
@@ -28,6 +29,9 @@ use crate::net::{Shutdown, ShutdownTrigger, Stream, TlsConfig};
 
 /// Answers one request from a peer. The future must own what it needs of the request.
 pub type Handler = Arc<dyn Fn(&Request, SocketAddr) -> BoxFuture<'static, Response> + Send + Sync>;
+
+/// The interim response to `Expect: 100-continue` (RFC 9110 §10.1.1).
+const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
 
 /// Bounds on what one server accepts.
 #[derive(Debug, Clone, Copy)]
@@ -208,9 +212,11 @@ async fn serve_requests(
 ) {
     let mut buf = BytesMut::with_capacity(8192);
     let mut decoder = StreamDecoder::new(shared.limits.max_body);
+    let mut continued = false;
     loop {
         match decoder.decode_request(&mut buf) {
             Ok(Some(request)) => {
+                continued = false;
                 wire.record_in(request.as_bytes());
                 let response = (shared.handler)(&request, wire.peer).await;
                 if !answer(stream, wire, response.as_bytes()).await
@@ -220,6 +226,12 @@ async fn serve_requests(
                     return;
                 }
                 continue;
+            }
+            Ok(None) if decoder.expects_continue() && !continued => {
+                continued = true;
+                if !answer(stream, wire, CONTINUE).await {
+                    return;
+                }
             }
             Ok(None) => {}
             Err(err) => {
@@ -321,6 +333,21 @@ mod tests {
         let a = answer.find("\r\n\r\n/a").unwrap();
         let b = answer.find("\r\n\r\n/b").unwrap();
         assert!(a < b, "{answer}");
+        server.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn expect_100_continue_is_answered_before_the_body() {
+        let server = server(ServerLimits::default()).await;
+        let mut conn = TcpStream::connect(server.local_addr()).await.unwrap();
+        let head = b"PUT /up HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n";
+        conn.write_all(head).await.unwrap();
+        let mut buf = [0u8; 64];
+        let read = conn.read(&mut buf).await.unwrap();
+        assert_eq!(&buf[..read], CONTINUE);
+        conn.write_all(b"ok").await.unwrap();
+        let read = conn.read(&mut buf).await.unwrap();
+        assert!(buf[..read].ends_with(b"\r\n\r\n/up"));
         server.shutdown().await;
     }
 

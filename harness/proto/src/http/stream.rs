@@ -15,8 +15,9 @@
 //!
 //! Caps: the header section (and the trailer section) at 64 KiB, the body at 16 MiB unless set.
 //! After an error the stream cannot be resynchronised: the connection should be closed. The
-//! decoder neither reads sockets nor handles `Expect: 100-continue` or CONNECT tunnels (a 2xx
-//! to CONNECT is framed like any other response).
+//! decoder neither reads sockets nor answers `Expect: 100-continue` (it tells, with
+//! [`StreamDecoder::expects_continue`]) nor handles CONNECT tunnels (a 2xx to CONNECT is framed
+//! like any other response).
 
 use bytes::{Bytes, BytesMut};
 
@@ -81,6 +82,22 @@ impl StreamDecoder {
     pub fn with_max_head(mut self, max_head: usize) -> Self {
         self.max_head = max_head;
         self
+    }
+
+    /// True while a request whose header section asks `Expect: 100-continue` (RFC 9110
+    /// §10.1.1) waits for its body: a server may then send `100 Continue`.
+    pub fn expects_continue(&self) -> bool {
+        let Some(pending) = &self.pending else {
+            return false;
+        };
+        let waits = matches!(pending.framing, Framing::Length(1..) | Framing::Chunked(_));
+        let is_request = matches!(pending.head.start, StartLine::Request { .. });
+        waits
+            && is_request
+            && pending.head.headers.iter().any(|h| {
+                h.name.eq_ignore_ascii_case("Expect")
+                    && h.value.eq_ignore_ascii_case("100-continue")
+            })
     }
 
     /// Takes the next whole request off the front of `buf`; `Ok(None)` when more bytes are
