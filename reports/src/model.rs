@@ -8,8 +8,8 @@
 use std::collections::HashMap;
 
 use rcs_harness::events::{
-    CaseFinished, CaseHeader, CheckOutcome, Counts, Event, RoleBinding, RunFinished, RunStarted,
-    StepStarted, Wire,
+    ActionDone, CaseFinished, CaseHeader, CheckOutcome, Counts, Event, RoleBinding, RunFinished,
+    RunStarted, StepStarted, Wire,
 };
 use rcs_harness::verdict::Verdict;
 
@@ -38,6 +38,8 @@ pub struct CaseLog {
     pub roles: Vec<RoleBinding>,
     pub virtual_time: bool,
     pub steps: Vec<StepStarted>,
+    /// What each action step did, as the acting role reported it.
+    pub actions: Vec<ActionDone>,
     pub wires: Vec<Wire>,
     pub checks: Vec<CheckOutcome>,
     pub finished: Option<CaseFinished>,
@@ -63,6 +65,7 @@ impl RunLog {
                 }
             }
             Event::StepStarted(step) => self.push(&step.case, |c| &mut c.steps, step),
+            Event::ActionDone(done) => self.push(&done.case, |c| &mut c.actions, done),
             Event::Wire(wire) => self.push(&wire.case, |c| &mut c.wires, wire),
             Event::Check(check) => self.push(&check.case, |c| &mut c.checks, check),
             Event::CaseFinished(done) => {
@@ -139,6 +142,7 @@ impl CaseLog {
             roles: Vec::new(),
             virtual_time: false,
             steps: Vec::new(),
+            actions: Vec::new(),
             wires: Vec::new(),
             checks: Vec::new(),
             finished: None,

@@ -255,6 +255,10 @@ fn html_escapes_wire_text_and_counts_right() {
         vec![dir.join("index.html")]
     );
     let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    assert!(
+        html.contains("→ registered, 200 OK, expires 3600 (status=200)"),
+        "the register step shows what the action did"
+    );
     for raw in [
         "<script>alert(1)</script>",
         "\"><img src=x onerror=alert(1)>",

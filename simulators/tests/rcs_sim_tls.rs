@@ -1,6 +1,6 @@
 //! `rcs-sim message-center --tls` as an external system under test reached over TLS: with the
 //! certificate it is given (naming only a host name, as a lab server's would) the harness verifies
-//! it by the profile's `tls-name`, and refuses it without (the case fails); with its own test certificate the CA it
+//! it by the profile's `tls-name`, and refuses it without (the case fails, the report saying why); with its own test certificate the CA it
 //! exports (`--export-ca`) is all a profile needs to trust it.
 
 #![allow(clippy::unwrap_used)]
@@ -63,10 +63,15 @@ async fn a_certificate_naming_a_host_is_verified_by_the_profiles_tls_name() {
     assert_eq!(verdict, Verdict::Pass, "{why}");
 
     // Verified against 127.0.0.1, which the certificate does not name: the handshake is refused,
-    // and nothing reaches the system under test.
+    // nothing reaches the system under test, and the step's outcome in the report says why.
     let log = run(&cases, "PLT-REG-001", &profile(tls, &ca, None)).await;
     let (verdict, why) = log.verdict("PLT-REG-001");
     assert_eq!(verdict, Verdict::Fail, "{why}");
+    let events = log.json();
+    assert!(
+        events.contains("NotValidForName") || events.contains("not valid for name"),
+        "the register step's outcome names the certificate problem: {events}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

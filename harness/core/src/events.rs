@@ -17,6 +17,7 @@ pub enum Event {
     RunStarted(RunStarted),
     CaseStarted(CaseStarted),
     StepStarted(StepStarted),
+    ActionDone(ActionDone),
     Wire(Wire),
     Check(CheckOutcome),
     CaseFinished(CaseFinished),
@@ -30,6 +31,7 @@ impl Event {
             Self::RunStarted(_) | Self::RunFinished(_) => None,
             Self::CaseStarted(e) => Some(&e.key),
             Self::StepStarted(e) => Some(&e.case),
+            Self::ActionDone(e) => Some(&e.case),
             Self::Wire(e) => Some(&e.case),
             Self::Check(e) => Some(&e.case),
             Self::CaseFinished(e) => Some(&e.case),
@@ -105,6 +107,21 @@ pub struct StepStarted {
     pub role: Option<String>,
     /// Human summary such as `alice: send-pager to bob` or `expect MESSAGE at bob within 2s`.
     pub summary: String,
+}
+
+/// What an action step did, as the acting role reports it: a simulator's own account
+/// (`registered, 200 OK, expires 3600`, or why nothing was sent), or the values a profile's hook
+/// printed for an external role.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ActionDone {
+    pub case: String,
+    /// Zero-based index of the step in the case file.
+    pub index: usize,
+    pub role: String,
+    pub summary: String,
+    /// The values later steps can use as `${role.key}`.
+    #[serde(default)]
+    pub values: std::collections::BTreeMap<String, String>,
 }
 
 /// Direction of a message as seen by the role that captured it.

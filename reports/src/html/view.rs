@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
-use rcs_harness::events::{CheckOutcome, Direction, Protocol, Transport, Wire};
+use rcs_harness::events::{ActionDone, CheckOutcome, Direction, Protocol, Transport, Wire};
 use rcs_harness::verdict::Verdict;
 use serde::Serialize;
 
@@ -107,6 +107,8 @@ pub struct StepView {
     pub line: usize,
     pub role: Option<String>,
     pub summary: String,
+    /// What the action did, as the acting role reported it.
+    pub outcome: Option<String>,
     pub checks: Vec<CheckView>,
 }
 
@@ -209,6 +211,20 @@ fn suites(
         .collect()
 }
 
+/// `registered, 200 OK` plus the values the action made available, e.g. `status=200`.
+fn outcome_text(done: &ActionDone) -> String {
+    let values: Vec<String> = done
+        .values
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    match (done.summary.is_empty(), values.is_empty()) {
+        (_, true) => done.summary.clone(),
+        (true, false) => values.join(" "),
+        (false, false) => format!("{} ({})", done.summary, values.join(" ")),
+    }
+}
+
 fn case_view(case: &CaseLog) -> CaseView {
     let h = &case.header;
     let anchor = safe_name(&h.key);
@@ -223,6 +239,11 @@ fn case_view(case: &CaseLog) -> CaseView {
             line: s.line,
             role: s.role.clone(),
             summary: s.summary.clone(),
+            outcome: case
+                .actions
+                .iter()
+                .find(|a| a.index == s.index)
+                .map(outcome_text),
             checks: Vec::new(),
         })
         .collect();
@@ -239,6 +260,7 @@ fn case_view(case: &CaseLog) -> CaseView {
             line: 0,
             role: None,
             summary: "checks outside any step".to_owned(),
+            outcome: None,
             checks: other_checks,
         });
     }

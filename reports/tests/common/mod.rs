@@ -213,6 +213,13 @@ fn registration() -> Vec<Event> {
     let mut events = vec![step(REG, 0, 12, "alice", "alice: register")];
     events.extend(cap.both(0.4, alice, mc, ruri, REGISTER));
     events.extend(cap.both(1.1, mc, alice, "401 Unauthorized", CHALLENGE));
+    events.push(Event::ActionDone(ActionDone {
+        case: REG.into(),
+        index: 0,
+        role: "alice".into(),
+        summary: "registered, 200 OK, expires 3600".into(),
+        values: [("status".to_owned(), "200".to_owned())].into(),
+    }));
     events.push(step(REG, 1, 13, "alice", "expect 401 at alice within 2s"));
     events.push(check(
         REG,

@@ -12,7 +12,8 @@ use crate::case::model::StepKind;
 use crate::case::refs::interpolate;
 use crate::clock::Clock;
 use crate::events::{
-    CaseFinished, CaseHeader, CaseStarted, CheckOutcome, Event, RoleBinding, StepStarted, Transport,
+    ActionDone, CaseFinished, CaseHeader, CaseStarted, CheckOutcome, Event, RoleBinding,
+    StepStarted, Transport,
 };
 use crate::plan::Execution;
 use crate::profile::Hook;
@@ -224,6 +225,15 @@ impl CaseRun<'_> {
                 s.summary = self.redact(s.summary);
                 Event::StepStarted(s)
             }
+            Event::ActionDone(mut a) => {
+                a.summary = self.redact(a.summary);
+                a.values = a
+                    .values
+                    .into_iter()
+                    .map(|(k, v)| (k, self.redact(v)))
+                    .collect();
+                Event::ActionDone(a)
+            }
             other => other,
         };
         let _ = self.ctx.events.send(e);
@@ -383,7 +393,7 @@ impl CaseRun<'_> {
                     role,
                     action,
                     params,
-                } => self.act(role, action, params).await,
+                } => self.act(index, role, action, params).await,
                 StepKind::Expect(e) => self.expect(index, e).await,
                 StepKind::ExpectNone(e) => self.expect_none(index, e).await,
                 StepKind::Wait(d) => {
@@ -400,13 +410,14 @@ impl CaseRun<'_> {
 
     async fn act(
         &mut self,
+        index: usize,
         role: &str,
         action: &str,
         params: &Map<String, Value>,
     ) -> Result<(), Ending> {
         let params = fill_params(params, &self.vars).map_err(Ending::Broken)?;
         let Some(agent) = self.agents.get(role) else {
-            return self.act_by_hook(role, action, &params).await;
+            return self.act_by_hook(index, role, action, &params).await;
         };
         let limit = Duration::from_secs(60);
         match tokio::time::timeout(limit, agent.act(action, &params)).await {
@@ -419,6 +430,7 @@ impl CaseRun<'_> {
             ))),
             Ok(Err(e @ AgentError::Harness(_))) => Err(Ending::Broken(format!("`{role}`: {e}"))),
             Ok(Ok(out)) => {
+                self.action_done(index, role, out.summary, &out.values);
                 for (k, v) in out.values {
                     self.vars.insert(format!("{role}.{k}"), v);
                 }
@@ -427,9 +439,26 @@ impl CaseRun<'_> {
         }
     }
 
+    fn action_done(
+        &self,
+        index: usize,
+        role: &str,
+        summary: String,
+        values: &std::collections::BTreeMap<String, String>,
+    ) {
+        self.emit(Event::ActionDone(ActionDone {
+            case: self.exec.key.clone(),
+            index,
+            role: role.to_owned(),
+            summary,
+            values: values.clone(),
+        }));
+    }
+
     /// An external role acts through the profile's hook for that action, or the case is skipped.
     async fn act_by_hook(
         &mut self,
+        index: usize,
         role: &str,
         action: &str,
         params: &Map<String, Value>,
@@ -459,6 +488,9 @@ impl CaseRun<'_> {
         };
         match result {
             HookResult::Done(values) => {
+                let summary = format!("done by the profile's hook for `{action}`");
+                let shown = values.clone().into_iter().collect();
+                self.action_done(index, role, summary, &shown);
                 for (k, v) in values {
                     self.vars.insert(format!("{role}.{k}"), v);
                 }
