@@ -1,16 +1,16 @@
 //! One running terminal: its identity, sockets, clock, faults and memory, and the [`Agent`] the
 //! runner drives.
 //!
-//! [`start`] binds the endpoint (UDP and TCP on one OS-chosen port, TLS on another when the role
-//! speaks it, trusting the profile's CA or the test CA), spawns the task that reads
-//! what arrives (see `incoming`), starts the MSRP stack (TLS listeners when the role speaks TLS, the
+//! [`start`] binds the endpoint (UDP and TCP on the given address, one port for both; TLS on
+//! another port when the role speaks it, trusting the profile's CA or the test CA), spawns the
+//! task that reads what arrives (see `incoming`), starts the MSRP stack (TLS listeners when the role speaks TLS, the
 //! MSRP faults set) and returns the agent. Actions run on the caller's task and are bounded in
 //! real time; the spawned tasks are the reader, its follow-ups (IMDNs, sessions opening and
 //! closing) and one event pump per MSRP session, and shutdown closes the sessions, stops the
 //! MSRP stack and the endpoint and aborts the reader, so nothing outlives the case.
 
 use std::collections::BTreeMap;
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use rcs_harness::agent::{
@@ -145,12 +145,14 @@ impl Agent for Terminal {
     }
 }
 
-/// Starts a terminal for `spec`.
+/// Starts a terminal for `spec` with SIP over UDP and TCP on `listen` (port 0: one port chosen by
+/// the system) and MSRP on the same IP; returns the agent and its MSRP over TCP listener.
 pub(crate) async fn start(
+    listen: SocketAddr,
     spec: AgentSpec,
     tap: WireTap,
     clock: Clock,
-) -> Result<Box<dyn Agent>, AgentError> {
+) -> Result<(Box<dyn Agent>, SocketAddr), AgentError> {
     let bad = |detail: String| AgentError::BadAction {
         action: "start".to_owned(),
         detail: format!("terminal `{}`: {detail}", spec.role),
@@ -166,12 +168,11 @@ pub(crate) async fn start(
         Transport::Tls => Some(TlsConfig::from_trust(&spec.tls, &[]).map_err(harness)?),
         Transport::Udp | Transport::Tcp => None,
     };
-    let any = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
     let msrp_tls = match spec.transport {
         Transport::Tls => Some(TlsConfig::from_trust(&spec.tls, &[]).map_err(harness)?),
         Transport::Udp | Transport::Tcp => None,
     };
-    let msrp = MsrpStack::start(any.ip(), msrp_tls, tap.clone(), clock.clone())
+    let msrp = MsrpStack::start(listen.ip(), msrp_tls, tap.clone(), clock.clone())
         .await
         .map_err(harness)?;
     msrp.set_misbehaviour(Misbehaviour {
@@ -179,7 +180,7 @@ pub(crate) async fn start(
         report_partial_range: faults.has(Fault::MsrpPartialReport),
         ..Misbehaviour::default()
     });
-    let (endpoint, incoming) = match SipEndpoint::bind_with_tls(any, tap, tls).await {
+    let (endpoint, incoming) = match SipEndpoint::bind_with_tls(listen, tap, tls).await {
         Ok(bound) => bound,
         Err(error) => {
             msrp.shutdown().await;
@@ -208,9 +209,12 @@ pub(crate) async fn start(
         sessions: Sessions::default(),
         acks: Acks::default(),
     });
+    let msrp_addr = core.msrp.listen_addr(false);
     let reader = tokio::spawn(incoming::run(core.clone(), incoming));
-    Ok(Box::new(Terminal {
+    let agent = Box::new(Terminal {
         core,
         reader: Mutex::new(Some(reader)),
-    }))
+    });
+    // The stack always has its TCP listener; the fallback is never taken.
+    Ok((agent, msrp_addr.unwrap_or(listen)))
 }

@@ -36,6 +36,8 @@ mod session;
 mod state;
 mod tags;
 
+use std::net::{Ipv4Addr, SocketAddr};
+
 use rcs_harness::agent::{ActionSpec, Agent, AgentError, AgentSpec, WireTap};
 use rcs_harness::clock::Clock;
 use rcs_harness::role::RoleKind;
@@ -167,7 +169,34 @@ pub async fn start(
     tap: WireTap,
     clock: Clock,
 ) -> Result<Box<dyn Agent>, AgentError> {
-    core::start(spec, tap, clock).await
+    let loopback = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
+    core::start(loopback, spec, tap, clock)
+        .await
+        .map(|(agent, _)| agent)
+}
+
+/// A terminal started by [`start_at`].
+pub struct Started {
+    /// The agent to drive.
+    pub agent: Box<dyn Agent>,
+    /// Its MSRP over TCP listener (the authority of the `a=path` URIs it offers and answers).
+    pub msrp: SocketAddr,
+}
+
+/// Starts a terminal for `spec` with SIP over UDP and TCP on `listen` (port 0: one port chosen
+/// by the system for both) and its MSRP listener on the same IP, on a port chosen by the system.
+///
+/// The terminal writes its listening IP in Via, Contact and SDP, so `listen` should be an
+/// address its peers reach it at, not an unspecified one such as 0.0.0.0.
+pub async fn start_at(
+    listen: SocketAddr,
+    spec: AgentSpec,
+    tap: WireTap,
+    clock: Clock,
+) -> Result<Started, AgentError> {
+    core::start(listen, spec, tap, clock)
+        .await
+        .map(|(agent, msrp)| Started { agent, msrp })
 }
 
 #[cfg(test)]
