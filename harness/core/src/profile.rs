@@ -17,7 +17,11 @@
 //!     register: { run: "interop/sipp/register.sh", timeout: 20s }
 //!     send-pager: { prompt: "Send a chat from the phone to ${to}" }
 //! tls: { ca: lab-ca.pem, client-cert: me.pem, client-key: me.key }
+//! settings:                                            # for the roles the simulators play
+//!   terminal: { msrp-relay: "msrp://127.0.0.1:5060;tcp" }
 //! ```
+//! `settings:` gives every simulated role of a kind settings merged over the case's own (the
+//! profile wins), for what the system under test needs of its peers, such as its MSRP relay.
 //! Passwords are secrets: the runner redacts them from every event, so no report shows them.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -25,6 +29,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+use serde_json::{Map, Value};
 use serde_saphyr::Spanned;
 
 use crate::agent::{AgentFactory, TlsTrust};
@@ -51,6 +56,8 @@ pub struct Profile {
     pub hooks: BTreeMap<RoleKind, BTreeMap<String, Located<Hook>>>,
     /// TLS trust for the external systems (paths relative to the profile file).
     pub tls: TlsTrust,
+    /// Settings for the simulated roles of a kind, merged over the case's role settings.
+    pub settings: BTreeMap<RoleKind, Located<Map<String, Value>>>,
 }
 
 /// A value with the place it was written, for errors found after loading.
@@ -110,6 +117,22 @@ impl Profile {
             .map(|h| &h.value)
     }
 
+    /// The settings of a simulated role of `kind`: the case's `case_settings`, then the profile's
+    /// settings for that kind over them (a key in both takes the profile's value).
+    pub fn role_settings(
+        &self,
+        kind: RoleKind,
+        case_settings: &Map<String, Value>,
+    ) -> Map<String, Value> {
+        let mut merged = case_settings.clone();
+        if let Some(ours) = self.settings.get(&kind) {
+            for (key, value) in &ours.value {
+                merged.insert(key.clone(), value.clone());
+            }
+        }
+        merged
+    }
+
     /// Every password in the profile, so the runner can keep them out of reports.
     pub fn secrets(&self) -> Vec<String> {
         self.subscribers
@@ -139,6 +162,16 @@ impl Profile {
                     )
                     .with_hint(hint(id, ids.iter().copied())),
                 );
+            }
+        }
+        for (kind, settings) in &self.settings {
+            if let Err(e) = factory.check_settings(*kind, &settings.value) {
+                errors.push(CaseError::new(
+                    &self.file,
+                    settings.line,
+                    settings.column,
+                    format!("bad settings for a simulated {kind}: {e}"),
+                ));
             }
         }
         let actions = factory.actions();
@@ -182,6 +215,8 @@ struct RawProfile {
     actions: BTreeMap<String, BTreeMap<String, Spanned<RawHook>>>,
     #[serde(default)]
     tls: Option<RawTls>,
+    #[serde(default)]
+    settings: BTreeMap<String, Spanned<Map<String, Value>>>,
 }
 
 #[derive(Deserialize)]
@@ -276,6 +311,7 @@ pub fn parse_profile(path: &Path, source: &str) -> Result<Profile, Vec<CaseError
         })
         .collect();
     let hooks = hooks(path, &raw, &mut errors);
+    let settings = settings(path, &raw, &mut errors);
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -299,7 +335,33 @@ pub fn parse_profile(path: &Path, source: &str) -> Result<Profile, Vec<CaseError
         deviations,
         hooks,
         tls,
+        settings,
     })
+}
+
+/// `settings:` by role kind; the values are checked against the simulators by
+/// [`Profile::check_against`].
+fn settings(
+    path: &Path,
+    raw: &RawProfile,
+    errors: &mut Vec<CaseError>,
+) -> BTreeMap<RoleKind, Located<Map<String, Value>>> {
+    let mut out = BTreeMap::new();
+    for (name, values) in &raw.settings {
+        let (line, column) = at(values);
+        if let Some(kind) = kind(path, name, line, column, errors) {
+            let value = values.value.clone();
+            out.insert(
+                kind,
+                Located {
+                    value,
+                    line,
+                    column,
+                },
+            );
+        }
+    }
+    out
 }
 
 fn at<T>(s: &Spanned<T>) -> (usize, usize) {
@@ -563,5 +625,96 @@ mod tests {
         )
         .unwrap();
         assert_eq!(p.secrets(), vec!["hunter2".to_owned()]);
+    }
+
+    #[test]
+    fn settings_for_simulated_roles_merge_over_the_case_ones() {
+        let p = parse_profile(
+            Path::new("p.yaml"),
+            "name: lab\nsettings:\n  terminal: { msrp-relay: \"msrp://127.0.0.1:5060;tcp\", requested-expires: 60 }\n",
+        )
+        .unwrap();
+        let ours = &p.settings[&RoleKind::Terminal];
+        assert_eq!((ours.line, ours.column), (3, 13));
+        let case: Map<String, Value> =
+            serde_json::from_str(r#"{"requested-expires": 3600, "auto-accept": false}"#).unwrap();
+        let merged = p.role_settings(RoleKind::Terminal, &case);
+        assert_eq!(merged["msrp-relay"], "msrp://127.0.0.1:5060;tcp");
+        assert_eq!(merged["requested-expires"], 60, "the profile wins");
+        assert_eq!(merged["auto-accept"], false, "the case's other keys stay");
+        assert_eq!(p.role_settings(RoleKind::MessageCenter, &case), case);
+    }
+
+    #[test]
+    fn settings_name_known_kinds() {
+        let errs = parse_profile(
+            Path::new("p.yaml"),
+            "name: lab\nsettings:\n  terminl: { msrp-relay: x }\n",
+        )
+        .unwrap_err();
+        assert_eq!(
+            (errs[0].line, errs[0].message.as_str()),
+            (3, "unknown role `terminl`")
+        );
+        assert_eq!(errs[0].hint.as_deref(), Some("did you mean `terminal`?"));
+    }
+
+    /// Accepts a terminal setting `known` only.
+    struct OneSetting;
+
+    impl AgentFactory for OneSetting {
+        fn actions(&self) -> Vec<crate::agent::ActionSpec> {
+            Vec::new()
+        }
+
+        fn faults(&self) -> Vec<crate::agent::FaultSpec> {
+            Vec::new()
+        }
+
+        fn check_action(&self, _: RoleKind, _: &str, _: &Map<String, Value>) -> Result<(), String> {
+            Ok(())
+        }
+
+        fn check_settings(
+            &self,
+            kind: RoleKind,
+            settings: &Map<String, Value>,
+        ) -> Result<(), String> {
+            match settings.keys().find(|k| *k != "known") {
+                Some(k) => Err(format!("a {kind} has no setting `{k}`")),
+                None => Ok(()),
+            }
+        }
+
+        fn start(
+            &self,
+            _: crate::agent::AgentSpec,
+            _: crate::agent::WireTap,
+            _: crate::clock::Clock,
+        ) -> crate::agent::BoxFuture<
+            '_,
+            Result<Box<dyn crate::agent::Agent>, crate::agent::AgentError>,
+        > {
+            unreachable!("profile checks start nothing")
+        }
+    }
+
+    #[test]
+    fn settings_are_checked_by_the_simulators_with_their_place() {
+        let p = parse_profile(
+            Path::new("p.yaml"),
+            "name: lab\nsettings:\n  terminal: { known: 1 }\n  message-center:\n    relay: x\n",
+        )
+        .unwrap();
+        let errs = p.check_against(&[], &OneSetting);
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert_eq!(
+            (errs[0].line, errs[0].message.as_str()),
+            (
+                5,
+                "bad settings for a simulated message-center: a message-center has no setting `relay`"
+            )
+        );
+        assert_eq!(errs[0].file, Path::new("p.yaml"));
     }
 }

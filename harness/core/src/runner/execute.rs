@@ -313,7 +313,11 @@ impl CaseRun<'_> {
                 subscriber: subscriber.clone(),
                 subscribers: all_subs.clone(),
                 peers: self.peers.clone(),
-                settings: role.settings.clone(),
+                // The profile's settings for simulated roles of this kind win over the case's.
+                settings: match self.ctx.profile.as_deref() {
+                    Some(p) => p.role_settings(role.kind, &role.settings),
+                    None => role.settings.clone(),
+                },
                 tls: self
                     .ctx
                     .profile
