@@ -1,6 +1,7 @@
 //! `rcs-interop run --transport tls` as a user runs it: the cases pass with every role simulated
-//! over SIP over TLS, and the captures (TLS plaintext written on its TCP ports) decode as SIP in
-//! tshark without a malformed packet.
+//! over SIP over TLS, session chat runs its MSRP over TLS too (`msrps:` paths, `TCP/TLS/MSRP`), and
+//! the captures (TLS plaintext written on its TCP ports) decode as SIP and MSRP in tshark without a
+//! malformed packet.
 
 mod common;
 
@@ -36,7 +37,7 @@ fn a_tls_run_passes_and_tshark_decodes_its_sip() {
             "--transport",
             "tls",
             "--filter",
-            "PLT-MSG-001,PLT-REG-001",
+            "PLT-MSG-001,PLT-REG-001,PLT-MSG-007",
         ])
         .arg("--out")
         .arg(&out_dir)
@@ -52,7 +53,7 @@ fn a_tls_run_passes_and_tshark_decodes_its_sip() {
     );
     // Progress lines go to stderr; stdout is left for the report's path.
     let progress = text(&out.stderr);
-    for id in ["PLT-MSG-001", "PLT-REG-001"] {
+    for id in ["PLT-MSG-001", "PLT-REG-001", "PLT-MSG-007"] {
         assert!(
             progress
                 .lines()
@@ -70,6 +71,20 @@ fn a_tls_run_passes_and_tshark_decodes_its_sip() {
         wires.iter().all(|l| l.contains("\"transport\":\"tls\"")),
         "every SIP message went over tls"
     );
+    let msrp: Vec<_> = events
+        .lines()
+        .filter(|l| l.contains("\"event\":\"wire\"") && l.contains("\"protocol\":\"msrp\""))
+        .collect();
+    assert!(
+        msrp.len() >= 10,
+        "session chat recorded {} MSRP frames",
+        msrp.len()
+    );
+    assert!(
+        msrp.iter()
+            .all(|l| l.contains("\"transport\":\"tls\"") && l.contains("msrps://")),
+        "every MSRP frame went over tls, with msrps paths"
+    );
     if !tshark_available() {
         return;
     }
@@ -82,7 +97,20 @@ fn a_tls_run_passes_and_tshark_decodes_its_sip() {
             capture.display()
         );
     }
-    for case in ["PLT-MSG-001", "PLT-REG-001"] {
+    let capture = out_dir.join("pcap").join("PLT-MSG-007.pcapng");
+    let sends = tshark(&capture, "msrp.method == \"SEND\"", "msrp.transaction.id");
+    assert!(
+        sends.len() >= 10,
+        "tshark decodes {} MSRP SENDs in {}",
+        sends.len(),
+        capture.display()
+    );
+    let sdp = tshark(&capture, "sdp.media.proto", "sdp.media.proto");
+    assert!(
+        !sdp.is_empty() && sdp.iter().all(|p| p == "TCP/TLS/MSRP"),
+        "SDP offers and answers use TCP/TLS/MSRP: {sdp:?}"
+    );
+    for case in ["PLT-MSG-001", "PLT-REG-001", "PLT-MSG-007"] {
         let capture = out_dir.join("pcap").join(format!("{case}.pcapng"));
         assert!(
             tshark(&capture, "sip", "frame.number").len() >= 4,
