@@ -5,6 +5,7 @@
 //! rcs-sim message-center [--listen 127.0.0.1:5060] [--config sim.yaml] [--fault ID]...
 //!                        [--tls [--tls-cert PEM --tls-key PEM] [--tls-ca PEM]] [--export-ca PEM]
 //! rcs-sim terminal --config ue.yaml [--listen 127.0.0.1:0] [--fault ID]... [--exit-on-eof]
+//!                  (ready line: `rcs-sim terminal listening on udp ADDR tcp ADDR msrp ADDR`)
 //! ```
 //!
 //! With `--tls` the message center also listens for SIP over TLS on a port of its own, presenting
@@ -29,8 +30,8 @@
 //! faults: [message-center.omit-qop]
 //! ```
 //!
-//! The terminal's (see `rcs_sim/terminal_config.rs`; it also reads commands from stdin, `help` lists
-//! them):
+//! The terminal's (see `rcs_sim/terminal_config.rs`; it also reads commands from stdin, `help`
+//! lists them: registration, pager, OPTIONS, IMDN, session chat and large messages, raw SIP):
 //!
 //! ```yaml
 //! registrar: 127.0.0.1:5060      # the message center, required
@@ -104,10 +105,10 @@ enum Role {
     },
     /// A 5G Messaging terminal (UE), driven by commands on stdin.
     Terminal {
-        /// Address for SIP over UDP and TCP: the terminal takes any free loopback port, so only
-        /// 127.0.0.1:0 is accepted.
-        #[arg(long)]
-        listen: Option<SocketAddr>,
+        /// Address for SIP over UDP and TCP (port 0: any free port); MSRP listens on the same IP,
+        /// on a port chosen by the system. Not 0.0.0.0: the IP goes into Contact and SDP.
+        #[arg(long, default_value = "127.0.0.1:0")]
+        listen: SocketAddr,
         /// YAML file with the registrar, subscriber, transport, settings, peers and faults.
         #[arg(long)]
         config: PathBuf,

@@ -1,10 +1,12 @@
 //! The operator's commands of `rcs-sim terminal`: one line of stdin in, one terminal action out.
 //!
 //! Each command maps to an action of the terminal simulator with the parameters a case file would
-//! give it (`register` -> `register { expires }`, `pager` -> `send-pager { to, text }`, ...), so
-//! a script drives the standalone terminal exactly as a case drives the built-in one. A target
-//! is a peer name from the config, a number (`+8613800000001`, sent to its SIP URI in the
-//! terminal's home domain) or a URI. This module only parses; it does not read files or act.
+//! give it (`register` -> `register { expires }`, `pager` -> `send-pager { to, text }`, `chat`
+//! -> `start-chat { to, text }`, `say` and `big` -> `send-chat { to, text | size }`, `bye` ->
+//! `end-chat`, `message` -> `send-message`, ...), so a script drives the standalone terminal
+//! exactly as a case drives the built-in one. A target is a peer name from the config, a number
+//! (`+8613800000001`, sent to its SIP URI in the terminal's home domain) or a URI. This module
+//! only parses; it does not read files or act.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -19,6 +21,11 @@ commands:
   pager TO [TEXT...]            send a pager-mode CPIM chat MESSAGE
   options TO                    query TO's capabilities with OPTIONS
   imdn delivered|displayed      report on the last message received
+  chat TO [TEXT...]             open a session-mode chat (INVITE, then MSRP), with a first message
+  say TO TEXT...                send a message over the chat session with TO
+  big TO SIZE                   send SIZE bytes of filler text over the chat session with TO
+  bye TO                        end the chat session with TO (BYE)
+  message TO TEXT...            send in pager mode, or in large-message mode above the switchover
   raw FILE                      send FILE's bytes to the message center as they are (LF -> CRLF)
   help                          this list
   quit                          stop (de-registering first)
@@ -84,6 +91,11 @@ pub(crate) fn parse(line: &str, targets: &Targets) -> Result<Command, String> {
         "pager" => pager(rest, targets),
         "options" => options(rest, targets),
         "imdn" => imdn(rest),
+        "chat" => with_text(word, "start-chat", rest, targets, false),
+        "say" => with_text(word, "send-chat", rest, targets, true),
+        "big" => big(rest, targets),
+        "bye" => only_target(word, "end-chat", rest, targets),
+        "message" => with_text(word, "send-message", rest, targets, true),
         "raw" => match rest {
             "" => Err("failed to read `raw`: it needs a FILE".to_owned()),
             path => Ok(Command::Raw(PathBuf::from(path))),
@@ -126,13 +138,64 @@ fn pager(rest: &str, targets: &Targets) -> Result<Command, String> {
 }
 
 fn options(rest: &str, targets: &Targets) -> Result<Command, String> {
+    only_target("options", "send-options", rest, targets)
+}
+
+/// `WORD TO` for an action whose only parameter is `to`.
+fn only_target(
+    word: &str,
+    action: &'static str,
+    rest: &str,
+    targets: &Targets,
+) -> Result<Command, String> {
     let (to, extra) = split_word(rest);
     if to.is_empty() || !extra.is_empty() {
-        return Err("failed to read `options`: it takes exactly one target TO".to_owned());
+        return Err(format!(
+            "failed to read `{word}`: it takes exactly one target TO"
+        ));
     }
     let mut params = Map::new();
     params.insert("to".to_owned(), targets.resolve(to)?.into());
-    Ok(act("send-options", params))
+    Ok(act(action, params))
+}
+
+/// `WORD TO TEXT...`: the text as typed, inner spacing kept; `needs_text` refuses an empty one.
+fn with_text(
+    word: &str,
+    action: &'static str,
+    rest: &str,
+    targets: &Targets,
+    needs_text: bool,
+) -> Result<Command, String> {
+    let (to, text) = split_word(rest);
+    if to.is_empty() {
+        return Err(format!("failed to read `{word}`: it needs a target TO"));
+    }
+    if needs_text && text.is_empty() {
+        return Err(format!("failed to read `{word}`: it needs a TEXT after TO"));
+    }
+    let mut params = Map::new();
+    params.insert("to".to_owned(), targets.resolve(to)?.into());
+    if !text.is_empty() {
+        params.insert("text".to_owned(), text.into());
+    }
+    Ok(act(action, params))
+}
+
+/// `big TO SIZE`: `send-chat` with `size` bytes of filler (the action caps it).
+fn big(rest: &str, targets: &Targets) -> Result<Command, String> {
+    let (to, rest) = split_word(rest);
+    let (size, extra) = split_word(rest);
+    if to.is_empty() || size.is_empty() || !extra.is_empty() {
+        return Err("failed to read `big`: it takes a target TO and a SIZE in bytes".to_owned());
+    }
+    let size: u64 = size
+        .parse()
+        .map_err(|_| format!("failed to read `big`: size `{size}` is not a number of bytes"))?;
+    let mut params = Map::new();
+    params.insert("to".to_owned(), targets.resolve(to)?.into());
+    params.insert("size".to_owned(), size.into());
+    Ok(act("send-chat", params))
 }
 
 fn imdn(rest: &str) -> Result<Command, String> {
@@ -239,6 +302,77 @@ mod tests {
         );
         let err = parse("imdn read", &targets()).unwrap_err();
         assert!(err.contains("`read`"), "{err}");
+    }
+
+    #[test]
+    fn chat_commands_map_to_the_session_actions() {
+        assert_eq!(acted("chat bob"), ("start-chat", json!({ "to": "bob" })));
+        assert_eq!(
+            acted("chat +8613800000001  hello  there"),
+            (
+                "start-chat",
+                json!({ "to": "sip:+8613800000001@ims.example", "text": "hello  there" })
+            )
+        );
+        assert_eq!(
+            acted("say bob how are you"),
+            ("send-chat", json!({ "to": "bob", "text": "how are you" }))
+        );
+        assert_eq!(
+            acted("big bob 65536"),
+            ("send-chat", json!({ "to": "bob", "size": 65536 }))
+        );
+        assert_eq!(acted("bye bob"), ("end-chat", json!({ "to": "bob" })));
+        assert_eq!(
+            acted("message bob a long story"),
+            (
+                "send-message",
+                json!({ "to": "bob", "text": "a long story" })
+            )
+        );
+        let t = targets();
+        for line in [
+            "chat",
+            "say",
+            "say bob",
+            "big bob",
+            "big bob many",
+            "big bob 9 9",
+        ] {
+            assert!(parse(line, &t).is_err(), "{line}");
+        }
+        for line in ["bye", "bye bob now", "message bob", "say carol hi"] {
+            assert!(parse(line, &t).is_err(), "{line}");
+        }
+        let err = parse("big bob -1", &t).unwrap_err();
+        assert!(err.contains("`-1`"), "{err}");
+    }
+
+    #[test]
+    fn help_lists_every_command() {
+        let t = targets();
+        for word in [
+            "register",
+            "deregister",
+            "pager",
+            "options",
+            "imdn",
+            "chat",
+            "say",
+            "big",
+            "bye",
+            "message",
+            "raw",
+            "help",
+            "quit",
+        ] {
+            assert!(
+                HELP.lines().any(|l| l.trim_start().starts_with(word)),
+                "{word}"
+            );
+            let err = parse(word, &t).err().unwrap_or_default();
+            assert!(!err.contains("type `help`"), "{word} is a command: {err}");
+        }
     }
 
     #[test]

@@ -3,14 +3,16 @@
 //!
 //! It reads its YAML config, builds the [`AgentSpec`] a case would (the message center as a peer,
 //! each named peer as a terminal with a built-in-like subscriber of that number), starts the
-//! terminal, announces `rcs-sim terminal listening on udp ADDR tcp ADDR`, registers if asked,
+//! terminal on `--listen` (SIP over UDP and TCP on that address, MSRP over TCP on its IP),
+//! announces `rcs-sim terminal listening on udp ADDR tcp ADDR msrp ADDR`, registers if asked,
 //! then runs one command per stdin line and prints each action's outcome and `key=value` output
 //! values to stdout. Every message on the wire is logged to stderr (`wire_log`). SIGTERM, Ctrl-C
 //! or `quit` de-registers and stops it with status 0; EOF on stdin stops it only with
 //! `--exit-on-eof`.
 //!
-//! It does not choose its listening address: the terminal simulator binds an OS-chosen loopback
-//! port, so `--listen` accepts only `127.0.0.1:0`. SIP over TLS is not offered here.
+//! The listening IP goes into Via, Contact and the SDP, so an unspecified one (`0.0.0.0`, `::`)
+//! is refused: give the address the message center reaches the terminal at. SIP over TLS is not
+//! offered here.
 
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -39,7 +41,7 @@ const MAX_RAW: u64 = 256 * 1024;
 /// The command line of `rcs-sim terminal`.
 #[derive(Debug)]
 pub(crate) struct Options {
-    pub listen: Option<SocketAddr>,
+    pub listen: SocketAddr,
     pub config: PathBuf,
     pub faults: Vec<String>,
     pub exit_on_eof: bool,
@@ -47,15 +49,7 @@ pub(crate) struct Options {
 
 /// Runs the terminal until a signal, `quit`, or EOF with `--exit-on-eof`.
 pub(crate) async fn run(options: Options) -> Result<(), Failure> {
-    if let Some(listen) = options
-        .listen
-        .filter(|l| *l != SocketAddr::from(([127, 0, 0, 1], 0)))
-    {
-        return Err(Failure::Usage(format!(
-            "failed to use --listen {listen}: the terminal simulator listens on an OS-chosen \
-             loopback port; give 127.0.0.1:0 or leave it out"
-        )));
-    }
+    check_listen(options.listen).map_err(Failure::Usage)?;
     let (file, text) = read_yaml::<FileConfig>(&options.config)?;
     check(&file, &text, &options.config)?;
     let mut faults = file.faults.clone();
@@ -70,10 +64,11 @@ pub(crate) async fn run(options: Options) -> Result<(), Failure> {
     let (tx, rx) = mpsc::unbounded_channel();
     let log = tokio::spawn(wire_log::drain(rx));
     let tap = WireTap::new(ROLE, clock.clone(), tx);
-    let agent = terminal::start(spec, tap, clock)
+    let started = terminal::start_at(options.listen, spec, tap, clock)
         .await
         .map_err(|err| Failure::Run(err.into()))?;
-    let served = serve(&*agent, &file, &targets, options.exit_on_eof).await;
+    let agent = started.agent;
+    let served = serve(&*agent, started.msrp, &file, &targets, options.exit_on_eof).await;
     agent.release().await;
     agent.shutdown().await;
     // The tap's last sender went with the agent, so the log ends once it has printed everything.
@@ -82,9 +77,21 @@ pub(crate) async fn run(options: Options) -> Result<(), Failure> {
     served.map_err(Failure::Run)
 }
 
+/// Refuses an unspecified IP: the terminal writes its IP where peers read where to reach it.
+fn check_listen(listen: SocketAddr) -> Result<(), String> {
+    match listen.ip().is_unspecified() {
+        true => Err(format!(
+            "failed to use --listen {listen}: the terminal writes its IP in Via, Contact and SDP, \
+             so give the address the message center reaches it at (e.g. 192.0.2.10:5070)"
+        )),
+        false => Ok(()),
+    }
+}
+
 /// Announces, registers, then runs commands until told to stop.
 async fn serve(
     agent: &dyn Agent,
+    msrp: SocketAddr,
     file: &FileConfig,
     targets: &Targets,
     exit_on_eof: bool,
@@ -94,7 +101,7 @@ async fn serve(
     let endpoints = agent.endpoints();
     let shown = |addr: Option<SocketAddr>| addr.map_or_else(|| "-".to_owned(), |a| a.to_string());
     say(&format!(
-        "rcs-sim terminal listening on udp {} tcp {}",
+        "rcs-sim terminal listening on udp {} tcp {} msrp {msrp}",
         shown(endpoints.sip_udp),
         shown(endpoints.sip_tcp)
     ))?;
@@ -210,6 +217,22 @@ fn raw_params(path: &Path) -> Result<Map<String, Value>, String> {
 mod tests {
     use super::*;
     use std::collections::BTreeMap;
+
+    #[test]
+    fn only_unspecified_listen_addresses_are_refused() {
+        for ok in [
+            "127.0.0.1:0",
+            "127.0.0.1:5070",
+            "192.0.2.10:5070",
+            "[::1]:0",
+        ] {
+            assert_eq!(check_listen(ok.parse().unwrap()), Ok(()), "{ok}");
+        }
+        for bad in ["0.0.0.0:5070", "[::]:0"] {
+            let err = check_listen(bad.parse().unwrap()).unwrap_err();
+            assert!(err.contains(bad), "{err}");
+        }
+    }
 
     #[test]
     fn outcomes_print_status_first_and_one_value_per_line() {

@@ -1,10 +1,11 @@
 //! The wire log of `rcs-sim terminal`: every message the simulator sends or receives, one line
-//! each on stderr through `tracing` (`in udp 127.0.0.1:5060 -> 127.0.0.1:40000 MESSAGE sip:...`),
-//! and the full text at debug level. It reads what the simulator wrote to its wire tap; it does
+//! each on stderr through `tracing` (`in udp 127.0.0.1:5060 -> 127.0.0.1:40000 MESSAGE sip:...`,
+//! `out tcp ... MSRP SEND (Message-ID ..., Byte-Range 1-5/5)`), and the full text at debug level. It reads what the simulator wrote to its wire tap; it does
 //! not capture to a file (the harness's pcapng writer does that in a run).
 
 use rcs_harness::agent::Captured;
-use rcs_harness::events::{Direction, Transport};
+use rcs_harness::events::{Direction, Protocol, Transport};
+use rcs_proto::msrp::{Frame, FrameKind};
 use rcs_proto::sip::Message;
 use tokio::sync::mpsc;
 
@@ -34,18 +35,16 @@ fn line(message: &Captured) -> String {
         "{direction} {transport} {} -> {} {}",
         message.src,
         message.dst,
-        summary(&message.bytes)
+        summary(message.protocol, &message.bytes)
     )
 }
 
-/// The start line and CSeq of a SIP message, or what is wrong with it.
-fn summary(bytes: &[u8]) -> String {
-    let text = match Message::parse(bytes.to_vec()) {
-        Ok(message) => match message.header("CSeq") {
-            Some(cseq) => format!("{} (CSeq {})", message.summary(), cseq.trim()),
-            None => message.summary(),
-        },
-        Err(err) => format!("unparseable ({} bytes): failed to {err}", bytes.len()),
+/// The start line and CSeq of a SIP message, the method or status and ids of an MSRP one, or
+/// what is wrong with it.
+fn summary(protocol: Protocol, bytes: &[u8]) -> String {
+    let text = match protocol {
+        Protocol::Msrp => msrp_summary(bytes),
+        Protocol::Sip | Protocol::Http => sip_summary(bytes),
     };
     // Control characters from the wire must not break the log line.
     text.chars()
@@ -54,10 +53,46 @@ fn summary(bytes: &[u8]) -> String {
         .collect()
 }
 
+fn sip_summary(bytes: &[u8]) -> String {
+    match Message::parse(bytes.to_vec()) {
+        Ok(message) => match message.header("CSeq") {
+            Some(cseq) => format!("{} (CSeq {})", message.summary(), cseq.trim()),
+            None => message.summary(),
+        },
+        Err(err) => format!("unparseable ({} bytes): failed to {err}", bytes.len()),
+    }
+}
+
+/// `MSRP SEND (Message-ID m, Byte-Range 1-5/5)` or `MSRP 200 OK`.
+fn msrp_summary(bytes: &[u8]) -> String {
+    let frame = match Frame::parse(bytes) {
+        Ok(frame) => frame,
+        Err(err) => return format!("unparseable MSRP ({} bytes): {err}", bytes.len()),
+    };
+    let start = match &frame.kind {
+        FrameKind::Request { method } => format!("MSRP {method}"),
+        FrameKind::Response { code, comment } => match comment {
+            Some(comment) => format!("MSRP {code:03} {comment}"),
+            None => format!("MSRP {code:03}"),
+        },
+    };
+    let ids: Vec<String> = ["Message-ID", "Byte-Range", "Status"]
+        .into_iter()
+        .filter_map(|name| {
+            frame
+                .header(name)
+                .map(|value| format!("{name} {}", value.trim()))
+        })
+        .collect();
+    match ids.is_empty() {
+        true => start,
+        false => format!("{start} ({})", ids.join(", ")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rcs_harness::events::Protocol;
 
     fn captured(direction: Direction, bytes: &[u8]) -> Captured {
         Captured {
@@ -86,12 +121,37 @@ mod tests {
     }
 
     #[test]
+    fn msrp_shows_method_or_status_and_its_ids() {
+        let send = b"MSRP a786hjs2 SEND\r\n\
+            To-Path: msrp://127.0.0.1:7777/iau39soe2843z;tcp\r\n\
+            From-Path: msrp://127.0.0.1:8888/9di4eae923wzd;tcp\r\n\
+            Message-ID: 87652491\r\nByte-Range: 1-5/5\r\nContent-Type: text/plain\r\n\r\n\
+            hello\r\n-------a786hjs2$\r\n";
+        let mut message = captured(Direction::Out, send);
+        message.transport = Transport::Tcp;
+        message.protocol = Protocol::Msrp;
+        assert_eq!(
+            line(&message),
+            "out tcp 127.0.0.1:5060 -> 127.0.0.1:40000 \
+             MSRP SEND (Message-ID 87652491, Byte-Range 1-5/5)"
+        );
+        let ok = b"MSRP a786hjs2 200 OK\r\n\
+            To-Path: msrp://127.0.0.1:8888/9di4eae923wzd;tcp\r\n\
+            From-Path: msrp://127.0.0.1:7777/iau39soe2843z;tcp\r\n\
+            -------a786hjs2$\r\n";
+        assert_eq!(summary(Protocol::Msrp, ok), "MSRP 200 OK");
+        let bad = summary(Protocol::Msrp, b"MSRP x\r\n");
+        assert!(bad.starts_with("unparseable MSRP (8 bytes)"), "{bad}");
+    }
+
+    #[test]
     fn garbage_is_described_not_trusted() {
         let out = line(&captured(Direction::Out, b"\x00\x01garbage\r\n\r\n"));
         assert!(out.starts_with("out udp "), "{out}");
         assert!(out.contains("unparseable (13 bytes)"), "{out}");
         assert!(!out.chars().any(char::is_control), "{out}");
         let long = vec![b'A'; 10_000];
-        assert!(summary(&long).chars().count() <= MAX_SUMMARY);
+        assert!(summary(Protocol::Sip, &long).chars().count() <= MAX_SUMMARY);
+        assert!(summary(Protocol::Msrp, &long).chars().count() <= MAX_SUMMARY);
     }
 }
