@@ -2,7 +2,7 @@
 //! RFC 4975 7.1, RFC 6135; protocols.md §4.1, §4.5, §4.6).
 //!
 //! [`Core::open_session`] sends the INVITE (session mode: the SDP offer; large-message mode: the
-//! CPIM envelope and the SDP), and on a 2xx makes the dialog, ACKs, and opens the MSRP session in
+//! CPIM envelope and the SDP; its `a=path` through our MSRP relay when one is set, RFC 4976 §6), and on a 2xx makes the dialog, ACKs, and opens the MSRP session in
 //! the role complementary to the answer's `a=setup`. [`send_and_wait`] sends one message over a
 //! session and waits for the response to its last chunk; [`Core::close_session`] sends BYE and
 //! closes the MSRP session. The filler text `size` asks for is written here too. Deciding
@@ -75,11 +75,18 @@ impl Core {
             contribution_id: ids::uuid(),
         };
         let tls = self.local.transport == Transport::Tls;
-        let local_uri = self.msrp.new_local_uri(tls);
-        let offer = match large {
-            None => session_offer(&local_uri, setup),
-            Some(chat) => large_offer(&local_uri, chat.content_type, &self.faults),
+        // Through a relay, the path starts with its Use-Path (RFC 4976 §6).
+        let path = self
+            .msrp
+            .new_local_path(tls)
+            .await
+            .map_err(|e| format!("msrp relay: {e}"))?;
+        let local_uri = path.last().ok_or("the msrp stack gave no local path")?;
+        let mut offer = match large {
+            None => session_offer(local_uri, setup),
+            Some(chat) => large_offer(local_uri, chat.content_type, &self.faults),
         };
+        offer.path.clone_from(&path);
         let sdp = offer.to_sdp(local_uri.host(), session_version()).to_bytes();
         let (content_type, body) = match large {
             None => ("application/sdp".to_owned(), sdp),

@@ -3,9 +3,9 @@
 //!
 //! [`start`] binds the endpoint (UDP and TCP on the given address, one port for both; TLS on
 //! another port when the role speaks it, trusting the profile's CA or the test CA), spawns the
-//! task that reads what arrives (see `incoming`), starts the MSRP stack (TLS listeners when the role speaks TLS, the
-//! MSRP faults set) and returns the agent. Actions run on the caller's task and are bounded in
-//! real time; the spawned tasks are the reader, its follow-ups (IMDNs, sessions opening and
+//! task that reads what arrives (see `incoming`), starts the MSRP stack (TLS listeners when the
+//! role speaks TLS, the MSRP faults set, the relay of the `msrp-relay` setting, RFC 4976) and
+//! returns the agent. Actions run on the caller's task and are bounded in real time; the spawned tasks are the reader, its follow-ups (IMDNs, sessions opening and
 //! closing) and one event pump per MSRP session, and shutdown closes the sessions, stops the
 //! MSRP stack and the endpoint and aborts the reader, so nothing outlives the case.
 
@@ -180,6 +180,7 @@ pub(crate) async fn start(
         report_partial_range: faults.has(Fault::MsrpPartialReport),
         ..Misbehaviour::default()
     });
+    msrp.set_relay(settings.relay(&subscriber.impi, &subscriber.password));
     let (endpoint, incoming) = match SipEndpoint::bind_with_tls(listen, tap, tls).await {
         Ok(bound) => bound,
         Err(error) => {

@@ -143,7 +143,7 @@ async fn answer(
         }
         return None;
     }
-    let (response, followup) = respond(core, request);
+    let (response, followup) = respond(core, request).await;
     let bytes = response.raw().clone();
     send(core, &bytes, transport, src).await;
     answered.insert(key, bytes);
@@ -162,7 +162,7 @@ async fn send(core: &Core, bytes: &[u8], transport: Transport, dst: SocketAddr) 
 }
 
 /// The response to a request, and what to do next.
-fn respond(core: &Core, request: &Message) -> (Message, Option<Followup>) {
+async fn respond(core: &Core, request: &Message) -> (Message, Option<Followup>) {
     if let Some(deviation) = request.validate().into_iter().next() {
         let text = format!("{}: {}", deviation.construct, deviation.detail);
         return (
@@ -179,7 +179,7 @@ fn respond(core: &Core, request: &Message) -> (Message, Option<Followup>) {
         }
         "OPTIONS" => (on_options(core, request), None),
         "INVITE" => {
-            let (response, accepting) = invite_in::on_invite(core, request);
+            let (response, accepting) = invite_in::on_invite(core, request).await;
             (response, accepting.map(|a| Followup::Accept(Box::new(a))))
         }
         "BYE" => {

@@ -5,7 +5,8 @@
 //! 400 when Conversation-ID or Contribution-ID is missing, 603 when the `auto-accept` setting is
 //! off, 415 when its body carries no SDP, 488 when the SDP has no usable MSRP media; otherwise 200
 //! with our SDP answer (the complementary setup, the answered direction, our accept types, our
-//! path). The reader sends that 200; [`accept`] then opens the MSRP session in the role the
+//! path, through our MSRP relay when the `msrp-relay` setting names one, RFC 4976 §6), copying the
+//! INVITE's Record-Route (RFC 3261 12.1.1). The reader sends that 200; [`accept`] then opens the MSRP session in the role the
 //! offer leaves us and, over UDP, retransmits the 200 until the ACK arrives (RFC 3261 13.3.1.4).
 //! A BYE of a known dialog is answered 200 and closes its session; others get 481. Other INVITEs
 //! get 488. This module decides answers; the reader sends them.
@@ -56,9 +57,10 @@ pub(crate) struct Accepting {
     ack: oneshot::Receiver<()>,
 }
 
-/// The answer to an INVITE, and the session to open when it is a 200.
-pub(crate) fn on_invite(core: &Core, request: &Message) -> (Message, Option<Accepting>) {
-    match accept_invite(core, request) {
+/// The answer to an INVITE, and the session to open when it is a 200. With an MSRP relay set,
+/// authenticates to it first, for the `a=path` of the answer.
+pub(crate) async fn on_invite(core: &Core, request: &Message) -> (Message, Option<Accepting>) {
+    match accept_invite(core, request).await {
         Ok((response, accepting)) => (response, Some(accepting)),
         Err(rejection) => {
             let warning = format!(
@@ -75,7 +77,7 @@ pub(crate) fn on_invite(core: &Core, request: &Message) -> (Message, Option<Acce
     }
 }
 
-fn accept_invite(core: &Core, request: &Message) -> Result<(Message, Accepting), Rejection> {
+async fn accept_invite(core: &Core, request: &Message) -> Result<(Message, Accepting), Rejection> {
     let mode = mode_of(request).ok_or_else(|| Rejection {
         status: 488,
         reason: "Not Acceptable Here",
@@ -98,8 +100,6 @@ fn accept_invite(core: &Core, request: &Message) -> Result<(Message, Accepting),
             "TCP/TLS/MSRP is offered but this terminal has no TLS".to_owned(),
         ));
     }
-    let local_uri = core.msrp.new_local_uri(offer.tls);
-    let ours = answer(&offer, &local_uri, mode, &core.faults);
     let local_tag = ids::tag();
     let icsi = match mode {
         Mode::Session => CPM_SESSION_ICSI,
@@ -111,14 +111,10 @@ fn accept_invite(core: &Core, request: &Message) -> Result<(Message, Accepting),
         reason: "Bad Request",
         detail: format!("dialog: {e}"),
     })?;
-    let body = ours.to_sdp(local_uri.host(), session_version()).to_bytes();
-    let response = MessageBuilder::response_to(request, 200, "OK")
-        .to_tag(&local_tag)
-        .header("Contact", &contact)
-        .header("Supported", "timer")
-        .header("Allow", super::request::ALLOW)
-        .body("application/sdp", body)
-        .build();
+    let ours = local_media(core, &offer, mode).await?;
+    let host = ours.path.last().map_or("", |uri| uri.host());
+    let body = ours.to_sdp(host, session_version()).to_bytes();
+    let response = ok_to_invite(request, &local_tag, &contact, body);
     let peer = request
         .header("P-Asserted-Identity")
         .and_then(uri_of)
@@ -138,6 +134,42 @@ fn accept_invite(core: &Core, request: &Message) -> Result<(Message, Accepting),
         ack,
     };
     Ok((response, accepting))
+}
+
+/// The 200 to an INVITE with our SDP answer; it copies the INVITE's Record-Route, so the proxies
+/// that record-routed the INVITE stay on the dialog's path (RFC 3261 12.1.1).
+fn ok_to_invite(request: &Message, local_tag: &str, contact: &str, sdp: Vec<u8>) -> Message {
+    let mut response = MessageBuilder::response_to(request, 200, "OK").to_tag(local_tag);
+    for record_route in request.header_all("Record-Route") {
+        response = response.header("Record-Route", record_route);
+    }
+    response
+        .header("Contact", contact)
+        .header("Supported", "timer")
+        .header("Allow", super::request::ALLOW)
+        .body("application/sdp", sdp)
+        .build()
+}
+
+/// Our answer's media, its `a=path` through the MSRP relay when one is set (RFC 4976 §6).
+async fn local_media(core: &Core, offer: &MsrpMedia, mode: Mode) -> Result<MsrpMedia, Rejection> {
+    let path = core
+        .msrp
+        .new_local_path(offer.tls)
+        .await
+        .map_err(|e| Rejection {
+            status: 500,
+            reason: "Server Internal Error",
+            detail: format!("msrp relay: {e}"),
+        })?;
+    let local = path.last().ok_or_else(|| Rejection {
+        status: 500,
+        reason: "Server Internal Error",
+        detail: "the msrp stack gave no local path".to_owned(),
+    })?;
+    let mut ours = answer(offer, local, mode, &core.faults);
+    ours.path = path;
+    Ok(ours)
 }
 
 impl Accepting {
@@ -347,5 +379,60 @@ impl Acks {
 
     fn lock(&self) -> MutexGuard<'_, HashMap<String, oneshot::Sender<()>>> {
         self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_200_keeps_the_record_route_of_the_invite_in_order() {
+        let invite = Message::parse(bytes::Bytes::from_static(
+            b"INVITE sip:+8613800000002@127.0.0.1:5072 SIP/2.0\r\n\
+Record-Route: <sip:127.0.0.1:5060;transport=tcp;lr>\r\n\
+Record-Route: <sip:10.0.0.1;lr>, <sip:10.0.0.2;lr>\r\n\
+Via: SIP/2.0/TCP 127.0.0.1:5060;branch=z9hG4bK2\r\n\
+Via: SIP/2.0/TCP 127.0.0.1:5070;branch=z9hG4bK1\r\n\
+From: <sip:+8613800000001@ims.example>;tag=a1\r\n\
+To: <sip:+8613800000002@ims.example>\r\n\
+Call-ID: c1\r\n\
+CSeq: 1 INVITE\r\n\
+Max-Forwards: 69\r\n\
+Contact: <sip:+8613800000001@127.0.0.1:5070;transport=tcp>\r\n\
+Content-Length: 0\r\n\r\n",
+        ))
+        .unwrap();
+        let ok = ok_to_invite(
+            &invite,
+            "b2",
+            "<sip:bob@127.0.0.1:5072>",
+            b"v=0\r\n".to_vec(),
+        );
+        assert_eq!(ok.status(), Some(200));
+        assert_eq!(
+            ok.header_values("Record-Route"),
+            [
+                "<sip:127.0.0.1:5060;transport=tcp;lr>",
+                "<sip:10.0.0.1;lr>",
+                "<sip:10.0.0.2;lr>"
+            ]
+        );
+        // The UAC's route set is the reversed Record-Route of this 2xx: its BYE goes to the proxy.
+        let dialog = Dialog::as_uac(&invite, &ok).unwrap();
+        assert_eq!(dialog.route_set().len(), 3);
+        assert_eq!(dialog.route_set()[0], "<sip:10.0.0.2;lr>");
+        let none = Message::parse(bytes::Bytes::from(
+            String::from_utf8(invite.raw().to_vec())
+                .unwrap()
+                .replace(
+                    "Record-Route: <sip:127.0.0.1:5060;transport=tcp;lr>\r\n",
+                    "",
+                )
+                .replace("Record-Route: <sip:10.0.0.1;lr>, <sip:10.0.0.2;lr>\r\n", ""),
+        ))
+        .unwrap();
+        let ok = ok_to_invite(&none, "b2", "<sip:bob@127.0.0.1:5072>", Vec::new());
+        assert!(ok.header("Record-Route").is_none());
     }
 }

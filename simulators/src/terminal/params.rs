@@ -8,9 +8,12 @@
 use std::time::Duration;
 
 use rcs_harness::events::Transport;
+use rcs_proto::msrp::MsrpUri;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
+
+use crate::msrp::Relay;
 
 /// Default bound on every wait inside an action.
 pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -175,6 +178,37 @@ pub(crate) struct Settings {
     /// Accept incoming session and large-message INVITEs (else 603 Decline).
     #[serde(default = "yes")]
     pub auto_accept: bool,
+    /// The MSRP relay every session goes through (RFC 4976), such as
+    /// `msrp://127.0.0.1:5060;tcp`: an IP address and a port.
+    #[serde(default, deserialize_with = "relay_uri")]
+    pub msrp_relay: Option<MsrpUri>,
+    /// Answer the relay's digest challenge with our IMPI and password (else send none).
+    #[serde(default = "yes")]
+    pub msrp_relay_credentials: bool,
+}
+
+impl Settings {
+    /// The relay of the `msrp-relay` setting, with the credentials it asks for.
+    pub(crate) fn relay(&self, impi: &str, password: &str) -> Option<Relay> {
+        let uri = self.msrp_relay.clone()?;
+        let credentials = self
+            .msrp_relay_credentials
+            .then(|| (impi.to_owned(), password.to_owned()));
+        Some(Relay { uri, credentials })
+    }
+}
+
+/// An MSRP relay URI the stack can connect to: an IP address and a port in its authority.
+fn relay_uri<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<MsrpUri>, D::Error> {
+    let text = String::deserialize(d)?;
+    let uri = MsrpUri::parse(&text).map_err(serde::de::Error::custom)?;
+    let ip = uri.host().trim_start_matches('[').trim_end_matches(']');
+    if ip.parse::<std::net::IpAddr>().is_err() || uri.port().is_none() {
+        return Err(serde::de::Error::custom(format!(
+            "msrp-relay `{text}` needs an IP address and a port, such as msrp://127.0.0.1:5060;tcp"
+        )));
+    }
+    Ok(Some(uri))
 }
 
 impl Default for Settings {
@@ -184,6 +218,8 @@ impl Default for Settings {
             auto_delivery_imdn: true,
             switchover_size: default_switchover_size(),
             auto_accept: true,
+            msrp_relay: None,
+            msrp_relay_credentials: true,
         }
     }
 }
@@ -353,5 +389,31 @@ mod tests {
         assert!(check_later(Some("${x.y}"), duration).is_ok());
         assert!(check_later(Some("soon"), duration).is_err());
         assert!(check_later(None, duration).is_ok());
+    }
+
+    #[test]
+    fn the_msrp_relay_setting_takes_an_address_and_our_credentials() {
+        let s: Settings =
+            parse(&map(json!({ "msrp-relay": "msrp://127.0.0.1:5060;tcp" }))).unwrap();
+        let relay = s.relay("8613800000001@ims.example", "pw").unwrap();
+        assert_eq!(relay.uri.to_string(), "msrp://127.0.0.1:5060;tcp");
+        assert_eq!(
+            relay.credentials,
+            Some(("8613800000001@ims.example".to_owned(), "pw".to_owned()))
+        );
+        let s: Settings = parse(&map(json!({
+            "msrp-relay": "msrps://[::1]:2855;tcp",
+            "msrp-relay-credentials": false
+        })))
+        .unwrap();
+        assert_eq!(s.relay("a", "b").unwrap().credentials, None);
+        assert!(Settings::default().relay("a", "b").is_none());
+        let err = parse::<Settings>(&map(
+            json!({ "msrp-relay": "msrp://relay.example:2855;tcp" }),
+        ))
+        .unwrap_err();
+        assert!(err.contains("needs an IP address and a port"), "{err}");
+        assert!(parse::<Settings>(&map(json!({ "msrp-relay": "sip:127.0.0.1:5060" }))).is_err());
+        assert!(parse::<Settings>(&map(json!({ "msrp-relay": "msrp://127.0.0.1;tcp" }))).is_err());
     }
 }
