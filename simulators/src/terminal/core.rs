@@ -5,9 +5,10 @@
 //! another port when the role speaks it, trusting the profile's CA or the test CA), spawns the
 //! task that reads what arrives (see `incoming`), starts the MSRP stack (TLS listeners when the
 //! role speaks TLS, the MSRP faults set, the relay of the `msrp-relay` setting, RFC 4976) and
-//! returns the agent. Actions run on the caller's task and are bounded in real time; the spawned tasks are the reader, its follow-ups (IMDNs, sessions opening and
-//! closing) and one event pump per MSRP session, and shutdown closes the sessions, stops the
-//! MSRP stack and the endpoint and aborts the reader, so nothing outlives the case.
+//! returns the agent. Actions run on the caller's task and are bounded in real time; the spawned
+//! tasks are the reader, its follow-ups (IMDNs, sessions opening and closing) and one event pump
+//! per MSRP session, and shutdown closes the sessions, stops the MSRP stack and the endpoint and
+//! aborts the reader, so nothing outlives the case.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
