@@ -319,6 +319,22 @@ async fn a_session_chat_from_stdin_reaches_the_other_terminal_process() {
     let error = wait_for(&mut bob.stdout, |l| l.starts_with("error: ")).await;
     assert!(error.contains("start-chat"), "{error}");
 
+    // Above the switchover size (1300) a message goes in large-message mode: INVITE, SEND, BYE.
+    bob.type_line(&format!("message alice {}", "x".repeat(1400)))
+        .await;
+    let outcome = wait_for(&mut bob.stdout, |l| l.starts_with("send-message: ")).await;
+    assert!(
+        outcome.contains("INVITE (large message, 1400 bytes)"),
+        "{outcome}"
+    );
+    assert_eq!(bob.value("status").await, "200");
+    assert_eq!(bob.value("mode").await, "large");
+    let large = bob.value("sent.msrp.Message-ID").await;
+    wait_for(&mut alice.stderr, |l| l.contains(" INVITE sip:")).await;
+    let sent = format!("MSRP SEND (Message-ID {large},");
+    wait_for(&mut alice.stderr, |l| l.contains(&sent)).await;
+    wait_for(&mut alice.stderr, |l| l.contains(" BYE sip:")).await;
+
     bob.terminate().await;
     alice.terminate().await;
     mc.terminate().await;
