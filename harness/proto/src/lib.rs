@@ -23,6 +23,7 @@ pub mod autoconfig;
 pub mod conference;
 pub mod cpim;
 pub mod ft_http;
+pub mod group_data;
 pub mod http;
 pub mod imdn;
 pub mod msrp;
