@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use crate::case::model::{Check, Predicate, Subject};
+use crate::case::model::{Check, FORM_FIELDS, Predicate, Subject};
 use crate::case::raw::RawCheck;
 
 /// Where a check appears: it decides whether `rule` and a predicate are required.
@@ -17,7 +17,7 @@ pub enum CheckUse {
 }
 
 /// The subject keys, for messages.
-const SUBJECTS: &str = "header, feature-tags, status, reason, request-uri, body, cpim, imdn, digest, sdp, part, message";
+const SUBJECTS: &str = "header, feature-tags, status, reason, request-uri, body, cpim, imdn, digest, sdp, part, message, query, form, xml, json";
 
 /// The fields of `message:` (RFC 4975 §7.3.1: the message rebuilt from its chunks).
 pub const MESSAGE_FIELDS: [&str; 6] = [
@@ -164,6 +164,7 @@ fn subject(raw: &RawCheck) -> Result<(Subject, Option<String>), String> {
             None,
         ));
     }
+    found.extend(http_subject(raw)?);
     if let Some(what) = &raw.digest {
         if what != "response" {
             return Err(format!("`digest` takes `response`, found `{what}`"));
@@ -175,6 +176,69 @@ fn subject(raw: &RawCheck) -> Result<(Subject, Option<String>), String> {
         0 => Err(format!("a check needs one subject: one of {SUBJECTS}")),
         _ => Err("a check looks at exactly one subject; split it into several checks".into()),
     }
+}
+
+/// The subjects of HTTP messages and of XML and JSON bodies: `query`, `form`, `xml`, `json`.
+fn http_subject(raw: &RawCheck) -> Result<Vec<(Subject, Option<String>)>, String> {
+    let mut found = Vec::new();
+    if let Some(name) = &raw.query {
+        if name.trim().is_empty() {
+            return Err("`query` names a parameter of the request target: `query: tid`".into());
+        }
+        found.push((
+            Subject::Query {
+                name: name.trim().to_owned(),
+            },
+            None,
+        ));
+    }
+    if let Some(text) = &raw.form {
+        found.push((form_subject(text.trim())?, None));
+    }
+    if let Some(path) = &raw.xml {
+        crate::check::xml_path::XmlPath::parse(path)
+            .map_err(|m| format!("bad `xml` path `{path}`: {m}"))?;
+        found.push((
+            Subject::Xml {
+                path: path.trim().to_owned(),
+            },
+            None,
+        ));
+    }
+    if let Some(pointer) = &raw.json {
+        if !pointer.is_empty() && !pointer.starts_with('/') {
+            return Err(format!(
+                "`json` takes an RFC 6901 pointer starting with `/`, such as `/{pointer}`"
+            ));
+        }
+        found.push((
+            Subject::Json {
+                pointer: pointer.clone(),
+            },
+            None,
+        ));
+    }
+    Ok(found)
+}
+
+/// `File` (the part's body), or `File.filename`, `File.content-type`, `File.size`, `File.sha256`.
+fn form_subject(text: &str) -> Result<Subject, String> {
+    if text.is_empty() {
+        return Err("`form` names a form part: `form: File`, `form: File.filename`".into());
+    }
+    let split = text
+        .rsplit_once('.')
+        .filter(|(name, field)| !name.is_empty() && FORM_FIELDS.contains(field));
+    Ok(match split {
+        Some((name, field)) => Subject::Form {
+            name: name.to_owned(),
+            field: Some(field.to_owned()),
+        },
+        None => Subject::Form {
+            name: text.to_owned(),
+            field: None,
+        },
+    })
 }
 
 /// `status: true` (or `~`) is a bare subject; `status: 200` means `equals: 200`.
@@ -306,7 +370,7 @@ mod tests {
                 name: "accept-types".into()
             }
         );
-        assert_eq!(c.subject.only_for(), Some(crate::events::Protocol::Sip));
+        assert_eq!(c.subject.protocols(), [crate::events::Protocol::Sip]);
         let msg = raw(|r| {
             r.message = Some("complete".into());
             r.equals = Some(Value::Bool(true));
@@ -403,6 +467,72 @@ mod tests {
             parse_check(&digest, CheckUse::Filter, 1)
                 .unwrap_err()
                 .contains("verifies-with")
+        );
+    }
+
+    #[test]
+    fn http_subjects_parse() {
+        let query = raw(|r| {
+            r.query = Some("tid".into());
+            r.exists = Some(true);
+        });
+        let c = parse_check(&query, CheckUse::Filter, 1).unwrap();
+        assert_eq!(c.subject, Subject::Query { name: "tid".into() });
+        let form = |text: &str| {
+            let r = raw(|r| {
+                r.form = Some(text.into());
+                r.exists = Some(true);
+            });
+            parse_check(&r, CheckUse::Filter, 1).map(|c| c.subject)
+        };
+        assert_eq!(
+            form("File.filename").unwrap(),
+            Subject::Form {
+                name: "File".into(),
+                field: Some("filename".into())
+            }
+        );
+        assert_eq!(
+            form("my.field").unwrap(),
+            Subject::Form {
+                name: "my.field".into(),
+                field: None
+            },
+            "a dot before an unknown field is part of the name"
+        );
+        assert!(form("").unwrap_err().contains("names a form part"));
+        let xml = |path: &str| {
+            let r = raw(|r| {
+                r.xml = Some(path.into());
+                r.exists = Some(true);
+            });
+            parse_check(&r, CheckUse::Filter, 1).map(|c| c.subject)
+        };
+        assert_eq!(
+            xml("file-info[@type=file]/data/@url").unwrap(),
+            Subject::Xml {
+                path: "file-info[@type=file]/data/@url".into()
+            }
+        );
+        assert!(xml("data/@url/x").unwrap_err().contains("bad `xml` path"));
+        let json = |pointer: &str| {
+            let r = raw(|r| {
+                r.json = Some(pointer.into());
+                r.exists = Some(true);
+            });
+            parse_check(&r, CheckUse::Filter, 1).map(|c| c.subject)
+        };
+        assert!(json("/a/0").is_ok());
+        assert!(json("a/0").unwrap_err().contains("`/a/0`"));
+        let two = raw(|r| {
+            r.query = Some("tid".into());
+            r.form = Some("tid".into());
+            r.exists = Some(true);
+        });
+        assert!(
+            parse_check(&two, CheckUse::Filter, 1)
+                .unwrap_err()
+                .contains("exactly one subject")
         );
     }
 }

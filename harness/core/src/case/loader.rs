@@ -524,33 +524,38 @@ impl Validator<'_> {
         })
     }
 
-    /// `sip:` or `msrp:`: exactly one, parsed.
+    /// `sip:`, `msrp:` or `http:`: exactly one, parsed.
     fn what(&mut self, e: &RawExpect, line: usize, col: usize) -> Option<MessageFilter> {
-        let parsed = match (&e.sip, &e.msrp) {
-            (Some(sip), None) => MessageFilter::parse(sip).map_err(|m| format!("bad `sip`: {m}")),
-            (None, Some(msrp)) => {
-                MessageFilter::parse_msrp(msrp).map_err(|m| format!("bad `msrp`: {m}"))
-            }
-            (Some(_), Some(_)) => {
+        match what(e.sip.as_deref(), e.msrp.as_deref(), e.http.as_deref()) {
+            Ok(parsed) => Some(parsed),
+            Err(WhatError::Count(0)) => {
                 self.err_hint(
                     line,
                     col,
-                    "an expectation names `sip` or `msrp`, not both",
+                    "an expectation needs `sip`, `msrp` or `http`: what must arrive",
                     ONE_OF.to_owned(),
                 );
-                return None;
+                None
             }
-            (None, None) => {
-                self.err_hint(
-                    line,
-                    col,
-                    "an expectation needs `sip` or `msrp`: what must arrive",
-                    ONE_OF.to_owned(),
-                );
-                return None;
+            Err(WhatError::Count(_)) => {
+                let given: Vec<&str> =
+                    [("`sip`", &e.sip), ("`msrp`", &e.msrp), ("`http`", &e.http)]
+                        .into_iter()
+                        .filter_map(|(k, v)| v.as_ref().map(|_| k))
+                        .collect();
+                let m = match given.as_slice() {
+                    [a, b] => format!("an expectation names {a} or {b}, not both"),
+                    _ => "an expectation names one of `sip`, `msrp` and `http`, not all three"
+                        .to_owned(),
+                };
+                self.err_hint(line, col, m, ONE_OF.to_owned());
+                None
             }
-        };
-        parsed.map_err(|m| self.err(line, col, m)).ok()
+            Err(WhatError::Bad(m)) => {
+                self.err(line, col, m);
+                None
+            }
+        }
     }
 
     fn checks(
@@ -665,21 +670,76 @@ fn step_rules(step: &Step) -> Vec<&str> {
 }
 
 /// How to name what an expectation waits for.
-const ONE_OF: &str = "write `sip: MESSAGE` (a SIP method, status or class) or `msrp: SEND` (SEND, REPORT, AUTH, a status or class)";
+const ONE_OF: &str = "write `sip: MESSAGE` (a SIP method, status or class), `msrp: SEND` (SEND, REPORT, AUTH, a status or class) or `http: POST` (an HTTP method, status or class)";
+
+/// Why `sip:`/`msrp:`/`http:` do not name one filter.
+pub(crate) enum WhatError {
+    /// How many of the three were given, when not exactly one.
+    Count(usize),
+    /// The one given does not parse.
+    Bad(String),
+}
+
+/// The filter of exactly one of `sip`, `msrp`, `http`.
+pub(crate) fn what(
+    sip: Option<&str>,
+    msrp: Option<&str>,
+    http: Option<&str>,
+) -> Result<MessageFilter, WhatError> {
+    match (sip, msrp, http) {
+        (Some(s), None, None) => {
+            MessageFilter::parse(s).map_err(|m| WhatError::Bad(format!("bad `sip`: {m}")))
+        }
+        (None, Some(m), None) => {
+            MessageFilter::parse_msrp(m).map_err(|m| WhatError::Bad(format!("bad `msrp`: {m}")))
+        }
+        (None, None, Some(h)) => {
+            MessageFilter::parse_http(h).map_err(|m| WhatError::Bad(format!("bad `http`: {m}")))
+        }
+        _ => Err(WhatError::Count(
+            [sip, msrp, http].iter().filter(|x| x.is_some()).count(),
+        )),
+    }
+}
 
 /// Why a subject cannot be read from messages of `protocol`, if it cannot.
 pub(crate) fn mismatch(subject: &Subject, protocol: Protocol) -> Option<String> {
-    let only = subject.only_for()?;
-    if only == protocol {
+    if let (Subject::Message { field }, Protocol::Http) = (subject, protocol)
+        && matches!(field.as_str(), "complete" | "chunks")
+    {
+        return Some(format!(
+            "`message: {field}` describes MSRP chunks; an HTTP body has `size`, `sha256`, `text` and `content-type`"
+        ));
+    }
+    if subject.applies_to(protocol) {
         return None;
     }
     let key = subject.key();
-    Some(match only {
-        Protocol::Msrp => {
-            format!("`{key}` reads MSRP chunks, but this names SIP messages: use it under `msrp:`")
-        }
-        _ => format!("`{key}` reads SIP messages, but this names MSRP frames: use it under `sip:`"),
-    })
+    let this = match protocol {
+        Protocol::Sip => "SIP messages",
+        Protocol::Msrp => "MSRP frames",
+        Protocol::Http => "HTTP messages",
+    };
+    let reads = match subject.protocols() {
+        [Protocol::Sip] => "SIP messages",
+        [Protocol::Msrp, Protocol::Http] => "MSRP chunks",
+        [Protocol::Http] => "HTTP messages",
+        [Protocol::Sip, Protocol::Msrp] => "SIP messages and MSRP frames",
+        _ => "SIP and HTTP requests",
+    };
+    let under: Vec<&str> = subject
+        .protocols()
+        .iter()
+        .map(|p| match p {
+            Protocol::Sip => "`sip:`",
+            Protocol::Msrp => "`msrp:`",
+            Protocol::Http => "`http:`",
+        })
+        .collect();
+    Some(format!(
+        "`{key}` reads {reads}, but this names {this}: use it under {}",
+        under.join(" or ")
+    ))
 }
 
 fn loc<T>(s: &Spanned<T>) -> (usize, usize) {

@@ -1,4 +1,4 @@
-//! Loader tests for the session keys: `sip:`/`msrp:`, `count`, and subjects that belong to one
+//! Loader tests for the session keys: `sip:`/`msrp:`/`http:`, `count`, and subjects that belong to one
 //! protocol, each error located at its line and column.
 
 use std::path::Path;
@@ -114,7 +114,12 @@ fn exactly_one_of_sip_and_msrp() {
     assert!(e.message.contains("not both"), "{e}");
     assert!(e.hint.unwrap().contains("msrp: SEND"));
     let e = only_error("  - expect: { at: bob, rule: RFC 4975 }\n");
-    assert!(e.message.contains("needs `sip` or `msrp`"), "{e}");
+    assert!(e.message.contains("needs `sip`, `msrp` or `http`"), "{e}");
+    let e = only_error("  - expect: { at: bob, sip: MESSAGE, http: POST, rule: RFC 9110 }\n");
+    assert!(e.message.contains("`sip` or `http`, not both"), "{e}");
+    assert!(e.hint.unwrap().contains("http: POST"));
+    let e = only_error("  - expect: { at: bob, http: post, rule: RFC 9110 }\n");
+    assert!(e.message.starts_with("bad `http`"), "{e}");
     let e = only_error("  - expect: { at: bob, msrp: MESSAGE, rule: RFC 4975 }\n");
     assert!(e.message.starts_with("bad `msrp`"), "{e}");
 }
@@ -147,4 +152,64 @@ fn count_is_for_expect_and_at_least_one() {
     assert!(e.message.contains("`count` belongs on `expect`"), "{e}");
     let e = only_error("  - expect: { at: bob, msrp: SEND, count: 0, rule: RFC 4975 }\n");
     assert!(e.message.contains("can never be met"), "{e}");
+}
+
+#[test]
+fn an_http_expectation_with_its_subjects_loads_and_saves() {
+    let case = load(
+        "  - expect:\n      at: bob\n      http: POST\n      direction: out\n      rule: RCC.07 3.2.5\n      where: [{ query: tid, exists: true }]\n      checks:\n        - { form: File.filename, equals: photo.jpg, rule: RFC 7578 4.2 }\n        - { form: File.sha256, equals: \"${alice.sent.sha256}\", rule: RCC.07 3.2.5 }\n  - expect:\n      at: bob\n      http: \"200\"\n      rule: RCC.07 3.2.5\n      checks:\n        - { xml: \"file-info[@type=file]/data/@url\", matches: \"^https://\", rule: RCC.07 3.2.5 }\n        - { message: size, at-least: 1, rule: RFC 9110 8.6 }\n      save: { url: { xml: \"file-info[@type=file]/data/@url\" } }\n  - expect:\n      at: bob\n      http: GET|206\n      rule: RFC 9110 14\n      where: [{ request-uri: \"${url}\" }]\n",
+    )
+    .unwrap();
+    let StepKind::Expect(e) = &case.steps[1].kind else {
+        panic!("not an expectation")
+    };
+    assert_eq!(e.what.protocol, Protocol::Http);
+    assert_eq!(e.what.to_string(), "HTTP POST");
+    assert_eq!(e.filter[0].subject, Subject::Query { name: "tid".into() });
+    assert_eq!(
+        e.checks[1].subject,
+        Subject::Form {
+            name: "File".into(),
+            field: Some("sha256".into())
+        }
+    );
+    let StepKind::Expect(e) = &case.steps[2].kind else {
+        panic!("not an expectation")
+    };
+    assert_eq!(e.save[0].0, "url");
+    assert_eq!(
+        case.steps[3].summary(),
+        "expect HTTP GET|206 at bob within 2s"
+    );
+}
+
+#[test]
+fn http_subjects_elsewhere_and_msrp_fields_on_http_are_located_errors() {
+    let e = only_error(
+        "  - expect:\n      at: bob\n      sip: MESSAGE\n      rule: RFC 3428\n      checks:\n        - { form: File, exists: true, rule: RFC 7578 }\n",
+    );
+    assert_eq!((e.line, e.column), (14, 11));
+    assert!(
+        e.message.contains(
+            "`form` reads HTTP messages, but this names SIP messages: use it under `http:`"
+        ),
+        "{e}"
+    );
+    let e = only_error(
+        "  - expect:\n      at: bob\n      http: POST\n      rule: RFC 9110\n      checks:\n        - { sdp: setup, exists: true, rule: RFC 4566 }\n",
+    );
+    assert!(e.message.contains("but this names HTTP messages"), "{e}");
+    let e = only_error(
+        "  - expect:\n      at: bob\n      http: \"200\"\n      rule: RFC 9110\n      checks:\n        - { message: chunks, equals: 1, rule: RFC 9110 }\n",
+    );
+    assert_eq!(e.line, 14);
+    assert!(e.message.contains("an HTTP body has `size`"), "{e}");
+    let e = only_error(
+        "  - expect:\n      at: bob\n      http: \"200\"\n      rule: RFC 9110\n      checks:\n        - { cpim: From, exists: true, rule: RFC 3862 }\n",
+    );
+    assert!(e.message.contains("use it under `sip:` or `msrp:`"), "{e}");
+    let e = only_error(
+        "  - expect:\n      at: bob\n      http: \"200\"\n      rule: RFC 9110\n      checks:\n        - { xml: \"a/@b/c\", exists: true, rule: RFC 9110 }\n",
+    );
+    assert!(e.message.contains("bad `xml` path"), "{e}");
 }

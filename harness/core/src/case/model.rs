@@ -192,6 +192,12 @@ impl MessageFilter {
         Self::parse_for(Protocol::Msrp, text)
     }
 
+    /// An HTTP filter: methods in capitals (`POST`, `GET`), status codes 100-599 (RFC 9110 §15),
+    /// classes 1xx-5xx.
+    pub fn parse_http(text: &str) -> Result<Self, String> {
+        Self::parse_for(Protocol::Http, text)
+    }
+
     pub fn parse_for(protocol: Protocol, text: &str) -> Result<Self, String> {
         let alternatives = text
             .split('|')
@@ -214,7 +220,7 @@ impl MessageFilter {
         })
     }
 
-    /// `SIP` or `MSRP`.
+    /// `SIP`, `MSRP` or `HTTP`.
     pub fn protocol_name(&self) -> &'static str {
         match self.protocol {
             Protocol::Msrp => "MSRP",
@@ -233,7 +239,8 @@ impl std::fmt::Display for MessageFilter {
 fn parse_alternative(protocol: Protocol, alt: &str) -> Result<MessageMatch, String> {
     let (codes, classes) = match protocol {
         Protocol::Msrp => (200..=599, 2..=5),
-        _ => (100..=699, 1..=6),
+        Protocol::Http => (100..=599, 1..=5),
+        Protocol::Sip => (100..=699, 1..=6),
     };
     if let Ok(code) = alt.parse::<u16>() {
         if !codes.contains(&code) {
@@ -261,6 +268,9 @@ fn parse_alternative(protocol: Protocol, alt: &str) -> Result<MessageMatch, Stri
         _ if !alt.is_empty() && alt.bytes().all(|b| b.is_ascii_uppercase() || b == b'-') => {
             Ok(MessageMatch::Method(alt.to_owned()))
         }
+        Protocol::Http => Err(format!(
+            "`{alt}` is neither an HTTP method in capitals (POST, GET), a status (200) nor a class (4xx)"
+        )),
         _ => Err(format!(
             "`{alt}` is neither a SIP method in capitals (MESSAGE), a status (200) nor a class (4xx)"
         )),
@@ -276,7 +286,7 @@ pub struct Check {
     pub line: usize,
 }
 
-/// What a check looks at in a SIP message.
+/// What a check looks at in a SIP message, an MSRP frame or an HTTP message.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Subject {
     Header {
@@ -305,25 +315,53 @@ pub enum Subject {
     Part {
         media_type: String,
     },
-    /// The MSRP message rebuilt from every chunk an expectation matched (RFC 4975 §7.3.1).
+    /// The MSRP message rebuilt from every chunk an expectation matched (RFC 4975 §7.3.1), or
+    /// the body of an HTTP message.
     Message {
         field: String,
     },
+    /// A query parameter of an HTTP request target, percent-decoded (RFC 3986 §3.4).
+    Query {
+        name: String,
+    },
+    /// A part of a multipart/form-data HTTP body (RFC 7578) by form name: its body as text, or
+    /// one of [`FORM_FIELDS`] of it.
+    Form {
+        name: String,
+        field: Option<String>,
+    },
+    /// An element's text, or an attribute (last step `@name`), of the XML body, by local names
+    /// from the root: `file-info[@type=file]/data/@url`.
+    Xml {
+        path: String,
+    },
+    /// A value of the JSON body by RFC 6901 pointer: `/messages/0/id`.
+    Json {
+        pointer: String,
+    },
 }
 
+/// What `form: <name>.<field>` reads of a form part besides its body.
+pub const FORM_FIELDS: [&str; 4] = ["filename", "content-type", "size", "sha256"];
+
 impl Subject {
-    /// The protocol a subject belongs to alone, if any: SIP for the Request-URI, feature tags,
-    /// digest, SDP and multipart parts; MSRP for a rebuilt message.
-    pub fn only_for(&self) -> Option<Protocol> {
+    /// The protocols whose messages have this subject.
+    pub fn protocols(&self) -> &'static [Protocol] {
+        use Protocol::{Http, Msrp, Sip};
         match self {
-            Self::RequestUri
-            | Self::FeatureTags { .. }
-            | Self::Digest
-            | Self::Sdp { .. }
-            | Self::Part { .. } => Some(Protocol::Sip),
-            Self::Message { .. } => Some(Protocol::Msrp),
-            _ => None,
+            Self::Header { .. } | Self::Status | Self::Reason | Self::Body => &[Sip, Msrp, Http],
+            Self::Xml { .. } | Self::Json { .. } => &[Sip, Msrp, Http],
+            Self::Cpim { .. } | Self::Imdn { .. } => &[Sip, Msrp],
+            Self::RequestUri | Self::Digest => &[Sip, Http],
+            Self::FeatureTags { .. } | Self::Sdp { .. } | Self::Part { .. } => &[Sip],
+            Self::Message { .. } => &[Msrp, Http],
+            Self::Query { .. } | Self::Form { .. } => &[Http],
         }
+    }
+
+    /// Whether messages of `protocol` have this subject.
+    pub fn applies_to(&self, protocol: Protocol) -> bool {
+        self.protocols().contains(&protocol)
     }
 
     /// The case-file key of this subject, for diagnostics.
@@ -341,6 +379,10 @@ impl Subject {
             Self::Sdp { .. } => "sdp",
             Self::Part { .. } => "part",
             Self::Message { .. } => "message",
+            Self::Query { .. } => "query",
+            Self::Form { .. } => "form",
+            Self::Xml { .. } => "xml",
+            Self::Json { .. } => "json",
         }
     }
 }
@@ -364,6 +406,14 @@ impl std::fmt::Display for Subject {
             Self::Sdp { name } => write!(f, "SDP {name}"),
             Self::Part { media_type } => write!(f, "{media_type} part"),
             Self::Message { field } => write!(f, "message {field}"),
+            Self::Query { name } => write!(f, "query parameter {name}"),
+            Self::Form { name, field: None } => write!(f, "form part {name}"),
+            Self::Form {
+                name,
+                field: Some(x),
+            } => write!(f, "{x} of form part {name}"),
+            Self::Xml { path } => write!(f, "XML {path}"),
+            Self::Json { pointer } => write!(f, "JSON {pointer}"),
         }
     }
 }
@@ -417,6 +467,43 @@ mod tests {
         );
         assert!(MessageFilter::parse_msrp("180").is_err());
         assert!(MessageFilter::parse_msrp("6xx").is_err());
+    }
+
+    #[test]
+    fn http_filter_methods_and_codes() {
+        let f = MessageFilter::parse_http("POST|GET").unwrap();
+        assert_eq!(f.protocol, Protocol::Http);
+        assert!(f.accepts(Some("GET"), None) && !f.accepts(Some("PUT"), None));
+        let f = MessageFilter::parse_http("206|2xx").unwrap();
+        assert!(f.accepts(None, Some(206)) && f.accepts(None, Some(201)));
+        assert!(!f.accepts(None, Some(416)));
+        assert_eq!(f.to_string(), "HTTP 206|2xx");
+        assert!(
+            MessageFilter::parse_http("post")
+                .unwrap_err()
+                .contains("HTTP method")
+        );
+        assert!(MessageFilter::parse_http("600").is_err());
+        assert!(MessageFilter::parse_http("6xx").is_err());
+    }
+
+    #[test]
+    fn subjects_know_their_protocols() {
+        let form = Subject::Form {
+            name: "File".into(),
+            field: None,
+        };
+        assert!(form.applies_to(Protocol::Http) && !form.applies_to(Protocol::Sip));
+        let message = Subject::Message {
+            field: "sha256".into(),
+        };
+        assert!(message.applies_to(Protocol::Http) && !message.applies_to(Protocol::Sip));
+        assert!(Subject::RequestUri.applies_to(Protocol::Http));
+        assert!(!Subject::RequestUri.applies_to(Protocol::Msrp));
+        let sdp = Subject::Sdp {
+            name: "path".into(),
+        };
+        assert!(!sdp.applies_to(Protocol::Http));
     }
 
     #[test]

@@ -262,17 +262,20 @@ impl JsonSchema for RawStep {
 /// An expectation: a message must (or, for `expect-none`, must not) arrive at a role.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-#[schemars(extend("oneOf" = [{ "required": ["sip"] }, { "required": ["msrp"] }]))]
+#[schemars(extend("oneOf" = [{ "required": ["sip"] }, { "required": ["msrp"] }, { "required": ["http"] }]))]
 pub struct RawExpect {
     /// The role that must see the message (a simulated role).
     pub at: String,
     /// A SIP message: a method (`MESSAGE`), status codes (`200|202`), or a class (`4xx`).
-    /// Exactly one of `sip` and `msrp`.
+    /// Exactly one of `sip`, `msrp` and `http`.
     #[serde(default)]
     pub sip: Option<String>,
     /// An MSRP frame: `SEND`, `REPORT`, `AUTH`, status codes (`200`) or a class (`4xx`).
     #[serde(default)]
     pub msrp: Option<String>,
+    /// An HTTP message: a method (`POST`, `GET`), status codes (`200|206`) or a class (`4xx`).
+    #[serde(default)]
+    pub http: Option<String>,
     /// Exactly this many matching messages within `within` (default: the first one); `checks`
     /// apply to each, and one more within the window fails. Not for `expect-none`.
     #[serde(default)]
@@ -315,9 +318,9 @@ pub struct RawCheck {
     pub status: Option<Value>,
     /// The reason phrase of a response.
     pub reason: Option<Value>,
-    /// The Request-URI of a request.
+    /// The Request-URI of a SIP request, or the target of an HTTP request.
     pub request_uri: Option<Value>,
-    /// The whole SIP body, as text.
+    /// The whole body, as text.
     pub body: Option<Value>,
     /// A CPIM header of the body (`From`, `imdn.Message-ID`), `content-type`, or `body` (the content).
     pub cpim: Option<String>,
@@ -331,9 +334,20 @@ pub struct RawCheck {
     pub sdp: Option<String>,
     /// The body of the part of a multipart SIP body with this media type, as text.
     pub part: Option<String>,
-    /// MSRP only: the message rebuilt from all matched chunks sharing the first one's Message-ID:
-    /// `complete`, `size`, `sha256`, `text`, `chunks` or `content-type`.
+    /// MSRP: the message rebuilt from all matched chunks sharing the first one's Message-ID:
+    /// `complete`, `size`, `sha256`, `text`, `chunks` or `content-type`. HTTP: the body (chunked
+    /// coding removed): `size`, `sha256`, `text` or `content-type`.
     pub message: Option<String>,
+    /// HTTP: a query parameter of the request target, percent-decoded.
+    pub query: Option<String>,
+    /// HTTP: a multipart/form-data part by name, its body as text; `<name>.filename`,
+    /// `<name>.content-type`, `<name>.size` or `<name>.sha256` for more of it.
+    pub form: Option<String>,
+    /// An element's text (or `@attribute`) of the XML body, by local names from the root:
+    /// `file-info[@type=file]/data/@url`; `/file/...` names the root too.
+    pub xml: Option<String>,
+    /// A value of the JSON body by RFC 6901 pointer, e.g. `/messages/0/id`.
+    pub json: Option<String>,
     // Predicates.
     pub equals: Option<Value>,
     pub not_equals: Option<Value>,

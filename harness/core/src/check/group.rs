@@ -1,8 +1,9 @@
 //! Judging one check on every message an expectation with `count: N` matched, as one result.
 //!
 //! A per-message check passes when it passes on each message; its result names the first frame
-//! that fails (or, when all pass, the frames and what each showed). A `message:` check describes
-//! the rebuilt message and is judged once, on the first frame. With a single message the result
+//! that fails (or, when all pass, the frames and what each showed). A `message:` check on MSRP
+//! describes the rebuilt message and is judged once, on the first frame (on HTTP it reads each
+//! message's body). With a single message the result
 //! is exactly that message's judgement.
 
 use std::collections::BTreeMap;
@@ -31,7 +32,8 @@ pub fn judge_each(
     let Some(&(first_frame, first)) = matched.first() else {
         return Err("no message to judge".to_owned());
     };
-    if matched.len() == 1 || matches!(check.subject, Subject::Message { .. }) {
+    let rebuilt = matches!(check.subject, Subject::Message { .. }) && first.as_msrp().is_some();
+    if matched.len() == 1 || rebuilt {
         return Ok(GroupJudgement {
             judgement: judge_in(check, first, &group, vars)?,
             frame: Some(first_frame),

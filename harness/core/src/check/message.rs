@@ -1,4 +1,4 @@
-//! A captured message as checks see it: a parsed SIP message or a parsed MSRP frame.
+//! A captured message as checks see it: a parsed SIP message, MSRP frame or HTTP message.
 //!
 //! Expectations, filters and traffic rules all read subjects from a [`Msg`]; which protocol it is
 //! decides which subjects exist (see [`crate::check::subject`]). Bytes that do not parse give no
@@ -7,6 +7,7 @@
 use rcs_proto::msrp::{Flag, Frame};
 use rcs_proto::sip::Message;
 
+use crate::check::http::HttpMessage;
 use crate::events::Protocol;
 
 /// One parsed message.
@@ -14,6 +15,7 @@ use crate::events::Protocol;
 pub enum Msg {
     Sip(Message),
     Msrp(Frame),
+    Http(HttpMessage),
 }
 
 impl Msg {
@@ -26,7 +28,7 @@ impl Msg {
             Protocol::Msrp => Frame::parse(bytes)
                 .map(Msg::Msrp)
                 .map_err(|e| format!("unparseable MSRP ({} bytes): {e}", bytes.len())),
-            Protocol::Http => Err("HTTP is not judged by checks".to_owned()),
+            Protocol::Http => HttpMessage::parse(bytes).map(Msg::Http),
         }
     }
 
@@ -34,6 +36,7 @@ impl Msg {
         match self {
             Self::Sip(_) => Protocol::Sip,
             Self::Msrp(_) => Protocol::Msrp,
+            Self::Http(_) => Protocol::Http,
         }
     }
 
@@ -42,6 +45,7 @@ impl Msg {
         match self {
             Self::Sip(m) => m.method(),
             Self::Msrp(f) => f.method(),
+            Self::Http(h) => h.method(),
         }
     }
 
@@ -50,28 +54,38 @@ impl Msg {
         match self {
             Self::Sip(m) => m.status(),
             Self::Msrp(f) => f.status_code(),
+            Self::Http(h) => h.status(),
         }
     }
 
     pub fn as_sip(&self) -> Option<&Message> {
         match self {
             Self::Sip(m) => Some(m),
-            Self::Msrp(_) => None,
+            _ => None,
         }
     }
 
     pub fn as_msrp(&self) -> Option<&Frame> {
         match self {
-            Self::Sip(_) => None,
             Self::Msrp(f) => Some(f),
+            _ => None,
         }
     }
 
-    /// One line for reports: the SIP summary, or the MSRP start line with what identifies a chunk.
+    pub fn as_http(&self) -> Option<&HttpMessage> {
+        match self {
+            Self::Http(h) => Some(h),
+            _ => None,
+        }
+    }
+
+    /// One line for reports: the SIP summary, the MSRP start line with what identifies a chunk,
+    /// or the HTTP start line with the content's range, type and size.
     pub fn summary(&self) -> String {
         match self {
             Self::Sip(m) => m.summary(),
             Self::Msrp(f) => msrp_summary(f),
+            Self::Http(h) => h.summary(),
         }
     }
 }
@@ -130,5 +144,34 @@ mod tests {
         let e = Msg::parse(Protocol::Msrp, b"MSRP x SEND\r\n").unwrap_err();
         assert!(e.starts_with("unparseable MSRP (13 bytes)"), "{e}");
         assert!(Msg::parse(Protocol::Sip, SEND.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn http_requests_and_responses_parse_and_summarise() {
+        let post = "POST /upload?tid=abc HTTP/1.1\r\nHost: cs.example\r\nContent-Type: multipart/form-data; boundary=b1\r\nContent-Length: 4\r\n\r\nabcd";
+        let m = Msg::parse(Protocol::Http, post.as_bytes()).unwrap();
+        assert_eq!((m.method(), m.status()), (Some("POST"), None));
+        assert_eq!(m.protocol(), Protocol::Http);
+        assert_eq!(
+            m.summary(),
+            "HTTP POST /upload?tid=abc (multipart/form-data, 4 bytes)"
+        );
+        let partial = "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 0-3/10\r\nContent-Length: 4\r\n\r\n0123";
+        let m = Msg::parse(Protocol::Http, partial.as_bytes()).unwrap();
+        assert_eq!((m.method(), m.status()), (None, Some(206)));
+        assert_eq!(
+            m.summary(),
+            "HTTP 206 Partial Content (bytes 0-3/10, 4 bytes)"
+        );
+        let head = "HTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\n";
+        let m = Msg::parse(Protocol::Http, head.as_bytes()).unwrap();
+        assert_eq!(m.status(), Some(200), "a response to HEAD carries no body");
+        let e = Msg::parse(
+            Protocol::Http,
+            b"POST / HTTP/1.1\r\nContent-Length: 9\r\n\r\nab",
+        )
+        .unwrap_err();
+        assert!(e.starts_with("unparseable HTTP (40 bytes)"), "{e}");
+        assert!(m.as_sip().is_none() && m.as_msrp().is_none() && m.as_http().is_some());
     }
 }

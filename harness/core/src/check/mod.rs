@@ -1,12 +1,14 @@
-//! Checks: reading a subject from a message (SIP or MSRP) and judging it against a predicate.
+//! Checks: reading a subject from a message (SIP, MSRP or HTTP) and judging it against a predicate.
 
 pub mod content;
 pub mod group;
+pub mod http;
 pub mod message;
 pub mod predicate;
 pub mod rebuilt;
 pub mod subject;
 pub mod tags;
+pub mod xml_path;
 
 pub use message::Msg;
 pub use predicate::{Judgement, judge, judge_in};

@@ -3,9 +3,11 @@
 //! from its chunks.
 //!
 //! SIP messages and MSRP frames share the subjects `header`, `status`, `reason`, `body`, `cpim` and
-//! `imdn`; the others belong to one protocol, and on the other they read as "not a SIP message" or
-//! "not an MSRP frame". Extraction never judges: it returns what is there ([`Observed`]), or why it
-//! could not be read, and the predicate decides.
+//! `imdn`; `xml` and `json` read the body of any message; HTTP messages have their own subjects
+//! ([`crate::check::http`]). A subject of another protocol reads as "not a SIP message", "not an
+//! MSRP frame" or "not an HTTP message" ([`crate::case::model::Subject::protocols`] says which).
+//! Extraction never judges: it returns what is there ([`Observed`]), or why it could not be read,
+//! and the predicate decides.
 
 use std::collections::BTreeSet;
 
@@ -62,8 +64,20 @@ pub fn observe(msg: &Msg, subject: &Subject, list: bool) -> Observed {
 /// subjects describe the whole group.
 pub fn observe_in(msg: &Msg, group: &[&Msg], subject: &Subject, list: bool) -> Observed {
     match (msg, subject) {
+        (Msg::Http(h), _) => crate::check::http::observe(h, subject, list),
+        (_, Subject::Query { .. } | Subject::Form { .. }) => {
+            Observed::NotApplicable("not an HTTP message")
+        }
         (Msg::Msrp(_), Subject::Message { field }) => crate::check::rebuilt::observe(group, field),
         (Msg::Sip(_), Subject::Message { .. }) => Observed::NotApplicable("not an MSRP frame"),
+        (Msg::Sip(m), Subject::Xml { path }) => crate::check::http::body_xml(m.body(), path, list),
+        (Msg::Sip(m), Subject::Json { pointer }) => {
+            crate::check::http::body_json(m.body(), pointer, list)
+        }
+        (Msg::Msrp(f), Subject::Xml { path }) => crate::check::http::body_xml(&f.body, path, list),
+        (Msg::Msrp(f), Subject::Json { pointer }) => {
+            crate::check::http::body_json(&f.body, pointer, list)
+        }
         (Msg::Sip(m), _) => observe_sip(m, subject, list),
         (Msg::Msrp(f), _) => observe_msrp(f, subject, list),
     }
@@ -98,6 +112,11 @@ fn observe_sip(msg: &Message, subject: &Subject, list: bool) -> Observed {
         Subject::Sdp { name } => content::sdp(msg, name, list),
         Subject::Part { media_type } => content::part(msg, media_type),
         Subject::Message { .. } => Observed::NotApplicable("not an MSRP frame"),
+        Subject::Query { .. } | Subject::Form { .. } => {
+            Observed::NotApplicable("not an HTTP message")
+        }
+        // Read by `observe_in`, from the body.
+        Subject::Xml { .. } | Subject::Json { .. } => Observed::NotApplicable("not a body reader"),
     }
 }
 
@@ -140,8 +159,13 @@ fn observe_msrp(frame: &Frame, subject: &Subject, list: bool) -> Observed {
         | Subject::Digest
         | Subject::Sdp { .. }
         | Subject::Part { .. } => Observed::NotApplicable("not a SIP message"),
-        // Read by `observe_in`, which has the matched chunks.
-        Subject::Message { .. } => Observed::NotApplicable("not a rebuilt message"),
+        Subject::Query { .. } | Subject::Form { .. } => {
+            Observed::NotApplicable("not an HTTP message")
+        }
+        // Read by `observe_in`, which has the matched chunks and the body readers.
+        Subject::Message { .. } | Subject::Xml { .. } | Subject::Json { .. } => {
+            Observed::NotApplicable("not a rebuilt message")
+        }
     }
 }
 
@@ -171,7 +195,7 @@ fn header_param(msg: &Message, name: &str, param: &str) -> Observed {
 }
 
 /// A `;name=value` parameter of a header value; a flag parameter reads as "".
-fn param_of(value: &str, param: &str) -> Observed {
+pub(crate) fn param_of(value: &str, param: &str) -> Observed {
     match header_params(value)
         .into_iter()
         .find(|(k, _)| k.eq_ignore_ascii_case(param))

@@ -7,7 +7,7 @@ use serde_saphyr::Spanned;
 
 use crate::case::CaseError;
 use crate::case::check_parse::{CheckUse, parse_check};
-use crate::case::loader::mismatch;
+use crate::case::loader::{WhatError, mismatch};
 use crate::case::model::{Check, MessageFilter, Subject};
 use crate::case::raw::RawCheck;
 use crate::events::Protocol;
@@ -34,6 +34,8 @@ struct RawAppliesTo {
     sip: Option<String>,
     #[serde(default)]
     msrp: Option<String>,
+    #[serde(default)]
+    http: Option<String>,
     #[serde(default, rename = "where")]
     filter: Vec<Spanned<RawCheck>>,
 }
@@ -45,6 +47,8 @@ struct RawRefersTo {
     sip: Option<String>,
     #[serde(default)]
     msrp: Option<String>,
+    #[serde(default)]
+    http: Option<String>,
     #[serde(default, rename = "where")]
     filter: Vec<Spanned<RawCheck>>,
     rule: String,
@@ -101,9 +105,13 @@ pub fn parse_rule(path: &Path, source: &str) -> Result<Rule, Vec<CaseError>> {
     }
     let (line, col) = loc(&raw.applies_to);
     let applies = &raw.applies_to.value;
-    let messages = what(applies.sip.as_deref(), applies.msrp.as_deref())
-        .map_err(|m| errors.push(CaseError::new(path, line, col, m)))
-        .ok();
+    let messages = what(
+        applies.sip.as_deref(),
+        applies.msrp.as_deref(),
+        applies.http.as_deref(),
+    )
+    .map_err(|m| errors.push(CaseError::new(path, line, col, m)))
+    .ok();
     let protocol = messages.as_ref().map(|m| m.protocol);
     let filter = checks(
         path,
@@ -114,7 +122,7 @@ pub fn parse_rule(path: &Path, source: &str) -> Result<Rule, Vec<CaseError>> {
     );
     let checks = checks(path, &raw.checks, CheckUse::Check, protocol, &mut errors);
     for c in checks.iter().chain(&filter) {
-        no_references(path, c, &mut errors);
+        no_references(path, c, protocol, &mut errors);
     }
     let refers_to = raw
         .refers_to
@@ -143,18 +151,24 @@ pub fn parse_rule(path: &Path, source: &str) -> Result<Rule, Vec<CaseError>> {
     }
 }
 
-/// `sip:` or `msrp:`, exactly one, parsed.
-fn what(sip: Option<&str>, msrp: Option<&str>) -> Result<MessageFilter, String> {
-    match (sip, msrp) {
-        (Some(s), None) => MessageFilter::parse(s).map_err(|m| format!("bad `sip`: {m}")),
-        (None, Some(m)) => MessageFilter::parse_msrp(m).map_err(|m| format!("bad `msrp`: {m}")),
-        (Some(_), Some(_)) => Err("name `sip` or `msrp`, not both".into()),
-        (None, None) => Err("name the messages with `sip: MESSAGE` or `msrp: SEND`".into()),
-    }
+/// `sip:`, `msrp:` or `http:`, exactly one, parsed.
+fn what(
+    sip: Option<&str>,
+    msrp: Option<&str>,
+    http: Option<&str>,
+) -> Result<MessageFilter, String> {
+    crate::case::loader::what(sip, msrp, http).map_err(|e| match e {
+        WhatError::Bad(m) => m,
+        WhatError::Count(0) => {
+            "name the messages with `sip: MESSAGE`, `msrp: SEND` or `http: POST`".into()
+        }
+        WhatError::Count(2) if http.is_none() => "name `sip` or `msrp`, not both".into(),
+        WhatError::Count(_) => "name one of `sip`, `msrp` and `http`, not several".into(),
+    })
 }
 
 /// Rules judge a capture alone: no `${...}` outside `refers-to`, and no rebuilt messages.
-fn no_references(path: &Path, c: &Check, errors: &mut Vec<CaseError>) {
+fn no_references(path: &Path, c: &Check, protocol: Option<Protocol>, errors: &mut Vec<CaseError>) {
     if crate::case::refs::predicate_strings(&c.predicate)
         .iter()
         .any(|s| s.contains("${"))
@@ -166,7 +180,7 @@ fn no_references(path: &Path, c: &Check, errors: &mut Vec<CaseError>) {
             "rules judge a capture alone: `${...}` values are not available (`${this.…}` is, in `refers-to`)",
         ));
     }
-    if matches!(c.subject, Subject::Message { .. }) {
+    if matches!(c.subject, Subject::Message { .. }) && protocol == Some(Protocol::Msrp) {
         errors.push(CaseError::new(
             path,
             c.line,
@@ -183,7 +197,7 @@ fn refers_to(
 ) -> Option<RefersTo> {
     let (line, col) = loc(raw);
     let r = &raw.value;
-    let what = what(r.sip.as_deref(), r.msrp.as_deref())
+    let what = what(r.sip.as_deref(), r.msrp.as_deref(), r.http.as_deref())
         .map_err(|m| {
             errors.push(CaseError::new(
                 path,

@@ -3,9 +3,9 @@
 //!
 //! A collector task takes [`Captured`] messages from the simulators' taps, gives each a frame number,
 //! emits a [`Wire`] event, and appends it here. An expectation takes the first message at its role that
-//! it has not consumed and that matches; messages it skips stay for later expectations. SIP messages
-//! and MSRP frames are parsed alike ([`Msg`]); bytes that do not parse are logged with why, and
-//! never match.
+//! it has not consumed and that matches; messages it skips stay for later expectations. SIP
+//! messages, MSRP frames and HTTP messages are parsed alike ([`Msg`]); bytes that do not parse are
+//! logged with why, and never match.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -15,7 +15,7 @@ use tokio::sync::{Notify, mpsc};
 
 use crate::agent::Captured;
 use crate::check::Msg;
-use crate::events::{Direction, Event, Protocol, Wire, WireBytes};
+use crate::events::{Direction, Event, Wire, WireBytes};
 
 /// One captured message.
 #[derive(Clone, Debug)]
@@ -167,25 +167,13 @@ pub async fn collect(
 }
 
 fn parse(c: &Captured) -> (Option<Arc<Msg>>, String) {
-    match c.protocol {
-        Protocol::Http => (None, first_line(&c.bytes)),
-        Protocol::Sip | Protocol::Msrp => match Msg::parse(c.protocol, &c.bytes) {
-            Ok(m) => {
-                let s = m.summary();
-                (Some(Arc::new(m)), s)
-            }
-            Err(why) => (None, why),
-        },
+    match Msg::parse(c.protocol, &c.bytes) {
+        Ok(m) => {
+            let s = m.summary();
+            (Some(Arc::new(m)), s)
+        }
+        Err(why) => (None, why),
     }
-}
-
-fn first_line(bytes: &[u8]) -> String {
-    let end = bytes
-        .iter()
-        .position(|b| *b == b'\r' || *b == b'\n')
-        .unwrap_or(bytes.len())
-        .min(120);
-    String::from_utf8_lossy(&bytes[..end]).into_owned()
 }
 
 #[cfg(test)]
