@@ -260,3 +260,7 @@ fn frames(found: &[Observed]) -> String {
     }
     format!("frame(s) {}", list.join(", "))
 }
+
+#[cfg(test)]
+#[path = "expect_http_tests.rs"]
+mod http_tests;
