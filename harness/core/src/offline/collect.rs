@@ -163,7 +163,7 @@ impl Collector {
             (s.other_udp, "UDP datagrams that carry no SIP"),
             (
                 ignored_streams,
-                "TCP stream directions that carry neither SIP nor MSRP, or whose framing failed",
+                "TCP stream directions that carry neither SIP, MSRP nor HTTP, or whose framing failed",
             ),
             (
                 s.flows_over_cap,

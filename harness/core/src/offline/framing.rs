@@ -1,17 +1,23 @@
-//! Telling SIP from MSRP, and cutting messages out of datagrams and reassembled streams.
+//! Telling SIP, MSRP and HTTP apart, and cutting messages out of datagrams and reassembled streams.
 //!
 //! A UDP datagram is one SIP message (RFC 3261 18.1.1) when its first line is a SIP start line, or
 //! when it is sent to or from port 5060 and starts with text; one that does not parse still
 //! becomes a message, with the reason as its summary. A TCP stream direction is decided by its
 //! first bytes (after any CRLF keep-alives): `MSRP ` starts MSRP (RFC 4975 7.1), a SIP start line
-//! starts SIP, anything else (HTTP, TLS records...) is ignored. SIP is framed by Content-Length
-//! with [`StreamDecoder`] (RFC 3261 18.3), MSRP by its end-line with [`Decoder`]. A framing error
-//! ends the stream: its remaining bytes become one message whose summary says why.
+//! starts SIP, an HTTP/1.x request line starts HTTP requests and an `HTTP/1.x` status line HTTP
+//! responses (RFC 9112 §3, §4); anything else (TLS records...) is ignored. SIP is framed by
+//! Content-Length with [`StreamDecoder`] (RFC 3261 18.3), MSRP by its end-line with [`Decoder`],
+//! HTTP by Content-Length or the chunked coding with [`HttpDecoder`] (RFC 9112 §6.3; a response
+//! is read as one to GET, since the request travels the other direction, and one whose body runs
+//! until the close stays unframed). A framing error ends the stream: its remaining bytes become
+//! one message whose summary says why.
 
 use bytes::BytesMut;
+use rcs_proto::http::{DEFAULT_MAX_BODY, StreamDecoder as HttpDecoder};
 use rcs_proto::msrp::Decoder;
 use rcs_proto::sip::{DEFAULT_MAX_MESSAGE_SIZE, Message, StreamDecoder};
 
+use crate::check::http::HttpMessage;
 use crate::events::Protocol;
 
 /// Cap on one MSRP frame: 4 MiB.
@@ -65,7 +71,9 @@ enum Kind {
     Undecided,
     Sip(StreamDecoder),
     Msrp(Decoder),
-    /// Neither SIP nor MSRP, or framing failed: further bytes are dropped.
+    HttpRequests(HttpDecoder),
+    HttpResponses(HttpDecoder),
+    /// Neither SIP, MSRP nor HTTP, or framing failed: further bytes are dropped.
     Ignored,
 }
 
@@ -83,6 +91,8 @@ impl StreamFramer {
             let next = match &mut self.kind {
                 Kind::Sip(decoder) => next_sip(decoder, &mut self.buf),
                 Kind::Msrp(decoder) => next_msrp(decoder, &mut self.buf),
+                Kind::HttpRequests(decoder) => next_http(decoder, &mut self.buf, true),
+                Kind::HttpResponses(decoder) => next_http(decoder, &mut self.buf, false),
                 Kind::Undecided | Kind::Ignored => return,
             };
             match next {
@@ -97,7 +107,7 @@ impl StreamFramer {
         }
     }
 
-    /// True once the stream was found to carry neither SIP nor MSRP (or could not be framed).
+    /// True once the stream was found to carry neither SIP, MSRP nor HTTP (or could not be framed).
     pub(crate) fn is_ignored(&self) -> bool {
         matches!(self.kind, Kind::Ignored)
     }
@@ -116,6 +126,12 @@ impl StreamFramer {
         match first_line(start) {
             Some(line) if is_sip_start_line(line) => {
                 self.kind = Kind::Sip(StreamDecoder::new(DEFAULT_MAX_MESSAGE_SIZE));
+            }
+            Some(line) if is_http_request_line(line) => {
+                self.kind = Kind::HttpRequests(HttpDecoder::new(DEFAULT_MAX_BODY));
+            }
+            Some(line) if is_http_status_line(line) => {
+                self.kind = Kind::HttpResponses(HttpDecoder::new(DEFAULT_MAX_BODY));
             }
             Some(_) => self.stop(),
             None if start.len() > MAX_FIRST_LINE => self.stop(),
@@ -169,6 +185,61 @@ fn next_msrp(decoder: &mut Decoder, buf: &mut BytesMut) -> Result<Option<Framed>
             summary: format!("unframed MSRP: {e}"),
         }),
     }
+}
+
+fn next_http(
+    decoder: &mut HttpDecoder,
+    buf: &mut BytesMut,
+    requests: bool,
+) -> Result<Option<Framed>, Framed> {
+    let decoded = match requests {
+        true => decoder
+            .decode_request(buf)
+            .map(|r| r.map(HttpMessage::Request)),
+        false => decoder
+            .decode_response(buf, "GET")
+            .map(|r| r.map(HttpMessage::Response)),
+    };
+    match decoded {
+        Ok(Some(message)) => {
+            let bytes = match &message {
+                HttpMessage::Request(r) => r.as_bytes().to_vec(),
+                HttpMessage::Response(r) => r.as_bytes().to_vec(),
+            };
+            Ok(Some(Framed {
+                protocol: Protocol::Http,
+                summary: message.summary(),
+                bytes,
+            }))
+        }
+        Ok(None) => Ok(None),
+        Err(e) => Err(Framed {
+            protocol: Protocol::Http,
+            bytes: skip_crlf(buf).to_vec(),
+            summary: format!("unframed HTTP: {e}"),
+        }),
+    }
+}
+
+/// Whether `line` is an HTTP/1.x request line: `METHOD target HTTP/1.1` (RFC 9112 §3).
+fn is_http_request_line(line: &[u8]) -> bool {
+    let mut words = line.split(|b| *b == b' ');
+    let method = words.next().unwrap_or_default();
+    let version = words.next_back().unwrap_or_default();
+    !method.is_empty()
+        && method.iter().all(|b| b.is_ascii_uppercase() || *b == b'-')
+        && words.next().is_some_and(|target| !target.is_empty())
+        && words.next().is_none()
+        && version.starts_with(b"HTTP/1.")
+}
+
+/// Whether `line` is an HTTP/1.x status line: `HTTP/1.1 206 Partial Content` (RFC 9112 §4).
+fn is_http_status_line(line: &[u8]) -> bool {
+    line.starts_with(b"HTTP/1.")
+        && line
+            .get(8..12)
+            .is_some_and(|s| s[0] == b' ' && s[1..].iter().all(u8::is_ascii_digit))
+        && line.get(12).is_none_or(|b| *b == b' ')
 }
 
 /// Whether `line` is a SIP request line (`METHOD uri SIP/2.0`) or status line (`SIP/2.0 200 OK`).
@@ -257,10 +328,58 @@ Content-Type: text/plain\r\n\r\nhi\r\n-------a786hjs2$\r\n";
     }
 
     #[test]
+    fn http_requests_and_responses_are_framed_by_length_and_chunks() {
+        let get = b"GET /f/2?tid=1 HTTP/1.1\r\nHost: cs\r\nRange: bytes=0-\r\n\r\n";
+        let post = b"POST /upload HTTP/1.1\r\nHost: cs\r\nContent-Length: 5\r\n\r\nhello";
+        let mut requests = StreamFramer::default();
+        let mut stream = get.to_vec();
+        stream.extend_from_slice(post);
+        let chunks: Vec<&[u8]> = stream.chunks(7).collect();
+        let out = feed(&mut requests, &chunks);
+        assert_eq!(out.len(), 2);
+        assert_eq!(
+            (out[0].protocol, out[0].bytes.as_slice()),
+            (Protocol::Http, &get[..])
+        );
+        assert_eq!(out[0].summary, "HTTP GET /f/2?tid=1");
+        assert_eq!(out[1].bytes, post);
+        let partial = b"HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 0-4/9\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n";
+        let mut responses = StreamFramer::default();
+        let out = feed(&mut responses, &[&partial[..20], &partial[20..]]);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].bytes, partial);
+        assert_eq!(
+            out[0].summary,
+            "HTTP 206 Partial Content (bytes 0-4/9, 5 bytes)"
+        );
+        let mut broken = StreamFramer::default();
+        let out = feed(
+            &mut broken,
+            &[b"POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab"],
+        );
+        assert!(
+            out[0].summary.starts_with("unframed HTTP: "),
+            "{}",
+            out[0].summary
+        );
+        assert!(broken.is_ignored());
+    }
+
+    #[test]
+    fn http_start_lines_are_recognised() {
+        assert!(is_http_request_line(b"GET / HTTP/1.1"));
+        assert!(is_http_request_line(b"M-SEARCH * HTTP/1.1"));
+        assert!(!is_http_request_line(b"GET / SIP/2.0"));
+        assert!(!is_http_request_line(b"get / HTTP/1.1"));
+        assert!(!is_http_request_line(b"GET HTTP/1.1"));
+        assert!(is_http_status_line(b"HTTP/1.1 200 OK"));
+        assert!(is_http_status_line(b"HTTP/1.0 404"));
+        assert!(!is_http_status_line(b"HTTP/1.1 2x0 OK"));
+        assert!(!is_http_status_line(b"HTTP/2 200"));
+    }
+
+    #[test]
     fn other_streams_are_ignored() {
-        let mut http = StreamFramer::default();
-        assert!(feed(&mut http, &[b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"]).is_empty());
-        assert!(http.is_ignored());
         let mut tls = StreamFramer::default();
         assert!(feed(&mut tls, &[&[0x16, 0x03, 0x01, 0x00]]).is_empty());
         assert!(tls.is_ignored());

@@ -2,12 +2,14 @@
 //! [`Wire`] events the simulators emit, so the offline checker can judge it with the same checks.
 //!
 //! What is here: format detection by magic number (pcap, pcapng, gzip of either: `capture.rs`),
-//! link/IP/UDP/TCP decoding (`packet.rs`), per-direction TCP reassembly (`reassembly.rs`), and SIP
-//! and MSRP framing (`framing.rs`). Every SIP message in a UDP datagram and every SIP or MSRP
-//! message framed from a TCP stream becomes one [`Wire`], in the order the messages were completed.
+//! link/IP/UDP/TCP decoding (`packet.rs`), per-direction TCP reassembly (`reassembly.rs`), and SIP,
+//! MSRP and HTTP/1.1 framing (`framing.rs`). Every SIP message in a UDP datagram and every SIP,
+//! MSRP or HTTP message framed from a TCP stream becomes one [`Wire`], in the order the messages
+//! were completed.
 //!
 //! What is not: roles (every wire has `role = ""` and [`Direction::Out`]; the checker assigns roles
-//! from the addresses), IP fragment reassembly, TLS decryption, HTTP, and checksum verification.
+//! from the addresses), IP fragment reassembly, TLS decryption, HTTP/2, HTTP responses read until
+//! the connection closes, and checksum verification.
 //! Anything skipped or cut short is reported in [`Captured::warnings`]; nothing read from the file
 //! can make this module panic.
 //!

@@ -340,4 +340,22 @@ mod tests {
         );
         assert!(errs[1].message.contains("one frame at a time"), "{errs:?}");
     }
+
+    #[test]
+    fn http_rules_read_http_subjects() {
+        let ok = "id: R1\ntitle: t\nrefs: [RFC 7578]\napplies-to: { http: POST, where: [{ query: tid, exists: true }] }\nchecks:\n  - { form: File.filename, exists: true, rule: RFC 7578 4.2 }\n  - { message: size, at-most: 1000, rule: RCC.07 3.2.5 }\n";
+        let r = parse_rule(Path::new("R1.yaml"), ok).unwrap();
+        assert_eq!(r.messages.protocol, Protocol::Http);
+        assert_eq!((r.filter.len(), r.checks.len()), (1, 2));
+        let wrong = ok.replace("form: File.filename", "sdp: setup");
+        let errs = parse_rule(Path::new("R1.yaml"), &wrong).unwrap_err();
+        assert!(
+            errs[0].message.contains("but this names HTTP messages"),
+            "{errs:?}"
+        );
+        assert_eq!(errs[0].line, 6);
+        let both = ok.replace("{ http: POST,", "{ http: POST, sip: MESSAGE,");
+        let errs = parse_rule(Path::new("R1.yaml"), &both).unwrap_err();
+        assert!(errs[0].message.contains("not several"), "{errs:?}");
+    }
 }
