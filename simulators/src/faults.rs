@@ -98,6 +98,30 @@ const MESSAGE_CENTER: &[(&str, &str)] = &[
         "message-center.accept-invite-without-conversation-id",
         "a CPM INVITE lacking Conversation-ID (or Contribution-ID) is relayed instead of answered 400",
     ),
+    (
+        "message-center.ft-no-auth-challenge",
+        "the content server answers the empty upload POST 204 and takes uploads without credentials while ft-auth is on",
+    ),
+    (
+        "message-center.ft-wrong-file-size",
+        "the file-info file-size is one more than the bytes uploaded",
+    ),
+    (
+        "message-center.ft-range-ignored",
+        "a download with Range gets 200 and the whole file instead of 206",
+    ),
+    (
+        "message-center.ft-expired-still-served",
+        "a download link past its until is still served 200",
+    ),
+    (
+        "message-center.ft-oversize-accepted",
+        "a file above max-size is stored and answered with file-info instead of 413",
+    ),
+    (
+        "message-center.ft-resume-info-wrong",
+        "file-resume-info claims one byte more than the content server holds",
+    ),
 ];
 
 /// `(id, description)` of every terminal fault.
@@ -173,6 +197,22 @@ const TERMINAL: &[(&str, &str)] = &[
     (
         "terminal.imdn-per-chunk",
         "a chunked session message is IMDN'd once per chunk instead of once",
+    ),
+    (
+        "terminal.ft-wrong-part-names",
+        "the FT upload's form parts are named file and thumbnail instead of File and Thumbnail",
+    ),
+    (
+        "terminal.ft-descriptor-without-fthttp-tag",
+        "the FT descriptor MESSAGE lacks the rcs.fthttp Accept-Contact",
+    ),
+    (
+        "terminal.ft-no-intended-identity",
+        "requests to the content server lack X-3GPP-Intended-Identity",
+    ),
+    (
+        "terminal.ft-restarts-upload",
+        "an upload cut short starts over with a new POST instead of get_upload_info and PUT",
     ),
 ];
 

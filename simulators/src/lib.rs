@@ -10,11 +10,13 @@
 //! - [`http`]: an HTTP/1.1 server and client over TCP and TLS, with a wire record of every message.
 //! - [`message_center`]: the IMS core and 5G Message Center (registrar, routing, relay).
 //! - [`terminal`]: the 5G Messaging terminal (UE).
+//! - [`content_server`]: the FT-HTTP content server the message center hosts.
 //! - [`faults`]: the fault catalogue.
 //!
 //! The command-line crate reaches them through [`Simulators`], the
 //! [`rcs_harness::agent::AgentFactory`] of this crate.
 
+pub mod content_server;
 pub mod faults;
 pub mod http;
 pub mod message_center;

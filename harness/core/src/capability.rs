@@ -38,6 +38,10 @@ pub const CAPABILITIES: &[(&str, &str)] = &[
         "rcs-feature-tags",
         "registers and answers OPTIONS with the RCS feature tags (RCC.07)",
     ),
+    (
+        "ft-http",
+        "hosts an FT-HTTP content server: uploads, downloads, ranges, resume and link expiry (RCC.07, protocols.md §5)",
+    ),
 ];
 
 /// Whether `name` is a known capability.

@@ -2,13 +2,14 @@
 //! which is then closed, as when a terminal loses its network in the middle of an upload
 //! (protocols.md §5.1 resume, PLT-FT-003, TRM-FT-004).
 //!
-//! The bytes written are recorded on the wire tap like any other outgoing HTTP bytes. Nothing is
-//! read back: a server that answers before the close is not heard.
+//! The bytes written are recorded on the wire tap like any other outgoing HTTP bytes. Whatever the
+//! server sends back is read and dropped until it closes its side too, so that when
+//! [`send_cut`] returns the server has seen the cut.
 
 use std::net::SocketAddr;
 
 use rcs_harness::agent::WireTap;
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::conn::{self, IO_TIMEOUT, Wire};
 use super::error::HttpNetError;
@@ -45,6 +46,9 @@ pub async fn send_cut(
         })?;
     wire.record_out(prefix);
     // The close tells the server the request ends here (a TLS close_notify, then the FIN).
+    // Waiting for the server's own close means it has seen the cut when this returns.
     let _ = tokio::time::timeout(IO_TIMEOUT, stream.shutdown()).await;
+    let mut sink = Vec::new();
+    let _ = tokio::time::timeout(IO_TIMEOUT, stream.read_to_end(&mut sink)).await;
     Ok(())
 }

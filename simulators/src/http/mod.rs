@@ -14,9 +14,11 @@
 
 mod client;
 mod conn;
+mod cut;
 mod error;
 mod server;
 
 pub use client::HttpClient;
 pub use error::HttpNetError;
-pub use server::{Handler, HttpServer, ServerLimits};
+pub use cut::send_cut;
+pub use server::{CutHandler, Handler, HttpServer, ServerLimits};

@@ -30,6 +30,11 @@ use crate::net::{Shutdown, ShutdownTrigger, Stream, TlsConfig};
 /// Answers one request from a peer. The future must own what it needs of the request.
 pub type Handler = Arc<dyn Fn(&Request, SocketAddr) -> BoxFuture<'static, Response> + Send + Sync>;
 
+/// Told what was left of a request its client cut short (the connection ended mid-message):
+/// the bytes as received, head and partial body, and the peer. Content servers use it to keep
+/// the part of an upload that arrived (protocols.md §5.1 resume).
+pub type CutHandler = Arc<dyn Fn(&[u8], SocketAddr) + Send + Sync>;
+
 /// The interim response to `Expect: 100-continue` (RFC 9110 §10.1.1).
 const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
 
@@ -70,6 +75,7 @@ struct Shared {
     tls: Option<TlsConfig>,
     handler: Handler,
     limits: ServerLimits,
+    on_cut: Option<CutHandler>,
 }
 
 impl HttpServer {
@@ -98,6 +104,18 @@ impl HttpServer {
         handler: Handler,
         limits: ServerLimits,
     ) -> Result<Self, HttpNetError> {
+        Self::start_with_cut(addr, tls, tap, handler, limits, None).await
+    }
+
+    /// As [`HttpServer::start_with`], and `on_cut` is told of every request cut short.
+    pub async fn start_with_cut(
+        addr: SocketAddr,
+        tls: Option<TlsConfig>,
+        tap: WireTap,
+        handler: Handler,
+        limits: ServerLimits,
+        on_cut: Option<CutHandler>,
+    ) -> Result<Self, HttpNetError> {
         let bind = |source| HttpNetError::Bind { addr, source };
         let listener = TcpListener::bind(addr).await.map_err(bind)?;
         let local = listener.local_addr().map_err(bind)?;
@@ -108,6 +126,7 @@ impl HttpServer {
             tls,
             handler,
             limits,
+            on_cut,
         };
         tokio::spawn(accept_loop(listener, shared, trigger.listener()));
         Ok(Self {
@@ -248,6 +267,9 @@ async fn serve_requests(
         match read {
             Ok(Ok(0)) | Ok(Err(_)) | Err(_) => {
                 wire.record_leftover(&buf);
+                if let Some(on_cut) = shared.on_cut.as_ref().filter(|_| !buf.is_empty()) {
+                    on_cut(&buf, wire.peer);
+                }
                 return;
             }
             Ok(Ok(_)) => {}

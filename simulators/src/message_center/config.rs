@@ -23,6 +23,15 @@ pub struct Settings {
     /// The digest realm of the 401 challenge; by default the home domain.
     #[serde(default = "default_realm")]
     pub realm: String,
+    /// The content server challenges uploads with Digest (protocols.md §5.1 step 1; PLT-FT-001).
+    #[serde(default = "default_true")]
+    pub ft_auth: bool,
+    /// The largest file the content server takes, in bytes (MaxSizeFileTr; PLT-FT-006).
+    #[serde(default = "default_ft_max_size")]
+    pub max_size: u64,
+    /// How long a file link stays valid, in seconds (`until`; protocols.md §12: 7 days).
+    #[serde(default = "default_ft_validity")]
+    pub ft_validity: u64,
 }
 
 impl Default for Settings {
@@ -30,8 +39,23 @@ impl Default for Settings {
         Self {
             max_expires: DEFAULT_MAX_EXPIRES,
             realm: default_realm(),
+            ft_auth: true,
+            max_size: default_ft_max_size(),
+            ft_validity: default_ft_validity(),
         }
     }
+}
+
+fn default_ft_max_size() -> u64 {
+    crate::content_server::DEFAULT_MAX_SIZE
+}
+
+fn default_ft_validity() -> u64 {
+    crate::content_server::DEFAULT_VALIDITY.as_secs()
+}
+
+fn default_true() -> bool {
+    true
 }
 
 fn default_max_expires() -> u32 {
@@ -114,11 +138,24 @@ pub enum Fault {
     NoByeRelay,
     /// A CPM INVITE lacking Conversation-ID or Contribution-ID is relayed (protocols.md §4.2).
     AcceptInviteWithoutConversationId,
+    /// The content server answers the empty POST 204 and takes uploads without credentials
+    /// while `ft-auth` is on (protocols.md §5.1 step 1; PLT-FT-001).
+    FtNoAuthChallenge,
+    /// file-info `file-size` is one more than the bytes uploaded (protocols.md §5.3; PLT-FT-002).
+    FtWrongFileSize,
+    /// A Range download gets 200 and the whole file (RFC 7233 4.1; PLT-FT-004).
+    FtRangeIgnored,
+    /// A link past its `until` is still served (protocols.md §5.3; PLT-FT-005).
+    FtExpiredStillServed,
+    /// A file above `max-size` is stored and answered 200 (protocols.md §5.1; PLT-FT-006).
+    FtOversizeAccepted,
+    /// file-resume-info claims one byte more than arrived (protocols.md §5.1; PLT-FT-003).
+    FtResumeInfoWrong,
 }
 
 impl Fault {
     /// Every message-center fault.
-    pub const ALL: [Self; 22] = [
+    pub const ALL: [Self; 28] = [
         Self::AcceptWrongDigest,
         Self::OmitQop,
         Self::OmitPAssociatedUri,
@@ -141,6 +178,12 @@ impl Fault {
         Self::MergeMsrpChunks,
         Self::NoByeRelay,
         Self::AcceptInviteWithoutConversationId,
+        Self::FtNoAuthChallenge,
+        Self::FtWrongFileSize,
+        Self::FtRangeIgnored,
+        Self::FtExpiredStillServed,
+        Self::FtOversizeAccepted,
+        Self::FtResumeInfoWrong,
     ];
 
     /// The catalogue id.
@@ -170,6 +213,12 @@ impl Fault {
             Self::AcceptInviteWithoutConversationId => {
                 "message-center.accept-invite-without-conversation-id"
             }
+            Self::FtNoAuthChallenge => "message-center.ft-no-auth-challenge",
+            Self::FtWrongFileSize => "message-center.ft-wrong-file-size",
+            Self::FtRangeIgnored => "message-center.ft-range-ignored",
+            Self::FtExpiredStillServed => "message-center.ft-expired-still-served",
+            Self::FtOversizeAccepted => "message-center.ft-oversize-accepted",
+            Self::FtResumeInfoWrong => "message-center.ft-resume-info-wrong",
         }
     }
 

@@ -17,6 +17,7 @@ mod b2bua;
 mod b2bua_tests;
 mod bindings;
 pub mod config;
+mod content;
 mod cpim_rewrite;
 mod directory;
 mod invite_legs;
@@ -115,6 +116,8 @@ pub struct MessageCenter {
     endpoint: SipEndpoint,
     msrp: MsrpStack,
     trigger: Mutex<Option<ShutdownTrigger>>,
+    /// The FT-HTTP content server it hosts.
+    content: content::Hosted,
 }
 
 impl MessageCenter {
@@ -142,13 +145,31 @@ impl MessageCenter {
         let msrp = MsrpStack::start(addr.ip(), tls.clone(), tap.clone(), clock.clone())
             .await
             .map_err(harness)?;
+        let content = content::Hosted::start(
+            addr.ip(),
+            tls.clone(),
+            tap.clone(),
+            clock.clone(),
+            &config,
+            &subscribers,
+        )
+        .await;
+        let content = match content {
+            Ok(content) => content,
+            Err(err) => {
+                msrp.shutdown().await;
+                return Err(err);
+            }
+        };
         let (endpoint, incoming) = match SipEndpoint::bind_with_tls(addr, tap, tls).await {
             Ok(bound) => bound,
             Err(err) => {
                 msrp.shutdown().await;
+                content.stop().await;
                 return Err(harness(err));
             }
         };
+        content.publish(endpoint.endpoints());
         let uris = msrp.clone();
         let has_tls = msrp.listen_addr(true).is_some();
         let core = service::Core::new(config.clone(), subscribers, endpoint.local_udp())
@@ -170,6 +191,7 @@ impl MessageCenter {
             endpoint,
             msrp,
             trigger: Mutex::new(Some(trigger)),
+            content,
         })
     }
 
@@ -189,7 +211,13 @@ impl MessageCenter {
             trigger.shutdown().await;
         }
         self.msrp.shutdown().await;
+        self.content.stop().await;
         self.endpoint.shutdown().await;
+    }
+
+    /// The upload URL of the content server it hosts (`ftHTTPCSURI`).
+    pub fn content_server_url(&self) -> &str {
+        self.content.url()
     }
 }
 

@@ -56,6 +56,8 @@ async fn run(
         "send-chat" => chat_actions::send_chat(core, params::parse(params)?).await,
         "end-chat" => chat_actions::end_chat(core, params::parse(params)?).await,
         "send-message" => chat_actions::send_message(core, params::parse(params)?).await,
+        "send-file" => super::ft_actions::send_file(core, params::parse(params)?).await,
+        "download-file" => super::ft_actions::download_file(core, params::parse(params)?).await,
         other => Err(format!("a terminal has no action `{other}`")),
     }
 }

@@ -25,6 +25,8 @@ use tokio::task::JoinHandle;
 
 use super::client::Pending;
 use super::faults::{Fault, Faults};
+use super::ft_in::Offers;
+use super::ft_params::FtHttp;
 use super::invite_in::Acks;
 use super::params::{self, Settings};
 use super::request::Local;
@@ -55,6 +57,10 @@ pub(crate) struct Core {
     pub sessions: Sessions,
     /// Accepted INVITEs awaiting their ACK.
     pub acks: Acks,
+    /// The HTTP client of file transfer (protocols.md §5).
+    pub ft: FtHttp,
+    /// The last FT descriptor received.
+    pub ft_offers: Offers,
     state: Mutex<State>,
 }
 
@@ -182,6 +188,7 @@ pub(crate) async fn start(
         ..Misbehaviour::default()
     });
     msrp.set_relay(settings.relay(&subscriber.impi, &subscriber.password));
+    let ft = FtHttp::new(tap.clone(), TlsConfig::from_trust(&spec.tls, &[]).ok());
     let (endpoint, incoming) = match SipEndpoint::bind_with_tls(listen, tap, tls).await {
         Ok(bound) => bound,
         Err(error) => {
@@ -210,6 +217,8 @@ pub(crate) async fn start(
         msrp,
         sessions: Sessions::default(),
         acks: Acks::default(),
+        ft,
+        ft_offers: Offers::default(),
     });
     let msrp_addr = core.msrp.listen_addr(false);
     let reader = tokio::spawn(incoming::run(core.clone(), incoming));

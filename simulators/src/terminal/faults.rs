@@ -43,11 +43,21 @@ pub(crate) enum Fault {
     LargemsgInlinePayload,
     /// A chunked message is IMDN'd once per chunk (RFC 4975 7.3.1, RFC 5438 7).
     ImdnPerChunk,
+    /// The upload's form parts are named `file` and `thumbnail` instead of `File` and
+    /// `Thumbnail` (protocols.md §5.1, §5.3 MUST; TRM-FT-001).
+    FtWrongPartNames,
+    /// The FT descriptor MESSAGE lacks the fthttp Accept-Contact (protocols.md §4.1; TRM-FT-002).
+    FtDescriptorWithoutFthttpTag,
+    /// Content-server requests lack X-3GPP-Intended-Identity (protocols.md §5.3; TRM-FT-003).
+    FtNoIntendedIdentity,
+    /// A cut upload starts over with a new POST instead of resuming (protocols.md §5.1;
+    /// TRM-FT-004).
+    FtRestartsUpload,
 }
 
 impl Fault {
     /// Every terminal fault, in catalogue order.
-    pub(crate) const ALL: [Self; 18] = [
+    pub(crate) const ALL: [Self; 22] = [
         Self::OmitSipInstance,
         Self::UnencodedIcsi,
         Self::OmitChatbotIari,
@@ -66,6 +76,10 @@ impl Fault {
         Self::LargemsgSendrecv,
         Self::LargemsgInlinePayload,
         Self::ImdnPerChunk,
+        Self::FtWrongPartNames,
+        Self::FtDescriptorWithoutFthttpTag,
+        Self::FtNoIntendedIdentity,
+        Self::FtRestartsUpload,
     ];
 
     /// The catalogue id, e.g. `terminal.omit-sip-instance`.
@@ -89,6 +103,10 @@ impl Fault {
             Self::LargemsgSendrecv => "terminal.largemsg-sendrecv",
             Self::LargemsgInlinePayload => "terminal.largemsg-inline-payload",
             Self::ImdnPerChunk => "terminal.imdn-per-chunk",
+            Self::FtWrongPartNames => "terminal.ft-wrong-part-names",
+            Self::FtDescriptorWithoutFthttpTag => "terminal.ft-descriptor-without-fthttp-tag",
+            Self::FtNoIntendedIdentity => "terminal.ft-no-intended-identity",
+            Self::FtRestartsUpload => "terminal.ft-restarts-upload",
         }
     }
 }

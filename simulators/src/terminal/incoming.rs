@@ -45,6 +45,8 @@ const MAX_TASKS: usize = 64;
 enum Followup {
     /// Send a delivery IMDN for a MESSAGE.
     Imdn(Received),
+    /// Download an offered file (FT-HTTP), then send its delivery IMDN.
+    File(Received, Box<rcs_proto::ft_http::FileTransferInfo>),
     /// Open the MSRP session of an INVITE answered 200.
     Accept(Box<Accepting>),
     /// Close a session its peer ended with BYE.
@@ -87,6 +89,9 @@ pub(crate) async fn run(core: Arc<Core>, mut incoming: mpsc::Receiver<Incoming>)
         tasks.spawn(async move {
             match followup {
                 Followup::Imdn(delivered) => send_delivered(&core, &delivered).await,
+                Followup::File(received, info) => {
+                    super::ft_in::on_descriptor(&core, received, *info).await
+                }
                 Followup::Accept(accepting) => invite_in::accept(core, *accepting).await,
                 Followup::Close(session) => invite_in::close(core, session).await,
                 Followup::Ack(ack) => {
@@ -175,6 +180,9 @@ async fn respond(core: &Core, request: &Message) -> (Message, Option<Followup>) 
     match request.method().unwrap_or_default() {
         "MESSAGE" => {
             let (response, delivered) = on_message(core, request);
+            if let Some((received, info)) = super::ft_in::offer(request, &response) {
+                return (response, Some(Followup::File(received, Box::new(info))));
+            }
             (response, delivered.map(Followup::Imdn))
         }
         "OPTIONS" => (on_options(core, request), None),

@@ -20,6 +20,10 @@ mod chat_actions;
 mod client;
 mod core;
 mod faults;
+mod ft_actions;
+mod ft_in;
+mod ft_params;
+mod ft_upload;
 mod ids;
 mod incoming;
 mod invite;
@@ -82,6 +86,11 @@ pub const ACTIONS: &[ActionSpec] = &[
         "send-message",
         "send a message in pager mode, or in large-message mode above the switchover size",
     ),
+    action(
+        "send-file",
+        "upload a file to the content server (FT-HTTP) and send its descriptor in a pager MESSAGE",
+    ),
+    action("download-file", "download a file link once (GET, with an optional Range)"),
 ];
 
 const fn action(name: &'static str, description: &'static str) -> ActionSpec {
@@ -140,6 +149,15 @@ pub fn check_action(action: &str, params: &Map<String, Value>) -> Result<(), Str
         "send-message" => {
             let p: SendMessageParams = params::parse(params)?;
             one_content(p.text.is_some(), p.size)?;
+            check_later(p.timeout.as_deref(), duration)
+        }
+        "send-file" => {
+            let p: ft_params::SendFileParams = params::parse(params)?;
+            ft_params::check_send_file(&p)?;
+            check_later(p.timeout.as_deref(), duration)
+        }
+        "download-file" => {
+            let p: ft_params::DownloadFileParams = params::parse(params)?;
             check_later(p.timeout.as_deref(), duration)
         }
         other => Err(format!("a terminal has no action `{other}`")),
@@ -226,7 +244,9 @@ mod tests {
                 "start-chat",
                 "send-chat",
                 "end-chat",
-                "send-message"
+                "send-message",
+                "send-file",
+                "download-file"
             ]
         );
         assert!(ACTIONS.iter().all(|a| a.kind == RoleKind::Terminal));
@@ -252,8 +272,11 @@ mod tests {
         );
         assert!(check_action("end-chat", &map(json!({ "to": "bob" }))).is_ok());
         assert!(check_action("send-message", &map(json!({ "to": "bob", "size": 5000 }))).is_ok());
-        let err = check_action("send-file", &Map::new()).unwrap_err();
-        assert!(err.contains("send-file"), "{err}");
+        let err = check_action("send-fax", &Map::new()).unwrap_err();
+        assert!(err.contains("send-fax"), "{err}");
+        assert!(check_action("send-file", &map(json!({ "to": "bob", "size": 10 }))).is_ok());
+        assert!(check_action("send-file", &map(json!({ "to": "bob", "cut-at": 100 }))).is_err());
+        assert!(check_action("download-file", &Map::new()).is_ok());
     }
 
     #[test]

@@ -185,6 +185,19 @@ pub(crate) struct Settings {
     /// Answer the relay's digest challenge with our IMPI and password (else send none).
     #[serde(default = "yes")]
     pub msrp_relay_credentials: bool,
+    /// Download the file of an incoming FT descriptor at once (protocols.md §5.3 ftAutAccept).
+    #[serde(default = "yes")]
+    pub ft_auto_accept: bool,
+    /// Digest username for the content server (default: the IMPI).
+    #[serde(default)]
+    pub ft_user: Option<String>,
+    /// Digest password for the content server (default: the subscriber's).
+    #[serde(default)]
+    pub ft_password: Option<String>,
+    /// The content server URL (`ftHTTPCSURI`); by default what a simulated message center of
+    /// the case publishes.
+    #[serde(default)]
+    pub ft_http_cs_uri: Option<String>,
 }
 
 impl Settings {
@@ -220,6 +233,10 @@ impl Default for Settings {
             auto_accept: true,
             msrp_relay: None,
             msrp_relay_credentials: true,
+            ft_auto_accept: true,
+            ft_user: None,
+            ft_password: None,
+            ft_http_cs_uri: None,
         }
     }
 }
