@@ -95,6 +95,34 @@ const MESSAGE_CENTER: &[(&str, &str)] = &[
         "a BYE is answered 200 but not relayed to the other leg of the session",
     ),
     (
+        "message-center.focus-rewrites-cpim-from",
+        "group messages are fanned out with the group URI as CPIM From instead of the sender",
+    ),
+    (
+        "message-center.focus-no-isfocus",
+        "the focus Contact (200 to the creator, INVITEs to participants) lacks isfocus",
+    ),
+    (
+        "message-center.focus-skips-participant",
+        "the last participant of the creation list is never invited",
+    ),
+    (
+        "message-center.conference-version-not-increasing",
+        "partial conference NOTIFYs repeat the version of the previous one",
+    ),
+    (
+        "message-center.refer-not-invited",
+        "a REFER adding participants is answered 202 but nobody is invited",
+    ),
+    (
+        "message-center.departed-still-receives",
+        "a member who left with BYE keeps getting the group messages",
+    ),
+    (
+        "message-center.subject-not-notified",
+        "a subject change by the chairman is answered 200 but no NOTIFY carries it",
+    ),
+    (
         "message-center.accept-invite-without-conversation-id",
         "a CPM INVITE lacking Conversation-ID (or Contribution-ID) is relayed instead of answered 400",
     ),
@@ -214,6 +242,26 @@ const TERMINAL: &[(&str, &str)] = &[
         "terminal.ft-restarts-upload",
         "an upload cut short starts over with a new POST instead of get_upload_info and PUT",
     ),
+    (
+        "terminal.group-invite-without-resource-list",
+        "the group creation INVITE carries only the SDP, no recipient-list resource list",
+    ),
+    (
+        "terminal.group-no-recipient-list-invite-require",
+        "the group creation INVITE lacks Require: recipient-list-invite",
+    ),
+    (
+        "terminal.no-conference-subscribe",
+        "after joining a group the terminal never subscribes to the conference event",
+    ),
+    (
+        "terminal.leave-without-bye",
+        "leaving a group drops the session without sending BYE",
+    ),
+    (
+        "terminal.subject-wrong-target",
+        "the cpm-group-management subject change names the target icon instead of subject",
+    ),
 ];
 
 /// Every fault of every simulator, message center first.
@@ -288,7 +336,7 @@ mod tests {
     #[test]
     fn ids_are_unique_and_prefixed_by_their_kind() {
         let all = catalogue();
-        assert_eq!(all.len(), 40);
+        assert_eq!(all.len(), 52);
         let ids: HashSet<_> = all.iter().map(|f| f.id).collect();
         assert_eq!(ids.len(), all.len());
         for fault in &all {

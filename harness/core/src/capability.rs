@@ -35,6 +35,10 @@ pub const CAPABILITIES: &[(&str, &str)] = &[
         "asserts the sender with P-Asserted-Identity on requests it relays (RFC 3325)",
     ),
     (
+        "group-chat",
+        "acts as the group chat focus: conference factory, recipient-list INVITE, conference event, fan-out (protocols.md §6)",
+    ),
+    (
         "rcs-feature-tags",
         "registers and answers OPTIONS with the RCS feature tags (RCC.07)",
     ),

@@ -23,6 +23,9 @@ pub struct Settings {
     /// The digest realm of the 401 challenge; by default the home domain.
     #[serde(default = "default_realm")]
     pub realm: String,
+    /// The conference factory URI: an INVITE to it creates a group chat (protocols.md §6.1).
+    #[serde(default = "default_conference_factory")]
+    pub conference_factory: String,
     /// The content server challenges uploads with Digest (protocols.md §5.1 step 1; PLT-FT-001).
     #[serde(default = "default_true")]
     pub ft_auth: bool,
@@ -39,6 +42,7 @@ impl Default for Settings {
         Self {
             max_expires: DEFAULT_MAX_EXPIRES,
             realm: default_realm(),
+            conference_factory: default_conference_factory(),
             ft_auth: true,
             max_size: default_ft_max_size(),
             ft_validity: default_ft_validity(),
@@ -64,6 +68,11 @@ fn default_max_expires() -> u32 {
 
 fn default_realm() -> String {
     HOME_DOMAIN.to_owned()
+}
+
+/// `sip:conf-factory@<home domain>` (protocols.md §6.1).
+pub fn default_conference_factory() -> String {
+    format!("sip:conf-factory@{HOME_DOMAIN}")
 }
 
 impl Settings {
@@ -138,6 +147,20 @@ pub enum Fault {
     NoByeRelay,
     /// A CPM INVITE lacking Conversation-ID or Contribution-ID is relayed (protocols.md §4.2).
     AcceptInviteWithoutConversationId,
+    /// The focus fans group messages out with the group URI as CPIM From (protocols.md §6; PLT-GC-003).
+    FocusRewritesCpimFrom,
+    /// The focus's Contact lacks `isfocus` (RFC 4579 5.1, protocols.md §6.1; PLT-GC-001).
+    FocusNoIsfocus,
+    /// The last listed participant is never invited (RFC 5366 5, protocols.md §6.1; PLT-GC-001).
+    FocusSkipsParticipant,
+    /// Partial conference NOTIFYs repeat the version (RFC 4575 4.6; PLT-GC-002).
+    ConferenceVersionNotIncreasing,
+    /// A REFER is accepted but nobody is invited (RFC 5368 5, protocols.md §6.3; PLT-GC-004).
+    ReferNotInvited,
+    /// A member who sent BYE keeps getting the group's messages (RFC 4579 5.8; PLT-GC-005).
+    DepartedStillReceives,
+    /// A subject change is accepted but not notified (protocols.md §6.3; PLT-GC-006).
+    SubjectNotNotified,
     /// The content server answers the empty POST 204 and takes uploads without credentials
     /// while `ft-auth` is on (protocols.md §5.1 step 1; PLT-FT-001).
     FtNoAuthChallenge,
@@ -155,7 +178,7 @@ pub enum Fault {
 
 impl Fault {
     /// Every message-center fault.
-    pub const ALL: [Self; 28] = [
+    pub const ALL: [Self; 35] = [
         Self::AcceptWrongDigest,
         Self::OmitQop,
         Self::OmitPAssociatedUri,
@@ -178,6 +201,13 @@ impl Fault {
         Self::MergeMsrpChunks,
         Self::NoByeRelay,
         Self::AcceptInviteWithoutConversationId,
+        Self::FocusRewritesCpimFrom,
+        Self::FocusNoIsfocus,
+        Self::FocusSkipsParticipant,
+        Self::ConferenceVersionNotIncreasing,
+        Self::ReferNotInvited,
+        Self::DepartedStillReceives,
+        Self::SubjectNotNotified,
         Self::FtNoAuthChallenge,
         Self::FtWrongFileSize,
         Self::FtRangeIgnored,
@@ -213,6 +243,13 @@ impl Fault {
             Self::AcceptInviteWithoutConversationId => {
                 "message-center.accept-invite-without-conversation-id"
             }
+            Self::FocusRewritesCpimFrom => "message-center.focus-rewrites-cpim-from",
+            Self::FocusNoIsfocus => "message-center.focus-no-isfocus",
+            Self::FocusSkipsParticipant => "message-center.focus-skips-participant",
+            Self::ConferenceVersionNotIncreasing => "message-center.conference-version-not-increasing",
+            Self::ReferNotInvited => "message-center.refer-not-invited",
+            Self::DepartedStillReceives => "message-center.departed-still-receives",
+            Self::SubjectNotNotified => "message-center.subject-not-notified",
             Self::FtNoAuthChallenge => "message-center.ft-no-auth-challenge",
             Self::FtWrongFileSize => "message-center.ft-wrong-file-size",
             Self::FtRangeIgnored => "message-center.ft-range-ignored",

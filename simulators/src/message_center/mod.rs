@@ -20,6 +20,11 @@ pub mod config;
 mod content;
 mod cpim_rewrite;
 mod directory;
+mod focus;
+mod focus_group;
+mod focus_relay;
+mod focus_requests;
+mod focus_sip;
 mod invite_legs;
 mod options;
 mod proxy;
@@ -46,6 +51,8 @@ use serde_json::{Map, Value};
 pub use config::{Config, Fault, Faults, Settings};
 
 use b2bua::MsrpUris;
+use focus::FocusMsrp;
+use focus_relay::FocusRelays;
 use relay_task::Relays;
 
 use crate::msrp::MsrpStack;
@@ -171,12 +178,20 @@ impl MessageCenter {
         };
         content.publish(endpoint.endpoints());
         let uris = msrp.clone();
+        let focus_uris = msrp.clone();
         let has_tls = msrp.listen_addr(true).is_some();
         let core = service::Core::new(config.clone(), subscribers, endpoint.local_udp())
             .with_tls_via(endpoint.local_tls())
             .with_msrp(MsrpUris::new(move |tls| {
                 (!tls || has_tls).then(|| uris.new_local_uri(tls))
-            }));
+            }))
+            .with_focus(
+                FocusMsrp::new(move |tls| (!tls || has_tls).then(|| focus_uris.new_local_uri(tls))),
+                FocusRelays::new(
+                    Some(msrp.clone()),
+                    config.faults.has(Fault::FocusRewritesCpimFrom),
+                ),
+            );
         let relays = Relays::new(Some(msrp.clone()), config.faults);
         let trigger = ShutdownTrigger::new();
         tokio::spawn(task::run(

@@ -24,6 +24,8 @@ use super::b2bua::{B2bua, MsrpUris, Origin, Route};
 use super::bindings::Bindings;
 use super::config::{Config, Fault};
 use super::directory::Directory;
+use super::focus::{Focus, FocusMsrp};
+use super::focus_relay::FocusRelays;
 use super::invite_legs;
 use super::options;
 use super::proxy::{self, Proxy, Relayed, Transmit, Upstream};
@@ -32,6 +34,9 @@ use super::reply;
 use super::router::{self, Target};
 use super::session_relay::Command;
 use crate::net::Incoming;
+
+#[path = "focus_service.rs"]
+mod focus_service;
 
 /// The most server transactions kept at once; beyond it new requests get 503.
 const MAX_SERVER_TRANSACTIONS: usize = 4096;
@@ -63,6 +68,10 @@ pub struct Core {
     registrar: Registrar,
     proxy: Proxy,
     b2bua: B2bua,
+    /// The group chat focus (protocols.md §6).
+    focus: Focus,
+    /// The focus's MSRP fan-out.
+    focus_relays: Option<FocusRelays>,
     servers: HashMap<TransactionKey, Server>,
     /// The address put in Via (UDP and TCP share it).
     via_addr: SocketAddr,
@@ -78,6 +87,8 @@ impl Core {
         Self {
             bindings: Bindings::new(config.faults.has(Fault::IgnoreBindingExpiry)),
             b2bua: B2bua::new(MsrpUris::none(), config.faults.clone()),
+            focus: Focus::new(&config.settings.conference_factory, config.faults.clone()),
+            focus_relays: None,
             config,
             directory: Directory::new(subscribers),
             registrar: Registrar::default(),
@@ -104,6 +115,24 @@ impl Core {
     /// The next command for the MSRP relay.
     pub fn poll_command(&mut self) -> Option<Command> {
         self.b2bua.poll_command()
+    }
+
+    /// Takes the `a=path` URIs of group members' sessions from `msrp`, and hands the joins
+    /// and leaves of group members to `relays` (see [`Core::apply_focus_commands`]).
+    pub fn with_focus(mut self, msrp: FocusMsrp, relays: FocusRelays) -> Self {
+        self.focus.set_msrp(msrp);
+        self.focus_relays = Some(relays);
+        self
+    }
+
+    /// Hands the focus's pending joins and leaves to the group fan-out relay, whose tasks
+    /// this core owns (they end when it is dropped).
+    pub fn apply_focus_commands(&mut self) {
+        while let Some(command) = self.focus.poll_command() {
+            if let Some(relays) = &mut self.focus_relays {
+                relays.apply(command);
+            }
+        }
     }
 
     /// The MSRP relay closed the sessions of `call`.
@@ -153,6 +182,7 @@ impl Core {
             servers,
             self.proxy.poll_timeout(),
             self.b2bua.poll_timeout(),
+            self.focus.poll_timeout(),
         ]
         .into_iter()
         .flatten()
@@ -171,6 +201,7 @@ impl Core {
             out.extend(self.answer_upstream(relayed, now));
         }
         out.extend(self.b2bua.handle_timeout(now));
+        out.extend(self.focus.handle_timeout(now));
         out
     }
 
@@ -181,11 +212,19 @@ impl Core {
         src: SocketAddr,
         now: Instant,
     ) -> Vec<Transmit> {
+        if request.method() == Some("ACK")
+            && let Some(out) = self.focus.on_ack(request, now)
+        {
+            return out;
+        }
         if request.method() == Some("ACK") {
             return self.b2bua.on_ack(request, now);
         }
         if let Some(deviation) = request.validate().into_iter().next() {
             return self.on_malformed(request, &deviation, transport, src);
+        }
+        if request.method() == Some("INVITE") && self.focus.owns(request) {
+            return self.focus_invite(request, transport, src, now);
         }
         if request.method() == Some("INVITE") {
             return self.on_invite(request, transport, src, now);
@@ -255,6 +294,11 @@ impl Core {
 
     fn dispatch(&mut self, request: &Message, upstream: Upstream, now: Instant) -> Outcome {
         match request.method().unwrap_or_default() {
+            _ if self.focus.owns(request) => {
+                let (transport, src) = (upstream.transport, upstream.src);
+                let (response, then) = self.focus_request(request, transport, src, now);
+                Outcome::RespondAnd(response, then)
+            }
             "REGISTER" => {
                 let arrival = Arrival {
                     transport: upstream.transport,
@@ -413,6 +457,9 @@ impl Core {
     }
 
     fn on_response(&mut self, response: &Message, now: Instant) -> Vec<Transmit> {
+        if let Some(out) = self.focus.on_response(response, now) {
+            return out;
+        }
         if let Some(out) = self.b2bua.on_response(response, now) {
             return out;
         }

@@ -41,6 +41,7 @@ pub(super) async fn run(
             Some(call) = closed.recv() => core.relay_closed(call, clock.now()),
             _ = sleep(&clock, deadline) => core.handle_timeout(clock.now()),
         };
+        core.apply_focus_commands();
         send_all(&mut core, &endpoint, out, &clock).await;
         while let Some(command) = core.poll_command() {
             relays.apply(command);

@@ -58,6 +58,9 @@ async fn run(
         "send-message" => chat_actions::send_message(core, params::parse(params)?).await,
         "send-file" => super::ft_actions::send_file(core, params::parse(params)?).await,
         "download-file" => super::ft_actions::download_file(core, params::parse(params)?).await,
+        group if super::group_params::is_group_action(group) => {
+            super::group::act(core, group, params).await
+        }
         other => Err(format!("a terminal has no action `{other}`")),
     }
 }

@@ -57,6 +57,8 @@ pub(crate) struct Core {
     pub sessions: Sessions,
     /// Accepted INVITEs awaiting their ACK.
     pub acks: Acks,
+    /// Its group chats (protocols.md §6).
+    pub groups: super::group_state::Groups,
     /// The HTTP client of file transfer (protocols.md §5).
     pub ft: FtHttp,
     /// The last FT descriptor received.
@@ -217,6 +219,7 @@ pub(crate) async fn start(
         msrp,
         sessions: Sessions::default(),
         acks: Acks::default(),
+        groups: super::group_state::Groups::default(),
         ft,
         ft_offers: Offers::default(),
     });

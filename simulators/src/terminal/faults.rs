@@ -53,11 +53,21 @@ pub(crate) enum Fault {
     /// A cut upload starts over with a new POST instead of resuming (protocols.md §5.1;
     /// TRM-FT-004).
     FtRestartsUpload,
+    /// The creation INVITE has no resource-list part (RFC 5366 5, protocols.md §6.1).
+    GroupInviteWithoutResourceList,
+    /// The creation INVITE lacks `Require: recipient-list-invite` (RFC 5366 5).
+    GroupNoRecipientListInviteRequire,
+    /// No SUBSCRIBE to the conference state after joining (protocols.md §6.2).
+    NoConferenceSubscribe,
+    /// Leaving a group ends the session without a BYE (protocols.md §6.3).
+    LeaveWithoutBye,
+    /// The subject change names the target `icon` (protocols.md §6.3).
+    SubjectWrongTarget,
 }
 
 impl Fault {
     /// Every terminal fault, in catalogue order.
-    pub(crate) const ALL: [Self; 22] = [
+    pub(crate) const ALL: [Self; 27] = [
         Self::OmitSipInstance,
         Self::UnencodedIcsi,
         Self::OmitChatbotIari,
@@ -80,6 +90,11 @@ impl Fault {
         Self::FtDescriptorWithoutFthttpTag,
         Self::FtNoIntendedIdentity,
         Self::FtRestartsUpload,
+        Self::GroupInviteWithoutResourceList,
+        Self::GroupNoRecipientListInviteRequire,
+        Self::NoConferenceSubscribe,
+        Self::LeaveWithoutBye,
+        Self::SubjectWrongTarget,
     ];
 
     /// The catalogue id, e.g. `terminal.omit-sip-instance`.
@@ -107,6 +122,11 @@ impl Fault {
             Self::FtDescriptorWithoutFthttpTag => "terminal.ft-descriptor-without-fthttp-tag",
             Self::FtNoIntendedIdentity => "terminal.ft-no-intended-identity",
             Self::FtRestartsUpload => "terminal.ft-restarts-upload",
+            Self::GroupInviteWithoutResourceList => "terminal.group-invite-without-resource-list",
+            Self::GroupNoRecipientListInviteRequire => "terminal.group-no-recipient-list-invite-require",
+            Self::NoConferenceSubscribe => "terminal.no-conference-subscribe",
+            Self::LeaveWithoutBye => "terminal.leave-without-bye",
+            Self::SubjectWrongTarget => "terminal.subject-wrong-target",
         }
     }
 }

@@ -60,6 +60,7 @@ pub(crate) struct Accepting {
 /// The answer to an INVITE, and the session to open when it is a 200. With an MSRP relay set,
 /// authenticates to it first, for the `a=path` of the answer.
 pub(crate) async fn on_invite(core: &Core, request: &Message) -> (Message, Option<Accepting>) {
+    super::group_in::note_invite(core, request);
     match accept_invite(core, request).await {
         Ok((response, accepting)) => (response, Some(accepting)),
         Err(rejection) => {
@@ -219,7 +220,8 @@ pub(crate) async fn accept(core: Arc<Core>, a: Accepting) {
             if let Some(evicted) = core.sessions.insert(session.clone()) {
                 evicted.close().await;
             }
-            spawn_pump(core.clone(), session);
+            spawn_pump(core.clone(), session.clone());
+            super::group_in::joined(core.clone(), &session).await;
         }
         Err(error) => tracing::debug!(role = %core.role, %error, "msrp session not opened"),
     }

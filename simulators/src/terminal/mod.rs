@@ -20,6 +20,11 @@ mod chat_actions;
 mod client;
 mod core;
 mod faults;
+mod group;
+mod group_in;
+mod group_params;
+mod group_sip;
+mod group_state;
 mod ft_actions;
 mod ft_in;
 mod ft_params;
@@ -82,6 +87,12 @@ pub const ACTIONS: &[ActionSpec] = &[
         "send one CPIM message (text, or filler of a size) over the chat session with a role",
     ),
     action("end-chat", "end the chat session with a role (BYE)"),
+    action(group_params::GROUP_ACTIONS[0].0, group_params::GROUP_ACTIONS[0].1),
+    action(group_params::GROUP_ACTIONS[1].0, group_params::GROUP_ACTIONS[1].1),
+    action(group_params::GROUP_ACTIONS[2].0, group_params::GROUP_ACTIONS[2].1),
+    action(group_params::GROUP_ACTIONS[3].0, group_params::GROUP_ACTIONS[3].1),
+    action(group_params::GROUP_ACTIONS[4].0, group_params::GROUP_ACTIONS[4].1),
+    action(group_params::GROUP_ACTIONS[5].0, group_params::GROUP_ACTIONS[5].1),
     action(
         "send-message",
         "send a message in pager mode, or in large-message mode above the switchover size",
@@ -160,6 +171,7 @@ pub fn check_action(action: &str, params: &Map<String, Value>) -> Result<(), Str
             let p: ft_params::DownloadFileParams = params::parse(params)?;
             check_later(p.timeout.as_deref(), duration)
         }
+        group if group_params::is_group_action(group) => group_params::check(group, params),
         other => Err(format!("a terminal has no action `{other}`")),
     }
 }
@@ -244,6 +256,12 @@ mod tests {
                 "start-chat",
                 "send-chat",
                 "end-chat",
+                "create-group",
+                "send-group",
+                "add-member",
+                "leave-group",
+                "change-subject",
+                "group-info",
                 "send-message",
                 "send-file",
                 "download-file"

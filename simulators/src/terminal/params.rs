@@ -185,6 +185,13 @@ pub(crate) struct Settings {
     /// Answer the relay's digest challenge with our IMPI and password (else send none).
     #[serde(default = "yes")]
     pub msrp_relay_credentials: bool,
+    /// The conference factory URI groups are created at (`conf-fcty-uri`, protocols.md §6.1);
+    /// by default `sip:conf-factory@<home domain>`.
+    #[serde(default)]
+    pub conf_factory_uri: Option<String>,
+    /// Subscribe to the conference state after joining a group (protocols.md §6.2).
+    #[serde(default = "yes")]
+    pub subscribe_conference: bool,
     /// Download the file of an incoming FT descriptor at once (protocols.md §5.3 ftAutAccept).
     #[serde(default = "yes")]
     pub ft_auto_accept: bool,
@@ -201,6 +208,13 @@ pub(crate) struct Settings {
 }
 
 impl Settings {
+    /// The conference factory URI: the `conf-factory-uri` setting or the default.
+    pub(crate) fn conf_factory(&self) -> String {
+        self.conf_factory_uri.clone().unwrap_or_else(|| {
+            format!("sip:conf-factory@{}", rcs_harness::role::HOME_DOMAIN)
+        })
+    }
+
     /// The relay of the `msrp-relay` setting, with the credentials it asks for.
     pub(crate) fn relay(&self, impi: &str, password: &str) -> Option<Relay> {
         let uri = self.msrp_relay.clone()?;
@@ -233,6 +247,8 @@ impl Default for Settings {
             auto_accept: true,
             msrp_relay: None,
             msrp_relay_credentials: true,
+            conf_factory_uri: None,
+            subscribe_conference: true,
             ft_auto_accept: true,
             ft_user: None,
             ft_password: None,
