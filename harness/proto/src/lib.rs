@@ -17,6 +17,7 @@
 //! - [`reginfo`]: the registration event document `application/reginfo+xml` (RFC 3680).
 //! - [`resource_lists`]: URI lists (RFC 4826) with RFC 5364 copyControl, for group chat.
 //! - [`revoke`]: the revoke request `application/vnd.gsma.rcsrevoke+xml` (protocols.md §4.9).
+//! - [`sms`]: SMS over IP (TS 24.341): RP-DATA around SMS-SUBMIT/SMS-DELIVER, GSM 7-bit and UCS2.
 //! - [`xml_tree`]: the namespace-checked, capped, XXE-refusing XML tree the documents below share.
 
 pub mod autoconfig;
@@ -33,4 +34,5 @@ pub mod resource_lists;
 pub mod revoke;
 pub mod sdp;
 pub mod sip;
+pub mod sms;
 pub mod xml_tree;
