@@ -6,9 +6,10 @@
 //! off, 415 when its body carries no SDP, 488 when the SDP has no usable MSRP media; otherwise 200
 //! with our SDP answer (the complementary setup, the answered direction, our accept types, our
 //! path, through our MSRP relay when the `msrp-relay` setting names one, RFC 4976 §6), copying the
-//! INVITE's Record-Route (RFC 3261 12.1.1). The reader sends that 200; [`accept`] then opens the MSRP session in the role the
-//! offer leaves us and, over UDP, retransmits the 200 until the ACK arrives (RFC 3261 13.3.1.4).
-//! A BYE of a known dialog is answered 200 and closes its session; others get 481. Other INVITEs
+//! INVITE's Record-Route (RFC 3261 12.1.1). The reader sends that 200; [`accept`] then opens the
+//! MSRP session in the role the offer leaves us and, over UDP, retransmits the 200 until the ACK
+//! arrives (RFC 3261 13.3.1.4). A BYE of a known dialog is answered 200 and closes its session,
+//! also when it comes before the ACK or before the session is open; others get 481. Other INVITEs
 //! get 488. This module decides answers; the reader sends them.
 
 use std::collections::HashMap;
@@ -21,7 +22,7 @@ use rcs_harness::events::Transport;
 use rcs_proto::multipart;
 use rcs_proto::sdp::{MsrpMedia, Sdp};
 use rcs_proto::sip::transaction::{ServerInvite, Timers};
-use rcs_proto::sip::{Dialog, Message, MessageBuilder};
+use rcs_proto::sip::{Dialog, Message, MessageBuilder, NameAddr};
 use tokio::sync::oneshot;
 
 use super::addr::uri_of;
@@ -121,7 +122,7 @@ async fn accept_invite(core: &Core, request: &Message) -> Result<(Message, Accep
         .and_then(uri_of)
         .or_else(|| request.header("From").and_then(uri_of))
         .unwrap_or_default();
-    let ack = core.acks.expect(dialog.id().call_id.as_str());
+    let ack = core.acks.expect(dialog.id().call_id.as_str(), &local_tag);
     let accepting = Accepting {
         mode,
         peer,
@@ -206,25 +207,32 @@ pub(crate) async fn accept(core: Arc<Core>, a: Accepting) {
             .map_err(|e| e.to_string())
     };
     let (opened, ()) = tokio::join!(opened, await_ack(&core, response, transport, src, ack));
-    core.acks.forget(&call_id);
-    match opened {
-        Ok(msrp) => {
-            let session = Arc::new(ChatSession::new(
-                mode,
-                peer,
-                conversation,
-                dialog,
-                msrp,
-                None,
-            ));
-            if let Some(evicted) = core.sessions.insert(session.clone()) {
-                evicted.close().await;
-            }
-            spawn_pump(core.clone(), session.clone());
-            super::group_in::joined(core.clone(), &session).await;
+    let msrp = match opened {
+        Ok(msrp) => msrp,
+        Err(error) => {
+            core.acks.forget(&call_id);
+            tracing::debug!(role = %core.role, %error, "msrp session not opened");
+            return;
         }
-        Err(error) => tracing::debug!(role = %core.role, %error, "msrp session not opened"),
+    };
+    let session = Arc::new(ChatSession::new(
+        mode,
+        peer,
+        conversation,
+        dialog,
+        msrp,
+        None,
+    ));
+    // Known to BYE from here on; a BYE that came before was answered for it (see `on_bye`).
+    if let Some(evicted) = core.sessions.insert(session.clone()) {
+        evicted.close().await;
     }
+    if core.acks.forget(&call_id) {
+        close(core, session).await;
+        return;
+    }
+    spawn_pump(core.clone(), session.clone());
+    super::group_in::joined(core.clone(), &session).await;
 }
 
 /// Waits for the ACK of our 2xx, retransmitting it over UDP (RFC 3261 13.3.1.4).
@@ -262,12 +270,18 @@ async fn await_ack(
     }
 }
 
-/// A BYE: 200 and the session to close when it belongs to one of our dialogs, else 481.
+/// A BYE: 200 and the session to close when it belongs to one of our dialogs, else 481. The
+/// dialog of a 2xx we sent exists before its ACK and its MSRP session (RFC 3261 12.1.1, 15): a BYE
+/// for it is answered 200 too, and [`accept`] closes the session when it is ready.
 pub(crate) fn on_bye(core: &Core, request: &Message) -> (Message, Option<Arc<ChatSession>>) {
     match core.sessions.by_message(request) {
         Some(session) => {
             let response = MessageBuilder::response_to(request, 200, "OK").build();
             (response, Some(session))
+        }
+        None if core.acks.end(request) => {
+            let response = MessageBuilder::response_to(request, 200, "OK").build();
+            (response, None)
         }
         None => {
             let response =
@@ -353,33 +367,72 @@ fn not_acceptable(detail: String) -> Rejection {
     }
 }
 
-/// INVITEs answered 2xx whose ACK is awaited, by Call-ID.
+/// INVITEs answered 2xx whose session is not open yet, by Call-ID: their ACK is awaited, and a
+/// BYE may end them first.
 #[derive(Debug, Default)]
-pub(crate) struct Acks(Mutex<HashMap<String, oneshot::Sender<()>>>);
+pub(crate) struct Acks(Mutex<HashMap<String, Answered2xx>>);
+
+/// One INVITE answered 2xx, until [`accept`] has its session.
+#[derive(Debug)]
+struct Answered2xx {
+    /// Fired by the ACK (or a BYE); `None` once fired.
+    ack: Option<oneshot::Sender<()>>,
+    /// Our To tag: a BYE of this dialog carries it.
+    local_tag: String,
+    /// A BYE ended the dialog.
+    ended: bool,
+}
 
 impl Acks {
-    fn expect(&self, call_id: &str) -> oneshot::Receiver<()> {
+    fn expect(&self, call_id: &str, local_tag: &str) -> oneshot::Receiver<()> {
         let (tx, rx) = oneshot::channel();
         let mut map = self.lock();
         if map.len() >= MAX_AWAITING_ACK {
             map.clear();
         }
-        map.insert(call_id.to_owned(), tx);
+        let answered = Answered2xx {
+            ack: Some(tx),
+            local_tag: local_tag.to_owned(),
+            ended: false,
+        };
+        map.insert(call_id.to_owned(), answered);
         rx
     }
 
     /// An ACK arrived for `call_id`.
     pub(crate) fn deliver(&self, call_id: &str) {
-        if let Some(tx) = self.lock().remove(call_id) {
+        if let Some(tx) = self.lock().get_mut(call_id).and_then(|a| a.ack.take()) {
             let _ = tx.send(());
         }
     }
 
-    fn forget(&self, call_id: &str) {
-        self.lock().remove(call_id);
+    /// A BYE for a dialog whose session is not open yet: marks it ended (the ACK wait ends too).
+    /// False when the BYE belongs to no such dialog.
+    fn end(&self, bye: &Message) -> bool {
+        let to_tag = bye
+            .header("To")
+            .and_then(|to| NameAddr::parse(to).ok())
+            .and_then(|to| to.tag().map(str::to_owned));
+        let (Some(call_id), Some(to_tag)) = (bye.call_id(), to_tag) else {
+            return false;
+        };
+        let mut map = self.lock();
+        let Some(answered) = map.get_mut(call_id).filter(|a| a.local_tag == to_tag) else {
+            return false;
+        };
+        answered.ended = true;
+        if let Some(tx) = answered.ack.take() {
+            let _ = tx.send(());
+        }
+        true
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<String, oneshot::Sender<()>>> {
+    /// Stops tracking `call_id`; whether a BYE ended its dialog meanwhile.
+    fn forget(&self, call_id: &str) -> bool {
+        self.lock().remove(call_id).is_some_and(|a| a.ended)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, Answered2xx>> {
         self.0.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
@@ -436,5 +489,35 @@ Content-Length: 0\r\n\r\n",
         .unwrap();
         let ok = ok_to_invite(&none, "b2", "<sip:bob@127.0.0.1:5072>", Vec::new());
         assert!(ok.header("Record-Route").is_none());
+    }
+
+    fn bye(to_tag: &str) -> Message {
+        Message::parse(bytes::Bytes::from(format!(
+            "BYE sip:bob@127.0.0.1:5072 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK3\r\n\
+From: <sip:alice@ims.example>;tag=a1\r\nTo: <sip:bob@ims.example>;tag={to_tag}\r\n\
+Call-ID: c1\r\nCSeq: 2 BYE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
+        )))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_bye_before_the_session_is_open_ends_its_dialog() {
+        let acks = Acks::default();
+        let mut ack = acks.expect("c1", "b2");
+        assert!(!acks.end(&bye("other")), "another dialog's BYE");
+        assert!(ack.try_recv().is_err());
+        acks.deliver("c1");
+        assert!(ack.try_recv().is_ok(), "the ACK is delivered");
+        assert!(
+            acks.end(&bye("b2")),
+            "still ours after the ACK, until the session is open"
+        );
+        assert!(acks.forget("c1"), "the BYE ended it");
+        assert!(!acks.end(&bye("b2")), "forgotten");
+        let mut ack = acks.expect("c1", "b2");
+        assert!(acks.end(&bye("b2")));
+        assert!(ack.try_recv().is_ok(), "a BYE ends the wait for the ACK");
+        let _ = acks.expect("c1", "b2");
+        assert!(!acks.forget("c1"), "no BYE came");
     }
 }
