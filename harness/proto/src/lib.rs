@@ -4,6 +4,7 @@
 //! The SIP model is lossless (the original bytes, header order, case and spacing are kept) with typed
 //! views parsed on demand, because a conformance tool must show exactly what was sent.
 //!
+//! - [`aka`]: IMS AKA (TS 33.102 §6.3, Milenage TS 35.206) and its digest form AKAv1-MD5 (RFC 3310).
 //! - [`sip`]: SIP messages (RFC 3261), framing, header grammar, digest auth, non-INVITE transactions.
 //! - [`cpim`]: the Common Presence and Instant Messaging wrapper (RFC 3862).
 //! - [`imdn`]: Instant Message Disposition Notifications (RFC 5438).
@@ -20,6 +21,7 @@
 //! - [`sms`]: SMS over IP (TS 24.341): RP-DATA around SMS-SUBMIT/SMS-DELIVER, GSM 7-bit and UCS2.
 //! - [`xml_tree`]: the namespace-checked, capped, XXE-refusing XML tree the documents below share.
 
+pub mod aka;
 pub mod autoconfig;
 pub mod conference;
 pub mod cpim;

@@ -12,8 +12,9 @@
 //! `nonce`, `uri`, ..., bare `algorithm`, `qop` in credentials, `nc`, `stale`). Unknown
 //! parameters (`domain`, `auts`, `userhash`, ...) are kept in order.
 //!
-//! Only `MD5` and `MD5-sess` are computed, with `qop=auth` or without qop (the RFC 2069 form).
-//! `SHA-256`, `SHA-256-sess` and other tokens such as `AKAv1-MD5` (IMS AKA, RFC 3310) are parsed
+//! Only `MD5`, `MD5-sess` and `AKAv1-MD5` (IMS AKA, RFC 3310 §3.4: MD5 with RES as the password,
+//! given as bytes to the `*_secret` methods; see [`crate::aka`]) are computed, with `qop=auth` or
+//! without qop (the RFC 2069 form). `SHA-256`, `SHA-256-sess` and other tokens are parsed
 //! and kept, but computing them returns [`AuthError::UnsupportedAlgorithm`]; `auth-int` returns
 //! [`AuthError::UnsupportedQop`]. This module works on header values only: it neither finds
 //! headers in a message nor keeps server state (nonce lifetime, `nc` replay checks).
@@ -25,7 +26,7 @@ use thiserror::Error;
 
 #[path = "auth_digest.rs"]
 mod digest;
-pub use digest::digest_response;
+pub use digest::{digest_response, digest_response_secret};
 
 #[path = "auth_params.rs"]
 mod params;
@@ -46,17 +47,25 @@ pub enum Algorithm {
     Sha256,
     /// `SHA-256-sess`.
     Sha256Sess,
-    /// Any other token, as sent, such as `AKAv1-MD5` or `SHA-512-256`.
+    /// `AKAv1-MD5` (RFC 3310 §3.1): MD5 with the AKA RES as the password.
+    AkaV1Md5,
+    /// Any other token, as sent, such as `AKAv2-MD5` or `SHA-512-256`.
     Other(String),
 }
 
 impl Algorithm {
     /// Reads an algorithm token; the known tokens are matched ignoring ASCII case.
     pub fn from_token(token: &str) -> Self {
-        [Self::Md5, Self::Md5Sess, Self::Sha256, Self::Sha256Sess]
-            .into_iter()
-            .find(|known| known.as_str().eq_ignore_ascii_case(token))
-            .unwrap_or_else(|| Self::Other(token.to_owned()))
+        [
+            Self::Md5,
+            Self::Md5Sess,
+            Self::Sha256,
+            Self::Sha256Sess,
+            Self::AkaV1Md5,
+        ]
+        .into_iter()
+        .find(|known| known.as_str().eq_ignore_ascii_case(token))
+        .unwrap_or_else(|| Self::Other(token.to_owned()))
     }
 
     /// The token as written on the wire.
@@ -66,6 +75,7 @@ impl Algorithm {
             Self::Md5Sess => "MD5-sess",
             Self::Sha256 => "SHA-256",
             Self::Sha256Sess => "SHA-256-sess",
+            Self::AkaV1Md5 => "AKAv1-MD5",
             Self::Other(token) => token,
         }
     }
@@ -394,10 +404,7 @@ mod tests {
              qop=\"auth\", stale=TRUE, domain=\"sip:ims.example\"",
         )
         .unwrap();
-        assert_eq!(
-            challenge.algorithm,
-            Some(Algorithm::Other("AKAv1-MD5".to_owned()))
-        );
+        assert_eq!(challenge.algorithm, Some(Algorithm::AkaV1Md5));
         assert!(challenge.stale);
         assert_eq!(
             challenge.to_header_value(),
@@ -419,6 +426,11 @@ mod tests {
         assert_eq!(Algorithm::from_token("MD5-SESS"), Algorithm::Md5Sess);
         assert_eq!(Algorithm::from_token("sha-256"), Algorithm::Sha256);
         assert_eq!(Algorithm::from_token("SHA-256-sess"), Algorithm::Sha256Sess);
+        assert_eq!(Algorithm::from_token("akav1-md5"), Algorithm::AkaV1Md5);
+        assert_eq!(
+            Algorithm::from_token("AKAv2-MD5"),
+            Algorithm::Other("AKAv2-MD5".to_owned())
+        );
         assert_eq!(Algorithm::Md5Sess.as_str(), "MD5-sess");
     }
 
@@ -436,6 +448,7 @@ mod tests {
             Just(Algorithm::Md5Sess),
             Just(Algorithm::Sha256),
             Just(Algorithm::Sha256Sess),
+            Just(Algorithm::AkaV1Md5),
             "X-[A-Za-z0-9-]{1,8}".prop_map(Algorithm::Other),
         ])
     }

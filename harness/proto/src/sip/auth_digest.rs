@@ -2,8 +2,10 @@
 //! [`Credentials::answer`], the server's [`Credentials::verify`] and
 //! [`Credentials::verify_challenge`], and [`digest_response`] underneath them.
 //!
-//! Only `MD5` and `MD5-sess` with `qop=auth` or without qop (the RFC 2069 form) are computed;
-//! other algorithms and `auth-int` are reported as unsupported. Server state such as nonce
+//! Only `MD5`, `MD5-sess` and `AKAv1-MD5` (RFC 3310 §3.4: MD5 with the AKA RES, raw bytes, as
+//! the password) with `qop=auth` or without qop (the RFC 2069 form) are computed; other
+//! algorithms and `auth-int` are reported as unsupported. The `*_secret` forms take the password
+//! as bytes, which RES needs (it is binary). Server state such as nonce
 //! expiry and `nc` replay is the caller's. This file is a child module of `auth.rs`.
 
 use md5::{Digest, Md5};
@@ -25,9 +27,30 @@ impl Credentials {
         cnonce: &str,
         nc: u32,
     ) -> Result<Self, AuthError> {
+        Self::answer_secret(
+            challenge,
+            username,
+            password.as_bytes(),
+            method,
+            uri,
+            cnonce,
+            nc,
+        )
+    }
+
+    /// [`Credentials::answer`] with the password as bytes, such as the AKA RES (RFC 3310 §3.4).
+    pub fn answer_secret(
+        challenge: &Challenge,
+        username: &str,
+        password: &[u8],
+        method: &str,
+        uri: &str,
+        cnonce: &str,
+        nc: u32,
+    ) -> Result<Self, AuthError> {
         let qop = challenge.chosen_qop()?;
         let nc = format!("{nc:08x}");
-        let response = digest_response(
+        let response = digest_response_secret(
             challenge.algorithm.as_ref().unwrap_or(&Algorithm::Md5),
             username,
             &challenge.realm,
@@ -59,6 +82,11 @@ impl Credentials {
     /// This does not check that `nonce` or `realm` are the ones the server issued; use
     /// [`Credentials::verify_challenge`] for that.
     pub fn verify(&self, method: &str, password: &str) -> Result<(), AuthError> {
+        self.verify_secret(method, password.as_bytes())
+    }
+
+    /// [`Credentials::verify`] with the password as bytes, such as the AKA XRES.
+    pub fn verify_secret(&self, method: &str, password: &[u8]) -> Result<(), AuthError> {
         let qop = match (&self.qop, &self.nc, &self.cnonce) {
             (None, _, _) => None,
             (Some(qop), Some(nc), Some(cnonce)) => {
@@ -67,7 +95,7 @@ impl Credentials {
             (Some(_), None, _) => return Err(AuthError::MissingParam("nc")),
             (Some(_), Some(_), None) => return Err(AuthError::MissingParam("cnonce")),
         };
-        let expected = digest_response(
+        let expected = digest_response_secret(
             self.algorithm.as_ref().unwrap_or(&Algorithm::Md5),
             &self.username,
             &self.realm,
@@ -93,6 +121,16 @@ impl Credentials {
         challenge: &Challenge,
         method: &str,
         password: &str,
+    ) -> Result<(), AuthError> {
+        self.verify_challenge_secret(challenge, method, password.as_bytes())
+    }
+
+    /// [`Credentials::verify_challenge`] with the password as bytes, such as the AKA XRES.
+    pub fn verify_challenge_secret(
+        &self,
+        challenge: &Challenge,
+        method: &str,
+        password: &[u8],
     ) -> Result<(), AuthError> {
         let md5 = Algorithm::Md5;
         let algorithm =
@@ -133,7 +171,7 @@ impl Credentials {
                 received: optional(&self.qop),
             });
         }
-        self.verify(method, password)
+        self.verify_secret(method, password)
     }
 }
 
@@ -155,10 +193,39 @@ pub fn digest_response(
     nonce: &str,
     qop: Option<(&str, &str, &str)>,
 ) -> Result<String, AuthError> {
+    digest_response_secret(
+        algorithm,
+        username,
+        realm,
+        password.as_bytes(),
+        method,
+        uri,
+        nonce,
+        qop,
+    )
+}
+
+/// [`digest_response`] with the password as bytes; `AKAv1-MD5` is MD5 with RES as the password
+/// (RFC 3310 §3.4).
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the inputs of RFC 2617 §3.2.2, in its order"
+)]
+pub fn digest_response_secret(
+    algorithm: &Algorithm,
+    username: &str,
+    realm: &str,
+    password: &[u8],
+    method: &str,
+    uri: &str,
+    nonce: &str,
+    qop: Option<(&str, &str, &str)>,
+) -> Result<String, AuthError> {
+    let a1 = [username.as_bytes(), realm.as_bytes(), password];
     let ha1 = match (algorithm, qop) {
-        (Algorithm::Md5, _) => md5_hex(&[username, realm, password]),
+        (Algorithm::Md5 | Algorithm::AkaV1Md5, _) => md5_hex_bytes(&a1),
         (Algorithm::Md5Sess, Some((_, _, cnonce))) => {
-            md5_hex(&[&md5_hex(&[username, realm, password]), nonce, cnonce])
+            md5_hex(&[&md5_hex_bytes(&a1), nonce, cnonce])
         }
         (Algorithm::Md5Sess, None) => return Err(AuthError::MissingParam("cnonce")),
         (other, _) => return Err(AuthError::UnsupportedAlgorithm(other.as_str().to_owned())),
@@ -185,12 +252,16 @@ impl Challenge {
 }
 
 fn md5_hex(parts: &[&str]) -> String {
+    md5_hex_bytes(&parts.iter().map(|part| part.as_bytes()).collect::<Vec<_>>())
+}
+
+fn md5_hex_bytes(parts: &[&[u8]]) -> String {
     let mut hasher = Md5::new();
     for (i, part) in parts.iter().enumerate() {
         if i > 0 {
             hasher.update(b":");
         }
-        hasher.update(part.as_bytes());
+        hasher.update(part);
     }
     hex::encode(hasher.finalize())
 }
@@ -396,8 +467,13 @@ mod tests {
             Err(AuthError::UnsupportedAlgorithm("SHA-256".to_owned()))
         );
         assert_eq!(
-            compute(Algorithm::from_token("AKAv1-MD5"), None),
-            Err(AuthError::UnsupportedAlgorithm("AKAv1-MD5".to_owned()))
+            compute(Algorithm::from_token("AKAv2-MD5"), None),
+            Err(AuthError::UnsupportedAlgorithm("AKAv2-MD5".to_owned()))
+        );
+        // AKAv1-MD5 is MD5 with RES as the password (RFC 3310 §3.4).
+        assert_eq!(
+            compute(Algorithm::AkaV1Md5, None),
+            compute(Algorithm::Md5, None)
         );
         assert_eq!(
             compute(Algorithm::Md5Sess, None),
