@@ -88,6 +88,28 @@ pub struct Subscriber {
     /// Home domain; defaults to [`HOME_DOMAIN`].
     #[serde(default = "home_domain")]
     pub domain: String,
+    /// The IMS AKA subscriber key K, 32 hex digits (TS 33.102 §6.3); `None`: no AKA credentials.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub k: Option<String>,
+    /// The Milenage operator variant OPc, 32 hex digits (TS 35.206 §4.1), with `k`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opc: Option<String>,
+    /// The AKA sequence number the USIM (SQN_MS) and the network (SQN_HE) start from.
+    #[serde(default)]
+    pub sqn: u64,
+}
+
+/// The test AKA keys of a built-in subscriber, derived from its number so that the simulated
+/// terminal and network agree without configuration: K is `6b` ("k") then the number's digits
+/// zero-padded to 30 hex digits, OPc is `6f` ("o") then the same, e.g. for `+8613800000001`
+/// K = `6b000000000000000008613800000001`. Test keys only: never a real subscriber's.
+pub fn builtin_aka_keys(msisdn: &str) -> (String, String) {
+    let digits: String = msisdn
+        .chars()
+        .filter(char::is_ascii_digit)
+        .take(30)
+        .collect();
+    (format!("6b{digits:0>30}"), format!("6f{digits:0>30}"))
 }
 
 fn yes() -> bool {
@@ -111,12 +133,16 @@ impl Subscriber {
         } else {
             format!("+861390000{n:04}")
         };
+        let (k, opc) = builtin_aka_keys(&msisdn);
         Self {
             impi: format!("{}@{domain}", msisdn.trim_start_matches('+')),
             password: format!("secret-{}", msisdn.trim_start_matches('+')),
             msisdn,
             rcs,
             domain: domain.to_owned(),
+            k: Some(k),
+            opc: Some(opc),
+            sqn: 0,
         }
     }
 
@@ -132,6 +158,7 @@ impl Subscriber {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -144,6 +171,25 @@ mod tests {
         assert_eq!(a.sip_uri(), format!("sip:+8613800000001@{HOME_DOMAIN}"));
         assert_eq!(a.tel_uri(), "tel:+8613800000001");
         assert_ne!(a.password, b.password);
+        assert_eq!(a.k.as_deref(), Some("6b000000000000000008613800000001"));
+        assert_eq!(a.opc.as_deref(), Some("6f000000000000000008613800000001"));
+        assert_ne!(a.k, b.k);
+        assert_eq!(a.sqn, 0);
+    }
+
+    #[test]
+    fn aka_fields_are_optional_in_profiles() {
+        let plain: Subscriber =
+            serde_json::from_str(r#"{"msisdn": "+1", "impi": "1@x", "password": "p"}"#).unwrap();
+        assert_eq!((plain.k, plain.opc, plain.sqn), (None, None, 0));
+        let aka: Subscriber = serde_json::from_str(
+            r#"{"msisdn": "+1", "impi": "1@x", "password": "p", "k": "00", "opc": "11", "sqn": 9}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (aka.k.as_deref(), aka.opc.as_deref(), aka.sqn),
+            (Some("00"), Some("11"), 9)
+        );
     }
 
     #[test]

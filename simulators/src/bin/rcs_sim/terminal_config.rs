@@ -148,12 +148,16 @@ pub(crate) fn spec(file: &FileConfig, faults: Vec<String>) -> AgentSpec {
 /// A subscriber of `msisdn` with the built-in pattern of identity and password.
 fn like_builtin(msisdn: &str, domain: &str) -> Subscriber {
     let digits = msisdn.trim_start_matches('+');
+    let (k, opc) = rcs_harness::role::builtin_aka_keys(msisdn);
     Subscriber {
         msisdn: msisdn.to_owned(),
         impi: format!("{digits}@{domain}"),
         password: format!("secret-{digits}"),
         rcs: true,
         domain: domain.to_owned(),
+        k: Some(k),
+        opc: Some(opc),
+        sqn: 0,
     }
 }
 
