@@ -290,3 +290,109 @@ fn fallback() -> Response {
     )
     .expect("a constant response parses")
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::sync::{Mutex, OnceLock};
+    use std::time::SystemTime;
+
+    use rcs_harness::clock::Clock;
+    use rcs_harness::role::Subscriber;
+    use rcs_proto::http::RequestBuilder;
+
+    use super::*;
+    use crate::content_server::CsConfig;
+
+    fn cs(auth: bool) -> Cs {
+        let clock = Clock::virtual_time();
+        let base = OnceLock::new();
+        let _ = base.set("http://127.0.0.1:9".to_owned());
+        Cs {
+            config: CsConfig {
+                auth,
+                ..CsConfig::default()
+            },
+            started: (SystemTime::now(), clock.elapsed()),
+            clock,
+            base,
+            subscribers: vec![Subscriber::builtin(1, true)],
+            store: Mutex::default(),
+            nonces: Mutex::default(),
+        }
+    }
+
+    fn request(method: &str, target: &str) -> Request {
+        RequestBuilder::new(method, target).build().unwrap()
+    }
+
+    fn cut_upload(cs: &Cs, tid: &str, bytes: &[u8]) {
+        let parts = [
+            form::field("tid", Some("text/plain"), tid),
+            form::file("File", "f.bin", "application/octet-stream", bytes.to_vec()),
+        ];
+        let (ct, body) = form::build(&parts, "b1");
+        let mut raw =
+            format!("POST /upload HTTP/1.1\r\nContent-Type: {ct}\r\nContent-Length: 99999\r\n\r\n")
+                .into_bytes();
+        raw.extend_from_slice(&body[..body.len() - "\r\n--b1--\r\n".len()]);
+        keep_cut(cs, &raw);
+    }
+
+    #[test]
+    fn unknown_paths_and_methods() {
+        let cs = cs(false);
+        assert_eq!(handle(&cs, &request("GET", "/nothing")).status(), 404);
+        assert_eq!(handle(&cs, &request("DELETE", "/upload")).status(), 405);
+        assert_eq!(handle(&cs, &request("GET", "/files/none")).status(), 404);
+        let no_tid = handle(&cs, &request("GET", "/upload?get_upload_info"));
+        assert_eq!(no_tid.status(), 400);
+        let unknown = handle(&cs, &request("GET", "/upload?tid=x&get_upload_info"));
+        assert_eq!(unknown.status(), 404);
+    }
+
+    #[test]
+    fn a_cut_without_credentials_is_not_kept_when_auth_is_on() {
+        let cs = cs(true);
+        cut_upload(&cs, "t1", b"0123456789");
+        assert!(cs.store().by_tid("t1").is_none());
+        let open = self::cs(false);
+        cut_upload(&open, "t1", b"0123456789");
+        let kept = open.store().by_tid("t1").cloned().unwrap();
+        assert_eq!((kept.complete, kept.file.bytes.len()), (false, 10));
+    }
+
+    #[test]
+    fn a_put_must_start_where_the_held_bytes_end() {
+        let cs = cs(false);
+        cut_upload(&cs, "t2", b"01234");
+        let info = handle(&cs, &request("GET", "/upload?tid=t2&get_upload_info"));
+        let resume = ResumeInfo::parse(info.body()).unwrap();
+        assert_eq!((resume.start, resume.end), (0, 4));
+        let target = resume
+            .url
+            .trim_start_matches("http://127.0.0.1:9")
+            .to_owned();
+        let put = |range: &str, body: &[u8]| {
+            RequestBuilder::new("PUT", &target)
+                .header("Content-Range", range)
+                .body(body.to_vec())
+                .build()
+                .unwrap()
+        };
+        let early = handle(&cs, &put("bytes 4-9/10", b"456789"));
+        assert_eq!(early.status(), 416);
+        assert_eq!(early.header("Content-Range"), Some("bytes 0-4/10"));
+        assert_eq!(handle(&cs, &put("bytes 5-9/10", b"56789")).status(), 200);
+        let done = handle(&cs, &request("GET", "/upload?tid=t2&get_download_info"));
+        let info = FileTransferInfo::parse(done.body()).unwrap();
+        assert_eq!(info.file.size, Some(10));
+        let path = info
+            .file
+            .data
+            .url
+            .trim_start_matches("http://127.0.0.1:9")
+            .to_owned();
+        assert_eq!(handle(&cs, &request("GET", &path)).body(), b"0123456789");
+    }
+}
