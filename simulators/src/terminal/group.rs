@@ -42,6 +42,9 @@ use super::tags::CPM_SESSION_ICSI;
 /// How long the MSRP session of a group left stays open for the focus to close it.
 pub(crate) const LINGER: Duration = Duration::from_secs(2);
 
+/// How often an action looks again for a group still being joined.
+const JOIN_POLL: Duration = Duration::from_millis(20);
+
 /// The group data type a group session also accepts wrapped (protocols.md §4.5).
 const GROUP_DATA: &str = "application/vnd.oma.cpm-groupdata+xml";
 
@@ -176,22 +179,36 @@ async fn open(
     Ok(session)
 }
 
-/// The session of the group `uri` names, or of the newest group not left.
-fn group_session(core: &Core, uri: Option<&str>) -> Result<(String, Arc<ChatSession>), String> {
-    let group = core
-        .groups
-        .find(uri)
-        .ok_or("no group: create one with create-group or accept an invitation first")?;
-    let session = core
-        .sessions
-        .by_peer(&group.uri, Mode::Session)
-        .ok_or_else(|| format!("no session with the group {}", group.uri))?;
-    Ok((group.uri, session))
+/// The session of the group `uri` names, or of the newest group not left; a group still being
+/// joined (its MSRP session opening) is waited for, at most `wait`.
+async fn group_session(
+    core: &Core,
+    uri: Option<&str>,
+    wait: Duration,
+) -> Result<(String, Arc<ChatSession>), String> {
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        let found = core.groups.find(uri).map(|group| {
+            let session = core.sessions.by_peer(&group.uri, Mode::Session);
+            (group.uri, session)
+        });
+        match found {
+            Some((uri, Some(session))) => return Ok((uri, session)),
+            _ if tokio::time::Instant::now() >= deadline => {
+                return Err(match found {
+                    Some((uri, None)) => format!("no session with the group {uri}"),
+                    _ => "no group: create one with create-group or accept an invitation first"
+                        .to_owned(),
+                });
+            }
+            _ => tokio::time::sleep(JOIN_POLL).await,
+        }
+    }
 }
 
 async fn send_group(core: &Arc<Core>, p: SendGroupParams) -> Result<ActionOutput, String> {
     let wait = params::timeout(p.timeout.as_deref())?;
-    let (group_uri, session) = group_session(core, p.group.as_deref())?;
+    let (group_uri, session) = group_session(core, p.group.as_deref(), wait).await?;
     let identity = core.state().registration.identity.clone();
     let message_id = ids::imdn_message_id();
     let date_time = ids::date_time(SystemTime::now());
@@ -217,7 +234,7 @@ async fn send_group(core: &Arc<Core>, p: SendGroupParams) -> Result<ActionOutput
 
 async fn add_member(core: &Arc<Core>, p: AddMemberParams) -> Result<ActionOutput, String> {
     let wait = params::timeout(p.timeout.as_deref())?;
-    let (group_uri, session) = group_session(core, p.group.as_deref())?;
+    let (group_uri, session) = group_session(core, p.group.as_deref(), wait).await?;
     let (names, list) = match (p.member, p.members) {
         (Some(one), None) => (vec![one], false),
         (None, Some(many)) => (many, true),
@@ -255,7 +272,7 @@ async fn add_member(core: &Arc<Core>, p: AddMemberParams) -> Result<ActionOutput
 
 async fn leave_group(core: &Arc<Core>, p: GroupParams) -> Result<ActionOutput, String> {
     let wait = params::timeout(p.timeout.as_deref())?;
-    let (group_uri, session) = group_session(core, p.group.as_deref())?;
+    let (group_uri, session) = group_session(core, p.group.as_deref(), wait).await?;
     core.groups.left(&group_uri);
     core.sessions.remove(&session.call_id);
     let lingering = session.clone();
@@ -280,7 +297,7 @@ async fn leave_group(core: &Arc<Core>, p: GroupParams) -> Result<ActionOutput, S
 
 async fn change_subject(core: &Arc<Core>, p: ChangeSubjectParams) -> Result<ActionOutput, String> {
     let wait = params::timeout(p.timeout.as_deref())?;
-    let (group_uri, session) = group_session(core, p.group.as_deref())?;
+    let (group_uri, session) = group_session(core, p.group.as_deref(), wait).await?;
     let (identity, route) = {
         let state = core.state();
         (
