@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use interop_tests::{Recorder, cases_dir, workspace};
 use rcs_harness::case::{Case, find_case_files, load_case};
-use rcs_harness::events::Transport;
+use rcs_harness::events::{Direction, Event, Protocol, Transport, Wire};
 use rcs_harness::plan::{Faults, plan};
 use rcs_harness::profile::parse_profile;
 use rcs_harness::runner::{RunOptions, run_all};
@@ -161,6 +161,17 @@ async fn run_against_kamailio(
     filter: &str,
     claim: Option<&str>,
 ) -> Vec<(String, Verdict, String)> {
+    run_against_kamailio_on_wire(transport, filter, claim)
+        .await
+        .0
+}
+
+/// As [`run_against_kamailio`], with what went on the wire and Kamailio's port.
+async fn run_against_kamailio_on_wire(
+    transport: &str,
+    filter: &str,
+    claim: Option<&str>,
+) -> (Vec<(String, Verdict, String)>, Vec<Wire>, u16) {
     let kamailio = Kamailio::start();
     let profile = kamailio.profile(transport, claim);
     let cases = platform_cases();
@@ -187,8 +198,17 @@ async fn run_against_kamailio(
         .into_iter()
         .map(|o| (o.key.clone(), o.verdict, o.explain()))
         .collect();
+    let wire = recorder
+        .events()
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::Wire(w) => Some(w),
+            _ => None,
+        })
+        .collect();
+    let port = kamailio.port;
     drop(kamailio);
-    outcomes
+    (outcomes, wire, port)
 }
 
 fn verdict_of(outcomes: &[(String, Verdict, String)], id: &str) -> Verdict {
@@ -199,7 +219,10 @@ fn verdict_of(outcomes: &[(String, Verdict, String)], id: &str) -> Verdict {
         .unwrap_or_else(|| panic!("{id} did not run"))
 }
 
-fn assert_verdicts(outcomes: &[(String, Verdict, String)], expected: &[(&str, Verdict)]) {
+fn assert_verdicts(
+    outcomes: &[(String, Verdict, String)],
+    expected: &[(impl AsRef<str>, Verdict)],
+) {
     let accounts: Vec<_> = outcomes.iter().map(|(_, _, a)| a.as_str()).collect();
     assert_eq!(
         outcomes.len(),
@@ -208,6 +231,7 @@ fn assert_verdicts(outcomes: &[(String, Verdict, String)], expected: &[(&str, Ve
         accounts.join("\n")
     );
     for (id, want) in expected {
+        let id = id.as_ref();
         assert_eq!(
             verdict_of(outcomes, id),
             *want,
@@ -215,6 +239,26 @@ fn assert_verdicts(outcomes: &[(String, Verdict, String)], expected: &[(&str, Ve
             accounts.join("\n")
         );
     }
+}
+
+/// `listed`, and every other platform case matching `filter` that needs a capability Kamailio's
+/// profile does not declare (such as file transfer or group chat), which must be skipped.
+fn with_capability_skips(filter: &str, listed: &[(&str, Verdict)]) -> Vec<(String, Verdict)> {
+    let path = cases_dir().join("profiles/kamailio.yaml");
+    let source = std::fs::read_to_string(&path).expect("kamailio profile");
+    let profile = parse_profile(&path, &source).expect("valid kamailio profile");
+    let cases = platform_cases();
+    let gated = plan(&cases, Some(filter), &Faults::None)
+        .into_iter()
+        .filter(|e| !profile.missing_capabilities(&e.case).is_empty())
+        .map(|e| e.key)
+        .filter(|key| listed.iter().all(|(id, _)| id != key))
+        .map(|key| (key, Verdict::Skip));
+    listed
+        .iter()
+        .map(|(id, v)| ((*id).to_owned(), *v))
+        .chain(gated)
+        .collect()
 }
 
 fn kamailio_available() -> bool {
@@ -229,8 +273,8 @@ async fn kamailio_as_message_center_over_udp() {
         return;
     }
     let outcomes = run_against_kamailio("udp", "PLT-*", None).await;
-    assert_verdicts(
-        &outcomes,
+    let expected = with_capability_skips(
+        "PLT-*",
         &[
             ("PLT-REG-001", Verdict::Pass),
             ("PLT-REG-003", Verdict::Pass),
@@ -242,9 +286,17 @@ async fn kamailio_as_message_center_over_udp() {
             // Kamailio does not police the CPM headers: not declared, so skipped.
             ("PLT-MSG-002", Verdict::Skip),
             ("PLT-MSG-005", Verdict::Pass),
+            // Session chat and large messages: Kamailio proxies the INVITE and relays the MSRP.
+            ("PLT-MSG-006", Verdict::Pass),
+            ("PLT-MSG-007", Verdict::Pass),
+            ("PLT-MSG-008", Verdict::Pass),
         ],
     );
+    assert_verdicts(&outcomes, &expected);
 }
+
+/// The cases run over TCP: those that take no real-time wait.
+const TCP_CASES: &str = "PLT-CAP-*,PLT-MSG-*,PLT-REG-001,PLT-REG-003";
 
 /// Over TCP, the cases that take no real-time wait.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -253,10 +305,10 @@ async fn kamailio_as_message_center_over_tcp() {
     if !kamailio_available() {
         return;
     }
-    let outcomes =
-        run_against_kamailio("tcp", "PLT-CAP-*,PLT-MSG-*,PLT-REG-001,PLT-REG-003", None).await;
-    assert_verdicts(
-        &outcomes,
+    let (outcomes, wire, port) = run_against_kamailio_on_wire("tcp", TCP_CASES, None).await;
+    went_through_kamailio(&wire, "PLT-MSG-007", port);
+    let expected = with_capability_skips(
+        TCP_CASES,
         &[
             ("PLT-REG-001", Verdict::Pass),
             ("PLT-REG-003", Verdict::Pass),
@@ -266,8 +318,49 @@ async fn kamailio_as_message_center_over_tcp() {
             ("PLT-MSG-001", Verdict::Pass),
             ("PLT-MSG-002", Verdict::Skip),
             ("PLT-MSG-005", Verdict::Pass),
+            // Session chat and large messages: Kamailio proxies the INVITE and relays the MSRP.
+            ("PLT-MSG-006", Verdict::Pass),
+            ("PLT-MSG-007", Verdict::Pass),
+            ("PLT-MSG-008", Verdict::Pass),
         ],
     );
+    assert_verdicts(&outcomes, &expected);
+}
+
+/// The session of `case` really crossed Kamailio: alice's offer names its relay first in
+/// `a=path`, every MSRP frame bob received came from Kamailio, and alice's BYE follows the route
+/// set its 200 record-routed (RFC 4976 §6, RFC 3261 12.1.2).
+fn went_through_kamailio(wire: &[Wire], case: &str, port: u16) {
+    let text = |w: &Wire| String::from_utf8_lossy(&w.bytes.0).into_owned();
+    let sent_by_alice =
+        |w: &&Wire| w.case == case && w.role == "alice" && w.direction == Direction::Out;
+    let invite = wire
+        .iter()
+        .filter(sent_by_alice)
+        .map(text)
+        .find(|t| t.starts_with("INVITE "))
+        .expect("alice sent an INVITE");
+    let relay = format!("a=path:msrp://127.0.0.1:{port}/");
+    assert!(invite.contains(&relay), "{invite}");
+    let frames: Vec<_> = wire
+        .iter()
+        .filter(|w| w.case == case && w.role == "bob" && w.direction == Direction::In)
+        .filter(|w| w.protocol == Protocol::Msrp)
+        .collect();
+    assert!(
+        frames.len() >= 5,
+        "bob received {} MSRP frames",
+        frames.len()
+    );
+    assert!(frames.iter().all(|w| w.src.port() == port), "{frames:?}");
+    let bye = wire
+        .iter()
+        .filter(sent_by_alice)
+        .map(text)
+        .find(|t| t.starts_with("BYE "))
+        .expect("alice sent a BYE");
+    let route = format!("Route: <sip:127.0.0.1:{port};");
+    assert!(bye.contains(&route), "{bye}");
 }
 
 /// The skip is earned: claimed anyway, the CPM-header rule fails, because Kamailio relays a pager
