@@ -150,6 +150,14 @@ const MESSAGE_CENTER: &[(&str, &str)] = &[
         "message-center.ft-resume-info-wrong",
         "file-resume-info claims one byte more than the content server holds",
     ),
+    (
+        "message-center.reg-notify-no-version-increase",
+        "every reg-event NOTIFY of a subscription carries reginfo version 0 instead of one more each",
+    ),
+    (
+        "message-center.no-terminated-notify",
+        "no NOTIFY is sent when the registration ends (no terminated reginfo, no terminated subscription)",
+    ),
 ];
 
 /// `(id, description)` of every terminal fault.
@@ -262,6 +270,22 @@ const TERMINAL: &[(&str, &str)] = &[
         "terminal.subject-wrong-target",
         "the cpm-group-management subject change names the target icon instead of subject",
     ),
+    (
+        "terminal.no-reregistration",
+        "the registration is never refreshed before it expires",
+    ),
+    (
+        "terminal.ignore-deregistration-notify",
+        "a reg NOTIFY that deactivates the contact is answered 200 but the terminal does not re-register",
+    ),
+    (
+        "terminal.uses-barred-impu",
+        "the first P-Associated-URI identity is used for From and P-Preferred-Identity even when barred",
+    ),
+    (
+        "terminal.ignores-service-route",
+        "originating requests carry no Route from the Service-Route of the 200 to REGISTER",
+    ),
 ];
 
 /// Every fault of every simulator, message center first.
@@ -336,7 +360,7 @@ mod tests {
     #[test]
     fn ids_are_unique_and_prefixed_by_their_kind() {
         let all = catalogue();
-        assert_eq!(all.len(), 52);
+        assert_eq!(all.len(), 68);
         let ids: HashSet<_> = all.iter().map(|f| f.id).collect();
         assert_eq!(ids.len(), all.len());
         for fault in &all {

@@ -43,6 +43,10 @@ pub const CAPABILITIES: &[(&str, &str)] = &[
         "registers and answers OPTIONS with the RCS feature tags (RCC.07)",
     ),
     (
+        "reg-event",
+        "notifies the registration state to a subscriber of its own reg event (RFC 3680 NOTIFY with application/reginfo+xml) and can de-register a user from the network side",
+    ),
+    (
         "ft-http",
         "hosts an FT-HTTP content server: uploads, downloads, ranges, resume and link expiry (RCC.07, protocols.md §5)",
     ),

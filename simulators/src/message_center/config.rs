@@ -35,6 +35,9 @@ pub struct Settings {
     /// How long a file link stays valid, in seconds (`until`; protocols.md §12: 7 days).
     #[serde(default = "default_ft_validity")]
     pub ft_validity: u64,
+    /// P-Associated-URI starts with a barred identity of the subscriber (TRM-REG-004).
+    #[serde(default)]
+    pub barred_first_impu: bool,
 }
 
 impl Default for Settings {
@@ -46,6 +49,7 @@ impl Default for Settings {
             ft_auth: true,
             max_size: default_ft_max_size(),
             ft_validity: default_ft_validity(),
+            barred_first_impu: false,
         }
     }
 }
@@ -174,11 +178,15 @@ pub enum Fault {
     FtOversizeAccepted,
     /// file-resume-info claims one byte more than arrived (protocols.md §5.1; PLT-FT-003).
     FtResumeInfoWrong,
+    /// Every reg NOTIFY of a subscription carries version 0 (RFC 3680 5.1, PLT-REG-005).
+    RegNotifyNoVersionIncrease,
+    /// No NOTIFY when the registration ends (RFC 3680 4.7, PLT-REG-005).
+    NoTerminatedNotify,
 }
 
 impl Fault {
     /// Every message-center fault.
-    pub const ALL: [Self; 35] = [
+    pub const ALL: [Self; 37] = [
         Self::AcceptWrongDigest,
         Self::OmitQop,
         Self::OmitPAssociatedUri,
@@ -214,6 +222,8 @@ impl Fault {
         Self::FtExpiredStillServed,
         Self::FtOversizeAccepted,
         Self::FtResumeInfoWrong,
+        Self::RegNotifyNoVersionIncrease,
+        Self::NoTerminatedNotify,
     ];
 
     /// The catalogue id.
@@ -256,6 +266,8 @@ impl Fault {
             Self::FtExpiredStillServed => "message-center.ft-expired-still-served",
             Self::FtOversizeAccepted => "message-center.ft-oversize-accepted",
             Self::FtResumeInfoWrong => "message-center.ft-resume-info-wrong",
+            Self::RegNotifyNoVersionIncrease => "message-center.reg-notify-no-version-increase",
+            Self::NoTerminatedNotify => "message-center.no-terminated-notify",
         }
     }
 

@@ -11,6 +11,7 @@
 //! and forward, does not handle group chat, session refresh or reg-event, and has no actions
 //! yet. Each fault of [`config::Fault`] changes one decision point.
 
+mod actions;
 mod anchor;
 mod b2bua;
 #[cfg(test)]
@@ -28,6 +29,8 @@ mod focus_sip;
 mod invite_legs;
 mod options;
 mod proxy;
+mod reg_state;
+mod regevent;
 mod registrar;
 mod relay_task;
 mod reply;
@@ -58,12 +61,12 @@ use relay_task::Relays;
 use crate::msrp::MsrpStack;
 use crate::net::{NetError, ShutdownTrigger, SipEndpoint, TlsConfig};
 
-/// The actions a message center can be asked to perform: none yet.
-pub const ACTIONS: &[ActionSpec] = &[];
+/// The actions a message center can be asked to perform.
+pub const ACTIONS: &[ActionSpec] = actions::ACTIONS;
 
-/// Checks an action's parameters: the message center has no actions.
-pub fn check_action(action: &str, _params: &Map<String, Value>) -> Result<(), String> {
-    Err(format!("a message-center has no action `{action}`"))
+/// Checks an action's parameters at load time.
+pub fn check_action(action: &str, params: &Map<String, Value>) -> Result<(), String> {
+    actions::check(action, params)
 }
 
 /// Checks a message center's settings (`max-expires`, `realm`).
@@ -117,12 +120,17 @@ fn tls_names(config: &Config, subscribers: &[Subscriber]) -> Vec<String> {
     names
 }
 
+/// Actions queued for the task at once.
+const COMMAND_QUEUE: usize = 16;
+
 /// A running message center.
 #[derive(Debug)]
 pub struct MessageCenter {
     endpoint: SipEndpoint,
     msrp: MsrpStack,
     trigger: Mutex<Option<ShutdownTrigger>>,
+    /// Actions for the task that owns the core.
+    commands: actions::Commands,
     /// The FT-HTTP content server it hosts.
     content: content::Hosted,
 }
@@ -194,10 +202,11 @@ impl MessageCenter {
             );
         let relays = Relays::new(Some(msrp.clone()), config.faults);
         let trigger = ShutdownTrigger::new();
+        let (commands, queued) = tokio::sync::mpsc::channel(COMMAND_QUEUE);
         tokio::spawn(task::run(
             core,
             endpoint.clone(),
-            incoming,
+            (incoming, queued),
             relays,
             clock,
             trigger.listener(),
@@ -207,6 +216,7 @@ impl MessageCenter {
             msrp,
             trigger: Mutex::new(Some(trigger)),
             content,
+            commands,
         })
     }
 
@@ -244,13 +254,22 @@ impl Agent for MessageCenter {
     fn act<'a>(
         &'a self,
         action: &'a str,
-        _params: &'a Map<String, Value>,
+        params: &'a Map<String, Value>,
     ) -> BoxFuture<'a, Result<ActionOutput, AgentError>> {
         Box::pin(async move {
-            Err(AgentError::BadAction {
+            let bad = |detail: String| AgentError::BadAction {
                 action: action.to_owned(),
-                detail: "a message-center has no actions".to_owned(),
-            })
+                detail,
+            };
+            let parsed = actions::parse(action, params).map_err(bad)?;
+            let (done, outcome) = tokio::sync::oneshot::channel();
+            let command = actions::Command {
+                action: parsed,
+                done,
+            };
+            let stopped = || AgentError::Harness("the message center has stopped".to_owned());
+            self.commands.send(command).await.map_err(|_| stopped())?;
+            outcome.await.map_err(|_| stopped())?.map_err(bad)
         })
     }
 

@@ -8,7 +8,8 @@
 //! at the second failure in a row, without touching the bindings. On success each Contact is
 //! bound for `min(requested, max-expires)` seconds (`0` removes it, `Contact: *` removes all)
 //! and the `200` carries the bindings with their expiry, `Expires`, the echoed Path,
-//! `P-Associated-URI` (sip and tel IMPU) and `Service-Route`. IMS AKA is not implemented.
+//! `P-Associated-URI` (sip and tel IMPU; with the `barred-first-impu` setting a barred identity
+//! first) and `Service-Route`. IMS AKA is not implemented.
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
@@ -311,10 +312,23 @@ fn ok(
         response = response.header("Service-Route", &route);
     }
     if !config.faults.has(Fault::OmitPAssociatedUri) {
-        let uris = format!("<{}>, <{}>", subscriber.sip_uri(), subscriber.tel_uri());
+        let mut uris = format!("<{}>, <{}>", subscriber.sip_uri(), subscriber.tel_uri());
+        if config.settings.barred_first_impu {
+            uris = format!("{}, {uris}", barred_impu(subscriber));
+        }
         response = response.header("P-Associated-URI", &uris);
     }
     response.build()
+}
+
+/// A barred identity of the subscriber's implicit set, first in P-Associated-URI under the
+/// `barred-first-impu` setting (TRM-REG-004). RFC 7315 has no barring marker: the `barred`
+/// parameter is the simulators' convention, which the terminal simulator reads.
+fn barred_impu(subscriber: &Subscriber) -> String {
+    format!(
+        "<sip:{}.barred@{}>;barred",
+        subscriber.msisdn, subscriber.domain
+    )
 }
 
 /// Whether a Route URI is the Service-Route this registrar hands out.

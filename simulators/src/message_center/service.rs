@@ -29,6 +29,8 @@ use super::focus_relay::FocusRelays;
 use super::invite_legs;
 use super::options;
 use super::proxy::{self, Proxy, Relayed, Transmit, Upstream};
+use super::reg_state::Ending;
+use super::regevent::{self, RegEvents};
 use super::registrar::{Arrival, Registrar};
 use super::reply;
 use super::router::{self, Target};
@@ -72,6 +74,8 @@ pub struct Core {
     focus: Focus,
     /// The focus's MSRP fan-out.
     focus_relays: Option<FocusRelays>,
+    /// Reg-event subscriptions (RFC 3680).
+    regevent: RegEvents,
     servers: HashMap<TransactionKey, Server>,
     /// The address put in Via (UDP and TCP share it).
     via_addr: SocketAddr,
@@ -93,6 +97,7 @@ impl Core {
             directory: Directory::new(subscribers),
             registrar: Registrar::default(),
             proxy: Proxy::default(),
+            regevent: RegEvents::default(),
             servers: HashMap::new(),
             via_addr,
             via_tls: None,
@@ -162,6 +167,9 @@ impl Core {
 
     /// A relayed request could not be sent on `branch`.
     pub fn transport_error(&mut self, branch: &str, now: Instant) -> Vec<Transmit> {
+        if self.regevent.transport_error(branch) {
+            return Vec::new();
+        }
         if let Some(out) = self.b2bua.transport_error(branch, now) {
             return out;
         }
@@ -183,6 +191,7 @@ impl Core {
             self.proxy.poll_timeout(),
             self.b2bua.poll_timeout(),
             self.focus.poll_timeout(),
+            self.regevent.poll_timeout(),
         ]
         .into_iter()
         .flatten()
@@ -202,7 +211,34 @@ impl Core {
         }
         out.extend(self.b2bua.handle_timeout(now));
         out.extend(self.focus.handle_timeout(now));
+        let config = &self.config;
+        out.extend(self.regevent.handle_timeout(&self.bindings, config, now));
         out
+    }
+
+    /// Network-initiated de-registration of `user` (a URI or a number): every binding goes,
+    /// and its reg-event subscribers are told with `ending` (TS 24.229 5.4.1.5, RFC 3680).
+    pub fn deregister(
+        &mut self,
+        user: &str,
+        ending: Ending,
+        now: Instant,
+    ) -> Result<Vec<Transmit>, String> {
+        let subscriber = match Uri::parse(user) {
+            Ok(uri) => self.directory.by_uri(&uri),
+            Err(_) => self.directory.by_number(user),
+        };
+        let number = subscriber
+            .map(|s| s.msisdn.clone())
+            .ok_or_else(|| format!("no subscriber `{user}` is provisioned"))?;
+        if self.bindings.live(&number, now).is_empty() {
+            return Err(format!("{number} is not registered"));
+        }
+        self.bindings.remove_all(&number);
+        let (bindings, config) = (&self.bindings, &self.config);
+        Ok(self
+            .regevent
+            .changed(&number, ending, bindings, config, now))
     }
 
     fn on_request(
@@ -312,7 +348,23 @@ impl Core {
                     &mut self.bindings,
                     &self.config,
                 );
-                Outcome::Respond(response)
+                let notify = self.reg_changed(request, now);
+                Outcome::RespondAnd(response, notify)
+            }
+            "SUBSCRIBE" if regevent::is_reg_event(request) => {
+                let origin = regevent::Origin {
+                    transport: upstream.transport,
+                    src: upstream.src,
+                    via_addr: match upstream.transport {
+                        Transport::Tls => self.via_tls.unwrap_or(self.via_addr),
+                        Transport::Udp | Transport::Tcp => self.via_addr,
+                    },
+                };
+                let state = (&self.directory, &self.bindings);
+                let (response, notify) =
+                    self.regevent
+                        .on_subscribe(request, origin, state, &self.config, now);
+                Outcome::RespondAnd(response, notify)
             }
             "MESSAGE" | "OPTIONS" => self.route(request, upstream, now),
             "BYE" => match self.b2bua.on_bye(request, now) {
@@ -457,6 +509,9 @@ impl Core {
     }
 
     fn on_response(&mut self, response: &Message, now: Instant) -> Vec<Transmit> {
+        if self.regevent.on_response(response, now) {
+            return Vec::new();
+        }
         if let Some(out) = self.focus.on_response(response, now) {
             return out;
         }
@@ -492,6 +547,22 @@ impl Core {
         self.servers
             .retain(|_, s| s.tx.state() != ServerState::Terminated);
         out
+    }
+}
+
+impl Core {
+    /// The NOTIFYs owed to the reg-event subscribers of the REGISTER's To (RFC 3680 4.7).
+    fn reg_changed(&mut self, request: &Message, now: Instant) -> Vec<Transmit> {
+        let Some(number) = request
+            .to_header()
+            .ok()
+            .and_then(|to| self.directory.by_uri(&to.uri).map(|s| s.msisdn.clone()))
+        else {
+            return Vec::new();
+        };
+        let (bindings, config) = (&self.bindings, &self.config);
+        self.regevent
+            .changed(&number, Ending::Unregistered, bindings, config, now)
     }
 }
 

@@ -13,6 +13,7 @@ use std::time::Instant;
 use rcs_harness::clock::Clock;
 use tokio::sync::mpsc;
 
+use super::actions::{self, Command};
 use super::proxy::Transmit;
 use super::relay_task::Relays;
 use super::service::Core;
@@ -22,7 +23,7 @@ use crate::net::{Incoming, Shutdown, SipEndpoint};
 pub(super) async fn run(
     mut core: Core,
     endpoint: SipEndpoint,
-    mut incoming: mpsc::Receiver<Incoming>,
+    (mut incoming, mut commands): (mpsc::Receiver<Incoming>, mpsc::Receiver<Command>),
     (mut relays, mut closed): (Relays, mpsc::UnboundedReceiver<u64>),
     clock: Clock,
     mut shutdown: Shutdown,
@@ -39,6 +40,7 @@ pub(super) async fn run(
                 }
             },
             Some(call) = closed.recv() => core.relay_closed(call, clock.now()),
+            Some(command) = commands.recv() => actions::run(&mut core, command, clock.now()),
             _ = sleep(&clock, deadline) => core.handle_timeout(clock.now()),
         };
         core.apply_focus_commands();

@@ -24,7 +24,7 @@ use super::params::{
 use super::register::is_success;
 use super::state::Received;
 use super::tags::{ContactUse, normalized};
-use super::{chat_actions, ids};
+use super::{chat_actions, ids, reg_keeper};
 
 /// Runs `action` with `params`.
 pub(crate) async fn act(
@@ -65,7 +65,7 @@ async fn run(
     }
 }
 
-async fn register(core: &Core, p: RegisterParams) -> Result<ActionOutput, String> {
+async fn register(core: &Arc<Core>, p: RegisterParams) -> Result<ActionOutput, String> {
     let wait = params::timeout(p.timeout.as_deref())?;
     let expires = p.expires.unwrap_or(core.settings.requested_expires);
     let password = p
@@ -74,19 +74,19 @@ async fn register(core: &Core, p: RegisterParams) -> Result<ActionOutput, String
     registration(core, expires, &password, wait).await
 }
 
-async fn deregister(core: &Core, p: DeregisterParams) -> Result<ActionOutput, String> {
+async fn deregister(core: &Arc<Core>, p: DeregisterParams) -> Result<ActionOutput, String> {
     let wait = params::timeout(p.timeout.as_deref())?;
     let password = core.subscriber.password.clone();
     registration(core, 0, &password, wait).await
 }
 
 async fn registration(
-    core: &Core,
+    core: &Arc<Core>,
     expires: u32,
     password: &str,
     wait: std::time::Duration,
 ) -> Result<ActionOutput, String> {
-    let sent = core.register(expires, password, wait).await?;
+    let sent = reg_keeper::register(core, expires, password, wait).await?;
     let mut out = Output::new(sent.outcome.status());
     out.set("sent.Call-ID", &sent.call_id);
     out.set("sent.Authorization", &sent.authorization);

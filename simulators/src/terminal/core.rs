@@ -29,6 +29,8 @@ use super::ft_in::Offers;
 use super::ft_params::FtHttp;
 use super::invite_in::Acks;
 use super::params::{self, Settings};
+use super::reg_keeper::RegKeeper;
+use super::reg_subscription::RegSubscription;
 use super::request::Local;
 use super::session::Sessions;
 use super::state::State;
@@ -57,6 +59,10 @@ pub(crate) struct Core {
     pub sessions: Sessions,
     /// Accepted INVITEs awaiting their ACK.
     pub acks: Acks,
+    /// The refresh timer and other registration tasks.
+    pub keeper: RegKeeper,
+    /// The subscription to its own reg event.
+    pub reg_subscription: RegSubscription,
     /// Its group chats (protocols.md §6).
     pub groups: super::group_state::Groups,
     /// The HTTP client of file transfer (protocols.md §5).
@@ -139,6 +145,7 @@ impl Agent for Terminal {
 
     fn shutdown(self: Box<Self>) -> BoxFuture<'static, ()> {
         Box::pin(async move {
+            self.core.keeper.stop();
             for session in self.core.sessions.drain() {
                 session.close().await;
             }
@@ -219,6 +226,8 @@ pub(crate) async fn start(
         msrp,
         sessions: Sessions::default(),
         acks: Acks::default(),
+        keeper: RegKeeper::default(),
+        reg_subscription: RegSubscription::default(),
         groups: super::group_state::Groups::default(),
         ft,
         ft_offers: Offers::default(),

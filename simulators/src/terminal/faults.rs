@@ -63,11 +63,20 @@ pub(crate) enum Fault {
     LeaveWithoutBye,
     /// The subject change names the target `icon` (protocols.md §6.3).
     SubjectWrongTarget,
+    /// The registration is never refreshed (protocols.md §2.5 rule 1, TRM-REG-005).
+    NoReregistration,
+    /// A reg NOTIFY deactivating the contact does not lead to a new REGISTER (RFC 3680 4.8,
+    /// TS 24.229 5.1.1.7; TRM-REG-006).
+    IgnoreDeregistrationNotify,
+    /// The first P-Associated-URI is used even when barred (protocols.md §2.5 rule 2).
+    UsesBarredImpu,
+    /// Originating requests carry no Route from Service-Route (RFC 3608 6).
+    IgnoresServiceRoute,
 }
 
 impl Fault {
     /// Every terminal fault, in catalogue order.
-    pub(crate) const ALL: [Self; 27] = [
+    pub(crate) const ALL: [Self; 31] = [
         Self::OmitSipInstance,
         Self::UnencodedIcsi,
         Self::OmitChatbotIari,
@@ -95,6 +104,10 @@ impl Fault {
         Self::NoConferenceSubscribe,
         Self::LeaveWithoutBye,
         Self::SubjectWrongTarget,
+        Self::NoReregistration,
+        Self::IgnoreDeregistrationNotify,
+        Self::UsesBarredImpu,
+        Self::IgnoresServiceRoute,
     ];
 
     /// The catalogue id, e.g. `terminal.omit-sip-instance`.
@@ -127,6 +140,10 @@ impl Fault {
             Self::NoConferenceSubscribe => "terminal.no-conference-subscribe",
             Self::LeaveWithoutBye => "terminal.leave-without-bye",
             Self::SubjectWrongTarget => "terminal.subject-wrong-target",
+            Self::NoReregistration => "terminal.no-reregistration",
+            Self::IgnoreDeregistrationNotify => "terminal.ignore-deregistration-notify",
+            Self::UsesBarredImpu => "terminal.uses-barred-impu",
+            Self::IgnoresServiceRoute => "terminal.ignores-service-route",
         }
     }
 }

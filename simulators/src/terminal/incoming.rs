@@ -32,6 +32,7 @@ use super::request::{ACCEPT, ALLOW};
 use super::session::ChatSession;
 use super::state::Received;
 use super::tags::ContactUse;
+use super::{reg_keeper, reg_subscription};
 use crate::net::Incoming;
 
 /// Most answered requests remembered for retransmissions.
@@ -53,6 +54,8 @@ enum Followup {
     Close(Arc<ChatSession>),
     /// Send an ACK again for a retransmitted 2xx.
     Ack(Bytes),
+    /// Register again after a reg NOTIFY deactivated the binding (RFC 3680).
+    Reregister,
 }
 
 /// Reads everything the endpoint receives until it shuts down.
@@ -97,6 +100,7 @@ pub(crate) async fn run(core: Arc<Core>, mut incoming: mpsc::Receiver<Incoming>)
                 Followup::Ack(ack) => {
                     let _ = core.resend(&ack).await;
                 }
+                Followup::Reregister => reg_keeper::reregister(core).await,
             }
         });
     }
@@ -196,6 +200,11 @@ async fn respond(core: &Core, request: &Message) -> (Message, Option<Followup>) 
         }
         "NOTIFY" if super::group_in::is_conference(request) => {
             (super::group_in::on_notify(core, request), None)
+        }
+        "NOTIFY" if reg_subscription::is_reg_notify(request) => {
+            let (response, reaction) = reg_subscription::on_notify(core, request);
+            let response = response.to_tag(&ids::tag()).build();
+            (response, reaction.map(|_| Followup::Reregister))
         }
         "CANCEL" | "UPDATE" | "NOTIFY" | "INFO" | "PRACK" | "REFER" => (
             reply(request, 481, "Call/Transaction Does Not Exist").build(),

@@ -39,6 +39,8 @@ mod message_in;
 mod outgoing;
 mod pager;
 mod params;
+mod reg_keeper;
+mod reg_subscription;
 mod register;
 mod request;
 mod session;

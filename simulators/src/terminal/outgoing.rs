@@ -95,7 +95,7 @@ impl Core {
             };
             let response = sent.outcome.response();
             if let Some(ok) = response.filter(|r| is_success(r)) {
-                let registered = read_ok(ok, &self.local.contact_uri());
+                let registered = read_ok(ok, &self.local.contact_uri(), &self.faults);
                 self.state().registered(registered, expires);
             }
             let challenge = response

@@ -185,6 +185,14 @@ pub(crate) struct Settings {
     /// Answer the relay's digest challenge with our IMPI and password (else send none).
     #[serde(default = "yes")]
     pub msrp_relay_credentials: bool,
+    /// After registering, subscribe to its own reg event (RFC 3680, protocols.md §2.5 rule 4).
+    /// Off by default: the extra SUBSCRIBE and NOTIFY would be messages other cases count.
+    #[serde(default)]
+    pub subscribe_reg: bool,
+    /// Refresh the registration before it expires (protocols.md §2.5 rule 1, §12). Off by
+    /// default, so a case can let a binding lapse.
+    #[serde(default)]
+    pub refresh_registration: bool,
     /// The conference factory URI groups are created at (`conf-fcty-uri`, protocols.md §6.1);
     /// by default `sip:conf-factory@<home domain>`.
     #[serde(default)]
@@ -247,6 +255,8 @@ impl Default for Settings {
             auto_accept: true,
             msrp_relay: None,
             msrp_relay_credentials: true,
+            subscribe_reg: false,
+            refresh_registration: false,
             conf_factory_uri: None,
             subscribe_conference: true,
             ft_auto_accept: true,

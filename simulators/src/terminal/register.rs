@@ -6,7 +6,8 @@
 //! From a 200 the terminal takes the granted expiry (its own Contact's `expires`, else
 //! `Expires`), the first unbarred identity of P-Associated-URI (an entry carrying a `barred`
 //! parameter is the simulator's way to mark a barred IMPU, since RFC 7315 has no such marker) and
-//! the Service-Route set. Refresh timers and the reg event package are not implemented here.
+//! the Service-Route set. Refresh timers and the reg event package are in `reg_keeper` and
+//! `reg_subscription`.
 
 use rcs_harness::role::Subscriber;
 use rcs_proto::sip::auth::{Challenge, Credentials};
@@ -117,16 +118,25 @@ pub(crate) struct Registered {
 }
 
 /// Reads a 200 to REGISTER; `contact_uri` is the URI of the Contact the terminal registered.
-pub(crate) fn read_ok(ok: &Message, contact_uri: &str) -> Registered {
-    Registered {
-        expires: granted_expiry(ok, contact_uri),
-        identity: first_unbarred(ok),
-        service_route: ok
+/// The `uses-barred-impu` and `ignores-service-route` faults misread it.
+pub(crate) fn read_ok(ok: &Message, contact_uri: &str, faults: &Faults) -> Registered {
+    let identity = match faults.has(Fault::UsesBarredImpu) {
+        true => first_impu(ok),
+        false => first_unbarred(ok),
+    };
+    let service_route = match faults.has(Fault::IgnoresServiceRoute) {
+        true => Vec::new(),
+        false => ok
             .header_values("Service-Route")
             .into_iter()
             .map(|v| v.trim().to_owned())
             .filter(|v| !v.is_empty())
             .collect(),
+    };
+    Registered {
+        expires: granted_expiry(ok, contact_uri),
+        identity,
+        service_route,
     }
 }
 
@@ -148,6 +158,14 @@ fn first_unbarred(ok: &Message) -> Option<String> {
         .iter()
         .filter_map(|value| NameAddr::parse(value).ok())
         .find(|addr| addr.param("barred").is_none())
+        .map(|addr| addr.uri.as_str().to_owned())
+}
+
+/// The first P-Associated-URI, barred or not (the `uses-barred-impu` fault).
+fn first_impu(ok: &Message) -> Option<String> {
+    ok.header_values("P-Associated-URI")
+        .iter()
+        .find_map(|value| NameAddr::parse(value).ok())
         .map(|addr| addr.uri.as_str().to_owned())
 }
 
@@ -273,19 +291,31 @@ mod tests {
                 ),
             ],
         );
-        let reg = read_ok(&ok, "sip:+8613800000001@127.0.0.1:5070;transport=udp");
+        let contact = "sip:+8613800000001@127.0.0.1:5070;transport=udp";
+        let reg = read_ok(&ok, contact, &Faults::default());
         assert_eq!(reg.expires, Some(3600));
         assert_eq!(reg.identity.as_deref(), Some("tel:+8613800000001"));
         assert_eq!(
             reg.service_route,
             ["<sip:orig@scscf.example;lr>", "<sip:two@x;lr>"]
         );
+        let ids = [
+            "terminal.uses-barred-impu".to_owned(),
+            "terminal.ignores-service-route".to_owned(),
+        ];
+        let faulty = read_ok(&ok, contact, &Faults::from_ids(&ids).unwrap());
+        assert_eq!(
+            faulty.identity.as_deref(),
+            Some("sip:+8613800000009@ims.example")
+        );
+        assert!(faulty.service_route.is_empty());
+        assert_eq!(faulty.expires, Some(3600));
     }
 
     #[test]
     fn falls_back_to_the_expires_header_and_tolerates_absence() {
         let ok = response(200, &[("Expires", "600")]);
-        let reg = read_ok(&ok, "sip:+8613800000001@127.0.0.1:5070");
+        let reg = read_ok(&ok, "sip:+8613800000001@127.0.0.1:5070", &Faults::default());
         assert_eq!(
             reg,
             Registered {
@@ -293,7 +323,7 @@ mod tests {
                 ..Registered::default()
             }
         );
-        let bare = read_ok(&response(200, &[]), "sip:a@b");
+        let bare = read_ok(&response(200, &[]), "sip:a@b", &Faults::default());
         assert_eq!(bare, Registered::default());
     }
 }
