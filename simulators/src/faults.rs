@@ -158,6 +158,30 @@ const MESSAGE_CENTER: &[(&str, &str)] = &[
         "message-center.no-terminated-notify",
         "no NOTIFY is sent when the registration ends (no terminated reginfo, no terminated subscription)",
     ),
+    (
+        "message-center.saf-rewrites-cpim",
+        "a stored message is re-delivered with a new CPIM DateTime instead of the original CPIM",
+    ),
+    (
+        "message-center.saf-out-of-order",
+        "stored messages are re-delivered newest first instead of in arrival order",
+    ),
+    (
+        "message-center.saf-no-expiry-imdn",
+        "an expired stored message is purged without the negative-delivery IMDN the sender asked for",
+    ),
+    (
+        "message-center.saf-404-offline",
+        "a chat MESSAGE to an offline RCS user gets 404 instead of being stored (202)",
+    ),
+    (
+        "message-center.revoke-ignored",
+        "a revoke is confirmed but the message stays stored and is delivered",
+    ),
+    (
+        "message-center.revoke-after-delivery-succeeds",
+        "a revoke of a message already delivered is reported as a success",
+    ),
 ];
 
 /// `(id, description)` of every terminal fault.
@@ -286,6 +310,10 @@ const TERMINAL: &[(&str, &str)] = &[
         "terminal.ignores-service-route",
         "originating requests carry no Route from the Service-Route of the 200 to REGISTER",
     ),
+    (
+        "terminal.duplicate-deferred-imdn",
+        "a message delivered from the store at registration gets its delivery IMDN twice",
+    ),
 ];
 
 /// Every fault of every simulator, message center first.
@@ -360,7 +388,7 @@ mod tests {
     #[test]
     fn ids_are_unique_and_prefixed_by_their_kind() {
         let all = catalogue();
-        assert_eq!(all.len(), 68);
+        assert_eq!(all.len(), 75);
         let ids: HashSet<_> = all.iter().map(|f| f.id).collect();
         assert_eq!(ids.len(), all.len());
         for fault in &all {

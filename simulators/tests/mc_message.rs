@@ -160,7 +160,8 @@ async fn offline_and_non_rcs_targets() {
     let mc = clean().await;
     let mut a = Phone::udp(rcs(1), mc.addr).await;
     a.register().await;
-    for (target, status) in [(rcs(3), 480), (Subscriber::builtin(1, false), 404)] {
+    // An offline RCS user's chat message is stored (202, protocols.md §4.8; see mc_saf.rs).
+    for (target, status) in [(rcs(3), 202), (Subscriber::builtin(1, false), 404)] {
         let body = cpim(&a.sub, &target, "x");
         let request = a.message(&target.sip_uri(), &cpm_headers("c", "d"), &body);
         a.send(&request).await;

@@ -39,6 +39,18 @@ pub const CAPABILITIES: &[(&str, &str)] = &[
         "acts as the group chat focus: conference factory, recipient-list INVITE, conference event, fan-out (protocols.md §6)",
     ),
     (
+        "store-and-forward",
+        "stores chat messages for an offline RCS user (202) and delivers them at its next registration, with a failed IMDN on expiry (protocols.md §4.8)",
+    ),
+    (
+        "store-and-forward-expiry",
+        "its store-and-forward retention is set to the case's (PLT-MSG-004: 2 minutes), so expiry can be seen within a run",
+    ),
+    (
+        "revoke",
+        "withdraws a stored message on an rcsrevoke request from its sender and reports the result (protocols.md §4.9)",
+    ),
+    (
         "rcs-feature-tags",
         "registers and answers OPTIONS with the RCS feature tags (RCC.07)",
     ),

@@ -23,6 +23,19 @@ pub struct Settings {
     /// The digest realm of the 401 challenge; by default the home domain.
     #[serde(default = "default_realm")]
     pub realm: String,
+    /// Whether a CPM MESSAGE to an offline RCS user is stored and delivered at its next
+    /// registration (protocols.md §4.8); otherwise it gets 480.
+    #[serde(default = "default_true")]
+    pub store_and_forward: bool,
+    /// How long a stored message is kept (`7d`, `2min`, `90s`; protocols.md §4.8).
+    #[serde(default = "default_retention")]
+    pub retention: String,
+    /// The namespace of the revoke document (protocols.md §4.9: not verified, configurable).
+    #[serde(default = "default_revoke_namespace")]
+    pub revoke_namespace: String,
+    /// How the revoke result reaches the sender: `revoke-xml` or `imdn` (docs/protocol-notes.md).
+    #[serde(default = "default_revoke_result")]
+    pub revoke_result: String,
     /// The conference factory URI: an INVITE to it creates a group chat (protocols.md §6.1).
     #[serde(default = "default_conference_factory")]
     pub conference_factory: String,
@@ -45,6 +58,10 @@ impl Default for Settings {
         Self {
             max_expires: DEFAULT_MAX_EXPIRES,
             realm: default_realm(),
+            store_and_forward: true,
+            retention: default_retention(),
+            revoke_namespace: default_revoke_namespace(),
+            revoke_result: default_revoke_result(),
             conference_factory: default_conference_factory(),
             ft_auth: true,
             max_size: default_ft_max_size(),
@@ -74,6 +91,18 @@ fn default_realm() -> String {
     HOME_DOMAIN.to_owned()
 }
 
+fn default_retention() -> String {
+    "7d".to_owned()
+}
+
+fn default_revoke_namespace() -> String {
+    rcs_proto::revoke::REVOKE_NS.to_owned()
+}
+
+fn default_revoke_result() -> String {
+    "revoke-xml".to_owned()
+}
+
 /// `sip:conf-factory@<home domain>` (protocols.md §6.1).
 pub fn default_conference_factory() -> String {
     format!("sip:conf-factory@{HOME_DOMAIN}")
@@ -99,6 +128,7 @@ impl Settings {
                 self.realm
             ));
         }
+        super::saf_settings::check(self)?;
         Ok(())
     }
 }
@@ -151,6 +181,19 @@ pub enum Fault {
     NoByeRelay,
     /// A CPM INVITE lacking Conversation-ID or Contribution-ID is relayed (protocols.md §4.2).
     AcceptInviteWithoutConversationId,
+    /// A stored message is re-delivered with a new CPIM DateTime (protocols.md §4.8).
+    SafRewritesCpim,
+    /// Stored messages are re-delivered newest first (protocols.md §4.8: order preserved).
+    SafOutOfOrder,
+    /// An expired stored message is purged without the negative-delivery IMDN (RFC 5438,
+    /// protocols.md §4.8).
+    SafNoExpiryImdn,
+    /// A CPM MESSAGE to an offline RCS user gets 404 instead of being stored (protocols.md §4.8).
+    Saf404Offline,
+    /// A revoke is confirmed but the message stays stored and is delivered (protocols.md §4.9).
+    RevokeIgnored,
+    /// A revoke of a message already delivered is reported as a success (protocols.md §4.9).
+    RevokeAfterDeliverySucceeds,
     /// The focus fans group messages out with the group URI as CPIM From (protocols.md §6; PLT-GC-003).
     FocusRewritesCpimFrom,
     /// The focus's Contact lacks `isfocus` (RFC 4579 5.1, protocols.md §6.1; PLT-GC-001).
@@ -186,7 +229,7 @@ pub enum Fault {
 
 impl Fault {
     /// Every message-center fault.
-    pub const ALL: [Self; 37] = [
+    pub const ALL: [Self; 43] = [
         Self::AcceptWrongDigest,
         Self::OmitQop,
         Self::OmitPAssociatedUri,
@@ -209,6 +252,12 @@ impl Fault {
         Self::MergeMsrpChunks,
         Self::NoByeRelay,
         Self::AcceptInviteWithoutConversationId,
+        Self::SafRewritesCpim,
+        Self::SafOutOfOrder,
+        Self::SafNoExpiryImdn,
+        Self::Saf404Offline,
+        Self::RevokeIgnored,
+        Self::RevokeAfterDeliverySucceeds,
         Self::FocusRewritesCpimFrom,
         Self::FocusNoIsfocus,
         Self::FocusSkipsParticipant,
@@ -253,6 +302,12 @@ impl Fault {
             Self::AcceptInviteWithoutConversationId => {
                 "message-center.accept-invite-without-conversation-id"
             }
+            Self::SafRewritesCpim => "message-center.saf-rewrites-cpim",
+            Self::SafOutOfOrder => "message-center.saf-out-of-order",
+            Self::SafNoExpiryImdn => "message-center.saf-no-expiry-imdn",
+            Self::Saf404Offline => "message-center.saf-404-offline",
+            Self::RevokeIgnored => "message-center.revoke-ignored",
+            Self::RevokeAfterDeliverySucceeds => "message-center.revoke-after-delivery-succeeds",
             Self::FocusRewritesCpimFrom => "message-center.focus-rewrites-cpim-from",
             Self::FocusNoIsfocus => "message-center.focus-no-isfocus",
             Self::FocusSkipsParticipant => "message-center.focus-skips-participant",

@@ -307,6 +307,8 @@ fn ok(
     for path in request.header_all("Path") {
         response = response.header("Path", path);
     }
+    // The network supports revoke (protocols.md §4.9), advertised as RFC 6809 Feature-Caps.
+    response = response.header("Feature-Caps", "*;+g.gsma.rcs.msgrevoke");
     if !config.faults.has(Fault::OmitServiceRoute) {
         let route = format!("<sip:orig@scscf.{};lr>", subscriber.domain);
         response = response.header("Service-Route", &route);

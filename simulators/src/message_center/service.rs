@@ -34,11 +34,24 @@ use super::regevent::{self, RegEvents};
 use super::registrar::{Arrival, Registrar};
 use super::reply;
 use super::router::{self, Target};
+use super::saf::{self, Net, Saf};
 use super::session_relay::Command;
 use crate::net::Incoming;
 
 #[path = "focus_service.rs"]
 mod focus_service;
+
+/// What store-and-forward borrows of a [`Core`]: its fields, so `saf` stays borrowable.
+macro_rules! saf_net {
+    ($core:expr) => {
+        Net {
+            directory: &$core.directory,
+            bindings: &$core.bindings,
+            via_addr: $core.via_addr,
+            via_tls: $core.via_tls,
+        }
+    };
+}
 
 /// The most server transactions kept at once; beyond it new requests get 503.
 const MAX_SERVER_TRANSACTIONS: usize = 4096;
@@ -70,6 +83,8 @@ pub struct Core {
     registrar: Registrar,
     proxy: Proxy,
     b2bua: B2bua,
+    /// Store-and-forward and revoke (protocols.md §4.8, §4.9).
+    saf: Saf,
     /// The group chat focus (protocols.md §6).
     focus: Focus,
     /// The focus's MSRP fan-out.
@@ -91,6 +106,7 @@ impl Core {
         Self {
             bindings: Bindings::new(config.faults.has(Fault::IgnoreBindingExpiry)),
             b2bua: B2bua::new(MsrpUris::none(), config.faults.clone()),
+            saf: Saf::new(&config),
             focus: Focus::new(&config.settings.conference_factory, config.faults.clone()),
             focus_relays: None,
             config,
@@ -159,7 +175,11 @@ impl Core {
             }
         };
         if message.is_request() {
-            self.on_request(&message, incoming.transport, incoming.src, now)
+            let mut out = self.on_request(&message, incoming.transport, incoming.src, now);
+            if message.method() == Some("REGISTER") && saf::is_success(&out) {
+                out.extend(self.saf.deliver(saf_net!(self), now));
+            }
+            out
         } else {
             self.on_response(&message, now)
         }
@@ -167,6 +187,9 @@ impl Core {
 
     /// A relayed request could not be sent on `branch`.
     pub fn transport_error(&mut self, branch: &str, now: Instant) -> Vec<Transmit> {
+        if let Some(out) = self.saf.transport_error(branch, saf_net!(self), now) {
+            return out;
+        }
         if self.regevent.transport_error(branch) {
             return Vec::new();
         }
@@ -190,6 +213,7 @@ impl Core {
             servers,
             self.proxy.poll_timeout(),
             self.b2bua.poll_timeout(),
+            self.saf.poll_timeout(),
             self.focus.poll_timeout(),
             self.regevent.poll_timeout(),
         ]
@@ -210,6 +234,7 @@ impl Core {
             out.extend(self.answer_upstream(relayed, now));
         }
         out.extend(self.b2bua.handle_timeout(now));
+        out.extend(self.saf.handle_timeout(saf_net!(self), now));
         out.extend(self.focus.handle_timeout(now));
         let config = &self.config;
         out.extend(self.regevent.handle_timeout(&self.bindings, config, now));
@@ -402,12 +427,20 @@ impl Core {
         let Some(uri) = request.request_uri().and_then(|uri| Uri::parse(uri).ok()) else {
             return respond(400, "Bad Request");
         };
+        if is_message
+            && let Some((response, then)) = self.saf.on_revoke(request, saf_net!(self), now)
+        {
+            return Outcome::RespondAnd(response, then);
+        }
         let target = router::resolve(&uri, &self.directory, &self.bindings, now);
         if !is_message && let Some((status, reason)) = options::status(&target, faults) {
             return Outcome::Respond(options::response(request, status, reason));
         }
         let binding = match target {
             Target::Online(binding) => binding,
+            Target::Offline if is_message && router::is_cpim(request) => {
+                return self.store(request, &uri, now);
+            }
             Target::Offline => return respond(480, "Temporarily Unavailable"),
             Target::Myself | Target::Unknown | Target::NotRcs => return respond(404, "Not Found"),
         };
@@ -509,6 +542,9 @@ impl Core {
     }
 
     fn on_response(&mut self, response: &Message, now: Instant) -> Vec<Transmit> {
+        if let Some(out) = self.saf.on_response(response, saf_net!(self), now) {
+            return out;
+        }
         if self.regevent.on_response(response, now) {
             return Vec::new();
         }
@@ -563,6 +599,20 @@ impl Core {
         let (bindings, config) = (&self.bindings, &self.config);
         self.regevent
             .changed(&number, Ending::Unregistered, bindings, config, now)
+    }
+}
+
+impl Core {
+    /// A CPM MESSAGE for an RCS user who is offline: stored, or refused (protocols.md §4.8).
+    fn store(&mut self, request: &Message, uri: &Uri, now: Instant) -> Outcome {
+        let Some(recipient) = self.directory.by_uri(uri).cloned() else {
+            return Outcome::Respond(reply::response(request, 404, "Not Found").build());
+        };
+        let identity = router::asserted_identity(request, &self.directory, &self.bindings, now);
+        let (response, then) =
+            self.saf
+                .on_offline(request, &recipient, identity, saf_net!(self), now);
+        Outcome::RespondAnd(response, then)
     }
 }
 

@@ -61,6 +61,7 @@ async fn run(
         group if super::group_params::is_group_action(group) => {
             super::group::act(core, group, params).await
         }
+        "send-revoke" => super::revoke::send_revoke(core, params::parse(params)?).await,
         other => Err(format!("a terminal has no action `{other}`")),
     }
 }

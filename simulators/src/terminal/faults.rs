@@ -72,11 +72,13 @@ pub(crate) enum Fault {
     UsesBarredImpu,
     /// Originating requests carry no Route from Service-Route (RFC 3608 6).
     IgnoresServiceRoute,
+    /// A deferred delivery gets its delivery IMDN twice (RFC 5438 7, TRM-CHAT-009).
+    DuplicateDeferredImdn,
 }
 
 impl Fault {
     /// Every terminal fault, in catalogue order.
-    pub(crate) const ALL: [Self; 31] = [
+    pub(crate) const ALL: [Self; 32] = [
         Self::OmitSipInstance,
         Self::UnencodedIcsi,
         Self::OmitChatbotIari,
@@ -108,6 +110,7 @@ impl Fault {
         Self::IgnoreDeregistrationNotify,
         Self::UsesBarredImpu,
         Self::IgnoresServiceRoute,
+        Self::DuplicateDeferredImdn,
     ];
 
     /// The catalogue id, e.g. `terminal.omit-sip-instance`.
@@ -144,6 +147,7 @@ impl Fault {
             Self::IgnoreDeregistrationNotify => "terminal.ignore-deregistration-notify",
             Self::UsesBarredImpu => "terminal.uses-barred-impu",
             Self::IgnoresServiceRoute => "terminal.ignores-service-route",
+            Self::DuplicateDeferredImdn => "terminal.duplicate-deferred-imdn",
         }
     }
 }

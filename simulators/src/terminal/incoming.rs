@@ -23,6 +23,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
 use super::core::Core;
+use super::deferred;
 use super::faults::Fault;
 use super::ids;
 use super::invite_in::{self, Accepting};
@@ -44,8 +45,8 @@ const MAX_TASKS: usize = 64;
 
 /// What the reader does after answering a request, on a task of its own.
 enum Followup {
-    /// Send a delivery IMDN for a MESSAGE.
-    Imdn(Received),
+    /// Send a delivery IMDN for a MESSAGE, this many times (once unless a fault says).
+    Imdn(Received, usize),
     /// Download an offered file (FT-HTTP), then send its delivery IMDN.
     File(Received, Box<rcs_proto::ft_http::FileTransferInfo>),
     /// Open the MSRP session of an INVITE answered 200.
@@ -91,7 +92,11 @@ pub(crate) async fn run(core: Arc<Core>, mut incoming: mpsc::Receiver<Incoming>)
         let core = core.clone();
         tasks.spawn(async move {
             match followup {
-                Followup::Imdn(delivered) => send_delivered(&core, &delivered).await,
+                Followup::Imdn(delivered, copies) => {
+                    for _ in 0..copies {
+                        send_delivered(&core, &delivered).await;
+                    }
+                }
                 Followup::File(received, info) => {
                     super::ft_in::on_descriptor(&core, received, *info).await
                 }
@@ -184,10 +189,11 @@ async fn respond(core: &Core, request: &Message) -> (Message, Option<Followup>) 
     match request.method().unwrap_or_default() {
         "MESSAGE" => {
             let (response, delivered) = on_message(core, request);
+            let copies = deferred::imdn_copies(core, request);
             if let Some((received, info)) = super::ft_in::offer(request, &response) {
                 return (response, Some(Followup::File(received, Box::new(info))));
             }
-            (response, delivered.map(Followup::Imdn))
+            (response, delivered.map(|r| Followup::Imdn(r, copies)))
         }
         "OPTIONS" => (on_options(core, request), None),
         "INVITE" => {
@@ -243,7 +249,8 @@ fn on_message(core: &Core, request: &Message) -> (Message, Option<Received>) {
             let delivered = (wants
                 && core.settings.auto_delivery_imdn
                 && received.message_id.is_some()
-                && !received.sender.is_empty())
+                && !received.sender.is_empty()
+                && !deferred::already_received(core, &received))
             .then(|| received.clone());
             core.state().remember(received);
             delivered

@@ -19,6 +19,7 @@ mod chat;
 mod chat_actions;
 mod client;
 mod core;
+mod deferred;
 mod faults;
 mod group;
 mod group_in;
@@ -43,6 +44,7 @@ mod reg_keeper;
 mod reg_subscription;
 mod register;
 mod request;
+mod revoke;
 mod session;
 mod state;
 mod tags;
@@ -95,6 +97,10 @@ pub const ACTIONS: &[ActionSpec] = &[
     action(group_params::GROUP_ACTIONS[3].0, group_params::GROUP_ACTIONS[3].1),
     action(group_params::GROUP_ACTIONS[4].0, group_params::GROUP_ACTIONS[4].1),
     action(group_params::GROUP_ACTIONS[5].0, group_params::GROUP_ACTIONS[5].1),
+    action(
+        "send-revoke",
+        "revoke a message sent earlier: a pager MESSAGE carrying an rcsrevoke document",
+    ),
     action(
         "send-message",
         "send a message in pager mode, or in large-message mode above the switchover size",
@@ -174,6 +180,10 @@ pub fn check_action(action: &str, params: &Map<String, Value>) -> Result<(), Str
             check_later(p.timeout.as_deref(), duration)
         }
         group if group_params::is_group_action(group) => group_params::check(group, params),
+        "send-revoke" => {
+            let p: revoke::RevokeParams = params::parse(params)?;
+            check_later(p.timeout.as_deref(), duration)
+        }
         other => Err(format!("a terminal has no action `{other}`")),
     }
 }
@@ -264,6 +274,7 @@ mod tests {
                 "leave-group",
                 "change-subject",
                 "group-info",
+                "send-revoke",
                 "send-message",
                 "send-file",
                 "download-file"
@@ -275,6 +286,14 @@ mod tests {
         assert!(check_action("send-pager", &map(json!({ "to": "bob" }))).is_ok());
         assert!(check_action("send-options", &map(json!({ "to": "${bob.uri}" }))).is_ok());
         assert!(check_action("send-imdn", &map(json!({ "status": "displayed" }))).is_ok());
+        assert!(
+            check_action(
+                "send-revoke",
+                &map(json!({ "to": "bob", "message-id": "${alice.sent.imdn.Message-ID}" }))
+            )
+            .is_ok()
+        );
+        assert!(check_action("send-revoke", &map(json!({ "to": "bob" }))).is_err());
         assert!(check_action("send-raw", &map(json!({ "text": "x", "transport": "tcp" }))).is_ok());
         assert!(
             check_action(
