@@ -182,6 +182,14 @@ const MESSAGE_CENTER: &[(&str, &str)] = &[
         "message-center.revoke-after-delivery-succeeds",
         "a revoke of a message already delivered is reported as a success",
     ),
+    (
+        "message-center.aka-ignores-auts",
+        "under auth: aka, an Authorization with auts gets the old vector (same nonce) again instead of a re-synchronised fresh one",
+    ),
+    (
+        "message-center.aka-reused-nonce",
+        "under auth: aka, a new registration is challenged with the subscriber's previous vector (same nonce)",
+    ),
 ];
 
 /// `(id, description)` of every terminal fault.
@@ -201,6 +209,14 @@ const TERMINAL: &[(&str, &str)] = &[
     (
         "terminal.wrong-digest-response",
         "the Authorization response is computed with a wrong HA2 (method INVITE)",
+    ),
+    (
+        "terminal.aka-resync-with-response",
+        "on an AKA synchronisation failure the Authorization has auts and a non-empty response",
+    ),
+    (
+        "terminal.aka-wrong-res",
+        "the AKA digest is computed with a RES whose last byte is altered",
     ),
     (
         "terminal.options-without-tags",

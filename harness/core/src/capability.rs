@@ -51,6 +51,10 @@ pub const CAPABILITIES: &[(&str, &str)] = &[
         "withdraws a stored message on an rcsrevoke request from its sender and reports the result (protocols.md §4.9)",
     ),
     (
+        "ims-aka",
+        "authenticates REGISTER with IMS AKA (AKAv1-MD5, RFC 3310) and re-synchronises on auts (TS 33.102 6.3.5)",
+    ),
+    (
         "rcs-feature-tags",
         "registers and answers OPTIONS with the RCS feature tags (RCC.07)",
     ),

@@ -23,6 +23,16 @@ pub struct Settings {
     /// The digest realm of the 401 challenge; by default the home domain.
     #[serde(default = "default_realm")]
     pub realm: String,
+    /// How REGISTER is authenticated: `md5` (the default) or `aka` (RFC 3310, PLT-REG-002).
+    #[serde(default)]
+    pub auth: super::registrar::AuthScheme,
+    /// Under `auth: aka`, the first vector of each subscriber has a sequence number the terminal
+    /// refuses, so it re-synchronises (TS 33.102 6.3.5; PLT-REG-002, TRM-REG-003).
+    #[serde(default)]
+    pub aka_sqn_out_of_range: bool,
+    /// With `aka-sqn-out-of-range`, that sequence number is too far ahead instead of behind.
+    #[serde(default)]
+    pub aka_sqn_ahead: bool,
     /// Whether a CPM MESSAGE to an offline RCS user is stored and delivered at its next
     /// registration (protocols.md §4.8); otherwise it gets 480.
     #[serde(default = "default_true")]
@@ -58,6 +68,9 @@ impl Default for Settings {
         Self {
             max_expires: DEFAULT_MAX_EXPIRES,
             realm: default_realm(),
+            auth: super::registrar::AuthScheme::Md5,
+            aka_sqn_out_of_range: false,
+            aka_sqn_ahead: false,
             store_and_forward: true,
             retention: default_retention(),
             revoke_namespace: default_revoke_namespace(),
@@ -225,11 +238,15 @@ pub enum Fault {
     RegNotifyNoVersionIncrease,
     /// No NOTIFY when the registration ends (RFC 3680 4.7, PLT-REG-005).
     NoTerminatedNotify,
+    /// After AUTS the old AKA vector is sent again (TS 33.102 6.3.5; PLT-REG-002).
+    AkaIgnoresAuts,
+    /// A new registration is challenged with the previous AKA vector (TS 33.102 6.3.2; PLT-REG-002).
+    AkaReusedNonce,
 }
 
 impl Fault {
     /// Every message-center fault.
-    pub const ALL: [Self; 43] = [
+    pub const ALL: [Self; 45] = [
         Self::AcceptWrongDigest,
         Self::OmitQop,
         Self::OmitPAssociatedUri,
@@ -273,6 +290,8 @@ impl Fault {
         Self::FtResumeInfoWrong,
         Self::RegNotifyNoVersionIncrease,
         Self::NoTerminatedNotify,
+        Self::AkaIgnoresAuts,
+        Self::AkaReusedNonce,
     ];
 
     /// The catalogue id.
@@ -323,6 +342,8 @@ impl Fault {
             Self::FtResumeInfoWrong => "message-center.ft-resume-info-wrong",
             Self::RegNotifyNoVersionIncrease => "message-center.reg-notify-no-version-increase",
             Self::NoTerminatedNotify => "message-center.no-terminated-notify",
+            Self::AkaIgnoresAuts => "message-center.aka-ignores-auts",
+            Self::AkaReusedNonce => "message-center.aka-reused-nonce",
         }
     }
 

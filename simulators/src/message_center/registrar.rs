@@ -9,7 +9,8 @@
 //! bound for `min(requested, max-expires)` seconds (`0` removes it, `Contact: *` removes all)
 //! and the `200` carries the bindings with their expiry, `Expires`, the echoed Path,
 //! `P-Associated-URI` (sip and tel IMPU; with the `barred-first-impu` setting a barred identity
-//! first) and `Service-Route`. IMS AKA is not implemented.
+//! first) and `Service-Route`. IMS AKA (`auth: aka`) is in the child
+//! module `registrar_aka.rs`.
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
@@ -24,6 +25,10 @@ use super::bindings::{Binding, Bindings};
 use super::config::{Config, Fault};
 use super::directory::Directory;
 use super::reply;
+
+#[path = "registrar_aka.rs"]
+mod aka;
+pub use aka::AuthScheme;
 
 /// How many issued nonces are remembered; the oldest is forgotten first.
 const MAX_NONCES: usize = 1024;
@@ -48,6 +53,7 @@ pub struct Registrar {
     challenges: HashMap<String, Challenge>,
     issued: VecDeque<String>,
     failures: HashMap<String, u32>,
+    aka: aka::AkaState,
 }
 
 impl Registrar {
@@ -60,6 +66,9 @@ impl Registrar {
         bindings: &mut Bindings,
         config: &Config,
     ) -> Message {
+        if config.settings.auth == AuthScheme::Aka {
+            return self.handle_aka(request, arrival, directory, bindings, config);
+        }
         let Some(authorization) = request.header("Authorization") else {
             return self.challenge(request, config);
         };

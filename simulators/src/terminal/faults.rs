@@ -74,11 +74,15 @@ pub(crate) enum Fault {
     IgnoresServiceRoute,
     /// A deferred delivery gets its delivery IMDN twice (RFC 5438 7, TRM-CHAT-009).
     DuplicateDeferredImdn,
+    /// The AKA resynchronisation request carries a non-empty response (RFC 3310 3.4; TRM-REG-003).
+    AkaResyncWithResponse,
+    /// The AKA digest is computed with a wrong RES (RFC 3310 3.4; TRM-REG-003).
+    AkaWrongRes,
 }
 
 impl Fault {
     /// Every terminal fault, in catalogue order.
-    pub(crate) const ALL: [Self; 32] = [
+    pub(crate) const ALL: [Self; 34] = [
         Self::OmitSipInstance,
         Self::UnencodedIcsi,
         Self::OmitChatbotIari,
@@ -111,6 +115,8 @@ impl Fault {
         Self::UsesBarredImpu,
         Self::IgnoresServiceRoute,
         Self::DuplicateDeferredImdn,
+        Self::AkaResyncWithResponse,
+        Self::AkaWrongRes,
     ];
 
     /// The catalogue id, e.g. `terminal.omit-sip-instance`.
@@ -148,6 +154,8 @@ impl Fault {
             Self::UsesBarredImpu => "terminal.uses-barred-impu",
             Self::IgnoresServiceRoute => "terminal.ignores-service-route",
             Self::DuplicateDeferredImdn => "terminal.duplicate-deferred-imdn",
+            Self::AkaResyncWithResponse => "terminal.aka-resync-with-response",
+            Self::AkaWrongRes => "terminal.aka-wrong-res",
         }
     }
 }

@@ -43,6 +43,7 @@ mod params;
 mod reg_keeper;
 mod reg_subscription;
 mod register;
+mod register_aka;
 mod request;
 mod revoke;
 mod session;

@@ -65,6 +65,7 @@ impl Core {
         let give_up = tokio::time::Instant::now() + wait;
         let mut authorization = initial_authorization(&self.subscriber);
         let mut challenged = false;
+        let mut resynced = false;
         loop {
             let (call_id, from_tag, cseq) = {
                 let mut state = self.state();
@@ -104,6 +105,30 @@ impl Core {
             let Some(challenge) = challenge else {
                 return Ok(sent);
             };
+            if super::register_aka::is_aka(&challenge) {
+                // IMS AKA: one re-synchronisation may come before the answer with RES.
+                let mut state = self.state();
+                let usim = state.registration.usim.as_mut();
+                let cnonce = ids::cnonce();
+                match super::register_aka::answer_aka(
+                    &challenge,
+                    &self.subscriber,
+                    usim,
+                    &cnonce,
+                    &self.faults,
+                ) {
+                    Ok(reply) => {
+                        authorization = reply.authorization;
+                        challenged = !reply.resync || resynced;
+                        resynced |= reply.resync;
+                    }
+                    Err(error) => {
+                        sent.auth_error = Some(error);
+                        return Ok(sent);
+                    }
+                }
+                continue;
+            }
             match answer_challenge(
                 &challenge,
                 &self.subscriber,

@@ -35,6 +35,9 @@ pub(crate) struct Registration {
     pub service_route: Vec<String>,
     /// Expiry the registrar granted to the current binding, if it said.
     pub expires: Option<u32>,
+    /// The USIM answering IMS AKA challenges, when the subscriber has K and OPc; its SQN_MS
+    /// persists across registrations (TS 33.102 6.3.3).
+    pub usim: Option<rcs_proto::aka::Usim>,
 }
 
 impl Registration {
@@ -46,6 +49,7 @@ impl Registration {
             identity: subscriber.sip_uri(),
             service_route: Vec::new(),
             expires: None,
+            usim: super::register_aka::usim(subscriber),
         }
     }
 
