@@ -330,6 +330,46 @@ const TERMINAL: &[(&str, &str)] = &[
         "terminal.duplicate-deferred-imdn",
         "a message delivered from the store at registration gets its delivery IMDN twice",
     ),
+    (
+        "terminal.cpm-to-non-rcs",
+        "after an OPTIONS 404 (non-RCS peer) send-message still sends CPM instead of SMS over IP",
+    ),
+    (
+        "terminal.sms-for-offline",
+        "after an OPTIONS 480 (offline RCS peer) send-message falls back to SMS instead of CPM store-and-forward",
+    ),
+    (
+        "terminal.imdn-for-composing",
+        "a received isComposing in a session is answered with a delivery IMDN",
+    ),
+    (
+        "terminal.composing-wrapped-with-disposition",
+        "isComposing is sent wrapped in CPIM with imdn.Disposition-Notification instead of bare application/im-iscomposing+xml",
+    ),
+    (
+        "terminal.displayed-twice",
+        "opening a message a second time sends a second displayed IMDN",
+    ),
+    (
+        "terminal.displayed-when-receipts-off",
+        "displayed IMDNs are sent although the user turned read receipts off",
+    ),
+    (
+        "terminal.unsolicited-imdn",
+        "a received message that asked for no notification gets a delivery IMDN anyway",
+    ),
+    (
+        "terminal.imdn-not-anonymous",
+        "IMDN CPIM From and To carry the users' identities instead of sip:anonymous@anonymous.invalid",
+    ),
+    (
+        "terminal.status-from-unknown-imdn",
+        "an IMDN for a message id the terminal never sent changes the status of its last sent message",
+    ),
+    (
+        "terminal.utf8-mangled",
+        "outgoing chat text loses its 4-byte characters (emoji become ?)",
+    ),
 ];
 
 /// Every fault of every simulator, message center first.
@@ -404,7 +444,7 @@ mod tests {
     #[test]
     fn ids_are_unique_and_prefixed_by_their_kind() {
         let all = catalogue();
-        assert_eq!(all.len(), 75);
+        assert_eq!(all.len(), 85);
         let ids: HashSet<_> = all.iter().map(|f| f.id).collect();
         assert_eq!(ids.len(), all.len());
         for fault in &all {

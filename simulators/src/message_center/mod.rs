@@ -42,6 +42,7 @@ mod saf_notify;
 mod saf_settings;
 mod service;
 mod session_relay;
+mod sms_ip;
 mod store;
 mod task;
 

@@ -436,6 +436,12 @@ impl Core {
         if !is_message && let Some((status, reason)) = options::status(&target, faults) {
             return Outcome::Respond(options::response(request, status, reason));
         }
+        if is_message
+            && super::sms_ip::is_sms(request)
+            && let Some((status, reason)) = super::sms_ip::status(&target)
+        {
+            return respond(status, reason);
+        }
         let binding = match target {
             Target::Online(binding) => binding,
             Target::Offline if is_message && router::is_cpim(request) => {

@@ -56,6 +56,16 @@ async fn run(
         "send-chat" => chat_actions::send_chat(core, params::parse(params)?).await,
         "end-chat" => chat_actions::end_chat(core, params::parse(params)?).await,
         "send-message" => chat_actions::send_message(core, params::parse(params)?).await,
+        "send-composing" => super::composing::send_composing(core, params::parse(params)?).await,
+        "open-message" => super::receipts::open_message(core, params::parse(params)?).await,
+        "message-status" => Ok(super::receipts::message_status(
+            core,
+            params::parse(params)?,
+        )),
+        "set-read-receipts" => Ok(super::receipts::set_read_receipts(
+            core,
+            params::parse(params)?,
+        )),
         "send-file" => super::ft_actions::send_file(core, params::parse(params)?).await,
         "download-file" => super::ft_actions::download_file(core, params::parse(params)?).await,
         group if super::group_params::is_group_action(group) => {
@@ -143,6 +153,9 @@ pub(crate) async fn send_pager(core: &Core, p: PagerParams) -> Result<ActionOutp
         "sent.imdn.Message-ID",
         cpim_id.as_deref().unwrap_or_default(),
     );
+    if sent.outcome.response().is_some_and(is_success) {
+        core.receipts.sent(cpim_id.as_deref().unwrap_or_default());
+    }
     out.set("sent.body", &String::from_utf8_lossy(&sent.body));
     out.set("sent.text", &p.text);
     let summary = format!("MESSAGE to {target}: {}", sent.outcome.summary());
@@ -171,6 +184,11 @@ async fn send_options(core: &Core, p: OptionsParams) -> Result<ActionOutput, Str
 async fn send_imdn(core: &Core, p: ImdnParams) -> Result<ActionOutput, String> {
     let status = ImdnStatus::parse(&p.status)?;
     let wait = params::timeout(p.timeout.as_deref())?;
+    if !super::receipts::may_send(core, status) {
+        let mut out = Output::new(String::new());
+        out.set("sent", "none");
+        return Ok(out.finish(format!("no {} IMDN: read receipts are off", p.status)));
+    }
     let sender = p.to.as_deref().map(|to| core.target(to)).transpose()?;
     let received = about(core, sender.as_deref(), p.for_id.as_deref())?;
     let for_id = p

@@ -217,10 +217,21 @@ pub(crate) async fn send_and_wait(
     opts: SendOptions,
     wait: Duration,
 ) -> Result<MsrpSent, String> {
+    send_typed_and_wait(session, "message/cpim", body, opts, wait).await
+}
+
+/// Like [`send_and_wait`] for a body of any `content_type` (isComposing, RFC 3994).
+pub(crate) async fn send_typed_and_wait(
+    session: &ChatSession,
+    content_type: &str,
+    body: &[u8],
+    opts: SendOptions,
+    wait: Duration,
+) -> Result<MsrpSent, String> {
     let mut events = session.subscribe();
     let message_id = session
         .msrp
-        .send("message/cpim", body, opts)
+        .send(content_type, body, opts)
         .await
         .map_err(|e| format!("msrp send: {e}"))?;
     let deadline = tokio::time::Instant::now() + wait;

@@ -106,6 +106,9 @@ pub(crate) async fn send_chat(core: &Arc<Core>, p: SendChatParams) -> Result<Act
         &session.conversation.contribution_id,
     );
     msrp_output(&mut out, &body, &sent, &message.message_id);
+    if sent.status.starts_with("200") {
+        core.receipts.sent(&message.message_id);
+    }
     let summary = format!(
         "MSRP SEND of {} bytes to {target}: {}",
         body.len(),
@@ -128,8 +131,20 @@ pub(crate) async fn end_chat(core: &Arc<Core>, p: EndChatParams) -> Result<Actio
     Ok(out.finish(format!("BYE to {target}: {}", outcome.summary())))
 }
 
-/// `send-message`: pager mode up to the switchover size, large-message mode above it.
+/// `send-message`: with the `capability-discovery` setting, OPTIONS first (see `sms_send`);
+/// else CPM at once.
 pub(crate) async fn send_message(
+    core: &Arc<Core>,
+    p: SendMessageParams,
+) -> Result<ActionOutput, String> {
+    match core.settings.capability_discovery {
+        true => super::sms_send::send_message(core, p).await,
+        false => send_cpm(core, p).await,
+    }
+}
+
+/// CPM: pager mode up to the switchover size, large-message mode above it.
+pub(crate) async fn send_cpm(
     core: &Arc<Core>,
     p: SendMessageParams,
 ) -> Result<ActionOutput, String> {

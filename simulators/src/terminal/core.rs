@@ -69,6 +69,8 @@ pub(crate) struct Core {
     pub ft: FtHttp,
     /// The last FT descriptor received.
     pub ft_offers: Offers,
+    /// Sent messages' status and received messages' read receipts (TRM-IMDN-002..005).
+    pub receipts: super::receipts::Receipts,
     state: Mutex<State>,
 }
 
@@ -231,6 +233,7 @@ pub(crate) async fn start(
         groups: super::group_state::Groups::default(),
         ft,
         ft_offers: Offers::default(),
+        receipts: super::receipts::Receipts::default(),
     });
     let msrp_addr = core.msrp.listen_addr(false);
     let reader = tokio::spawn(incoming::run(core.clone(), incoming));

@@ -78,11 +78,31 @@ pub(crate) enum Fault {
     AkaResyncWithResponse,
     /// The AKA digest is computed with a wrong RES (RFC 3310 3.4; TRM-REG-003).
     AkaWrongRes,
+    /// After OPTIONS 404 the text goes as CPM instead of SMS (protocols.md §3.1; TRM-CAP-002).
+    CpmToNonRcs,
+    /// After OPTIONS 480 the text goes as SMS instead of CPM (protocols.md §3.1, §4.8; TRM-CAP-003).
+    SmsForOffline,
+    /// A received isComposing is answered with an IMDN (RFC 3994, RFC 5438 7; TRM-CHAT-008).
+    ImdnForComposing,
+    /// isComposing is sent in CPIM asking for IMDNs (RFC 3994 3.3; TRM-CHAT-008).
+    ComposingWrappedWithDisposition,
+    /// Opening a message again sends another displayed IMDN (RFC 5438 7; TRM-IMDN-002).
+    DisplayedTwice,
+    /// Displayed IMDNs go out with read receipts off (RFC 5438 7; TRM-IMDN-002).
+    DisplayedWhenReceiptsOff,
+    /// A message without Disposition-Notification gets a delivery IMDN (RFC 5438 7; TRM-IMDN-003).
+    UnsolicitedImdn,
+    /// IMDN CPIM From/To carry the user's identities (protocols.md §4.4; TRM-IMDN-004).
+    ImdnNotAnonymous,
+    /// An IMDN for an unknown message id moves the last sent message's status (RFC 5438 7; TRM-IMDN-005).
+    StatusFromUnknownImdn,
+    /// Characters beyond the BMP (4-byte emoji) are sent as `?` (RFC 3862, RFC 3629; TRM-CHAT-010).
+    Utf8Mangled,
 }
 
 impl Fault {
     /// Every terminal fault, in catalogue order.
-    pub(crate) const ALL: [Self; 34] = [
+    pub(crate) const ALL: [Self; 44] = [
         Self::OmitSipInstance,
         Self::UnencodedIcsi,
         Self::OmitChatbotIari,
@@ -117,6 +137,16 @@ impl Fault {
         Self::DuplicateDeferredImdn,
         Self::AkaResyncWithResponse,
         Self::AkaWrongRes,
+        Self::CpmToNonRcs,
+        Self::SmsForOffline,
+        Self::ImdnForComposing,
+        Self::ComposingWrappedWithDisposition,
+        Self::DisplayedTwice,
+        Self::DisplayedWhenReceiptsOff,
+        Self::UnsolicitedImdn,
+        Self::ImdnNotAnonymous,
+        Self::StatusFromUnknownImdn,
+        Self::Utf8Mangled,
     ];
 
     /// The catalogue id, e.g. `terminal.omit-sip-instance`.
@@ -156,6 +186,16 @@ impl Fault {
             Self::DuplicateDeferredImdn => "terminal.duplicate-deferred-imdn",
             Self::AkaResyncWithResponse => "terminal.aka-resync-with-response",
             Self::AkaWrongRes => "terminal.aka-wrong-res",
+            Self::CpmToNonRcs => "terminal.cpm-to-non-rcs",
+            Self::SmsForOffline => "terminal.sms-for-offline",
+            Self::ImdnForComposing => "terminal.imdn-for-composing",
+            Self::ComposingWrappedWithDisposition => "terminal.composing-wrapped-with-disposition",
+            Self::DisplayedTwice => "terminal.displayed-twice",
+            Self::DisplayedWhenReceiptsOff => "terminal.displayed-when-receipts-off",
+            Self::UnsolicitedImdn => "terminal.unsolicited-imdn",
+            Self::ImdnNotAnonymous => "terminal.imdn-not-anonymous",
+            Self::StatusFromUnknownImdn => "terminal.status-from-unknown-imdn",
+            Self::Utf8Mangled => "terminal.utf8-mangled",
         }
     }
 }

@@ -245,7 +245,14 @@ fn on_message(core: &Core, request: &Message) -> (Message, Option<Received>) {
             let wants = received
                 .disposition
                 .iter()
-                .any(|d| d == "positive-delivery");
+                .any(|d| d == "positive-delivery")
+                || (core.faults.has(Fault::UnsolicitedImdn) && received.disposition.is_empty());
+            let text = super::receipts::received_text(
+                request.header("Content-Type").unwrap_or_default(),
+                request.body(),
+            );
+            let id = received.message_id.as_deref();
+            core.receipts.received(id, &text, &received.disposition);
             let delivered = (wants
                 && core.settings.auto_delivery_imdn
                 && received.message_id.is_some()
@@ -256,6 +263,7 @@ fn on_message(core: &Core, request: &Message) -> (Message, Option<Received>) {
             delivered
         }
         Accepted::Imdn(imdn) => {
+            core.receipts.on_imdn(&imdn, &core.faults);
             let (id, status) = (imdn.message_id.clone(), imdn.notification.status());
             let mut state = core.state();
             state.remember_imdn(imdn);

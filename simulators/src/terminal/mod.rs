@@ -18,6 +18,7 @@ mod addr;
 mod chat;
 mod chat_actions;
 mod client;
+mod composing;
 mod core;
 mod deferred;
 mod faults;
@@ -40,6 +41,7 @@ mod message_in;
 mod outgoing;
 mod pager;
 mod params;
+mod receipts;
 mod reg_keeper;
 mod reg_subscription;
 mod register;
@@ -47,6 +49,7 @@ mod register_aka;
 mod request;
 mod revoke;
 mod session;
+mod sms_send;
 mod state;
 mod tags;
 
@@ -111,6 +114,19 @@ pub const ACTIONS: &[ActionSpec] = &[
         "upload a file to the content server (FT-HTTP) and send its descriptor in a pager MESSAGE",
     ),
     action("download-file", "download a file link once (GET, with an optional Range)"),
+    action(
+        "send-composing",
+        "send an isComposing status (active or idle) in the chat session with a role",
+    ),
+    action(
+        "open-message",
+        "show a received message; sends its displayed IMDN once when asked for and allowed",
+    ),
+    action(
+        "message-status",
+        "report a sent message's status from its IMDNs: sent, delivered, displayed or unknown",
+    ),
+    action("set-read-receipts", "turn the user's read receipts on or off"),
 ];
 
 const fn action(name: &'static str, description: &'static str) -> ActionSpec {
@@ -180,6 +196,17 @@ pub fn check_action(action: &str, params: &Map<String, Value>) -> Result<(), Str
             let p: ft_params::DownloadFileParams = params::parse(params)?;
             check_later(p.timeout.as_deref(), duration)
         }
+        "send-composing" => {
+            let p: composing::ComposingParams = params::parse(params)?;
+            composing::check(&p)?;
+            check_later(p.timeout.as_deref(), duration)
+        }
+        "open-message" => {
+            let p: receipts::OpenParams = params::parse(params)?;
+            check_later(p.timeout.as_deref(), duration)
+        }
+        "message-status" => params::parse::<receipts::StatusParams>(params).map(|_| ()),
+        "set-read-receipts" => params::parse::<receipts::ReadReceiptsParams>(params).map(|_| ()),
         group if group_params::is_group_action(group) => group_params::check(group, params),
         "send-revoke" => {
             let p: revoke::RevokeParams = params::parse(params)?;
@@ -278,7 +305,11 @@ mod tests {
                 "send-revoke",
                 "send-message",
                 "send-file",
-                "download-file"
+                "download-file",
+                "send-composing",
+                "open-message",
+                "message-status",
+                "set-read-receipts"
             ]
         );
         assert!(ACTIONS.iter().all(|a| a.kind == RoleKind::Terminal));

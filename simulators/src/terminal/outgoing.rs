@@ -276,7 +276,9 @@ impl Core {
             from_tag: &from_tag,
             branch: &branch,
         };
-        let written = pager::imdn(&envelope, &conversation, &message_id, &imdn, &self.faults);
+        let body =
+            super::receipts::imdn_cpim(self, &identity, &received.sender, &message_id, &imdn);
+        let written = pager::imdn_with_body(&envelope, &conversation, body, &self.faults);
         let outcome = self.transact(&written.message, &branch, wait).await?;
         Ok(ImdnSent {
             outcome,

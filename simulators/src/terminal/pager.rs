@@ -9,6 +9,7 @@
 //! rules; this module only writes, it does not send.
 
 use rcs_proto::cpim::{CpimBuilder, IMDN_NS};
+#[cfg(test)]
 use rcs_proto::imdn::{Imdn, imdn_cpim};
 use rcs_proto::sip::{Message, MessageBuilder};
 
@@ -87,6 +88,7 @@ pub(crate) fn chat(
 }
 
 /// Writes an IMDN MESSAGE; `new_message_id` is the IMDN's own `imdn.Message-ID`.
+#[cfg(test)]
 pub(crate) fn imdn(
     env: &Envelope<'_>,
     conv: &Conversation,
@@ -94,7 +96,16 @@ pub(crate) fn imdn(
     imdn: &Imdn,
     faults: &Faults,
 ) -> Written {
-    let body = imdn_cpim(new_message_id, imdn);
+    imdn_with_body(env, conv, imdn_cpim(new_message_id, imdn), faults)
+}
+
+/// Writes an IMDN MESSAGE around an IMDN CPIM body already written.
+pub(crate) fn imdn_with_body(
+    env: &Envelope<'_>,
+    conv: &Conversation,
+    body: Vec<u8>,
+    faults: &Faults,
+) -> Written {
     let message = head(env, conv, faults)
         .body("message/cpim", body.clone())
         .build();
@@ -167,7 +178,8 @@ fn chat_cpim(
     if omitted(Level::Cpim, "Content-Length") {
         cpim = cpim.without_content_length();
     }
-    cpim.body(chat.text.as_bytes()).build()
+    cpim.body(super::receipts::wire_text(chat.text, faults).as_bytes())
+        .build()
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -213,6 +213,16 @@ pub(crate) struct Settings {
     /// the case publishes.
     #[serde(default)]
     pub ft_http_cs_uri: Option<String>,
+    /// `send-message` asks OPTIONS first and sends SMS to a non-RCS peer (protocols.md §3.1,
+    /// §9.2). Off by default, so other cases see no OPTIONS.
+    #[serde(default)]
+    pub capability_discovery: bool,
+    /// Send displayed IMDNs when asked for (the user's read-receipt setting, RFC 5438 7).
+    #[serde(default = "yes")]
+    pub read_receipts: bool,
+    /// IMDN CPIM From/To are `sip:anonymous@anonymous.invalid` (protocols.md §4.4).
+    #[serde(default = "yes")]
+    pub imdn_anonymous: bool,
 }
 
 impl Settings {
@@ -263,6 +273,9 @@ impl Default for Settings {
             ft_user: None,
             ft_password: None,
             ft_http_cs_uri: None,
+            capability_discovery: false,
+            read_receipts: true,
+            imdn_anonymous: true,
         }
     }
 }

@@ -134,6 +134,20 @@ async fn on_received(
     body: &[u8],
     chunks: usize,
 ) {
+    if super::composing::is_composing(content_type) {
+        if core.faults.has(Fault::ImdnForComposing) {
+            let received = Received {
+                sender: session.peer.clone(),
+                message_id: Some(super::ids::imdn_message_id()),
+                disposition: Vec::new(),
+                conversation_id: Some(session.conversation.conversation_id.clone()),
+                contribution_id: Some(session.conversation.contribution_id.clone()),
+            };
+            let for_id = received.message_id.clone().unwrap_or_default();
+            deliver(core, session, &received, &for_id).await;
+        }
+        return;
+    }
     if media_type(content_type) != "message/cpim" {
         return;
     }
@@ -143,6 +157,7 @@ async fn on_received(
     };
     if cpim.content_type().map(media_type).as_deref() == Some("message/imdn+xml") {
         if let Ok(imdn) = Imdn::from_cpim(&cpim) {
+            core.receipts.on_imdn(&imdn, &core.faults);
             core.state().remember_imdn(imdn);
         }
         return;
@@ -157,6 +172,9 @@ async fn on_received(
         conversation_id: Some(session.conversation.conversation_id.clone()),
         contribution_id: Some(session.conversation.contribution_id.clone()),
     };
+    let text = super::receipts::received_text(content_type, body);
+    let id = received.message_id.as_deref();
+    core.receipts.received(id, &text, &received.disposition);
     core.state().remember(received.clone());
     let wants = received
         .disposition
@@ -182,7 +200,9 @@ async fn deliver(core: &Core, session: &ChatSession, received: &Received, for_id
     match session.mode {
         Mode::Session => {
             let (message_id, imdn) = core.imdn_document(for_id, ImdnStatus::Delivered);
-            let body = rcs_proto::imdn::imdn_cpim(&message_id, &imdn);
+            let identity = core.state().registration.identity.clone();
+            let body =
+                super::receipts::imdn_cpim(core, &identity, &received.sender, &message_id, &imdn);
             if let Err(error) = session
                 .msrp
                 .send("message/cpim", &body, SendOptions::default())
