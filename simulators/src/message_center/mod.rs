@@ -7,9 +7,11 @@
 //! (`router`, `options`, `proxy`), answers malformed requests with 400, and matches
 //! retransmissions to server transactions (`service`). CPM session and large-message INVITEs
 //! are anchored by a B2BUA (`b2bua`, `invite_legs`, `anchor`) that relays MSRP chunk by chunk
-//! between the two legs (`session_relay`, `relay_task`; PLT-MSG-006/007/008). It does not store
-//! and forward, does not handle group chat, session refresh or reg-event, and has no actions
-//! yet. Each fault of [`config::Fault`] changes one decision point.
+//! between the two legs (`session_relay`, `relay_task`; PLT-MSG-006/007/008). A registered user
+//! may subscribe to its own reg event (`regevent`, `reg_state`; RFC 3680, PLT-REG-005), and the
+//! `deregister` action ends a registration from the network side (`actions`). It does not store
+//! and forward, does not handle group chat or session refresh. Each fault of [`config::Fault`]
+//! changes one decision point.
 
 mod actions;
 mod anchor;

@@ -8,10 +8,12 @@
 //! when one is requested, 200 to OPTIONS with its feature tags, 200 with an SDP answer to session
 //! and large-message INVITEs (then MSRP, with IMDNs in the session or as pager MESSAGEs), 200 to
 //! BYE. Every request it originates goes to the message center (the outbound proxy) through a
-//! client transaction (RFC 3261 17.1) on the case clock.
+//! client transaction (RFC 3261 17.1) on the case clock. With its settings it refreshes the
+//! registration before expiry (`reg_keeper`) and subscribes to its own reg event, registering
+//! again when the network deactivates the binding (`reg_subscription`; RFC 3680).
 //!
-//! Not simulated yet: re-registration before expiry, the reg event package, session refresh
-//! (UPDATE), CANCEL, isComposing, file transfer, group chat and chatbot conversations.
+//! Not simulated yet: session refresh (UPDATE), CANCEL, isComposing, file transfer, group chat
+//! and chatbot conversations.
 
 mod actions;
 mod addr;
