@@ -210,7 +210,7 @@ fn read_header(data: &[u8]) -> Result<(Option<Concat>, usize), SmsError> {
 /// UTF-16BE text; an odd length or a lone surrogate is an error.
 fn utf16be(body: &[u8]) -> Result<String, SmsError> {
     let construct = "UCS2 text";
-    if body.len() % 2 != 0 {
+    if !body.len().is_multiple_of(2) {
         return Err(SmsError::Invalid {
             construct,
             detail: format!("{} octets is not a whole number of characters", body.len()),
