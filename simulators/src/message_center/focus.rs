@@ -23,17 +23,17 @@ use rcs_proto::conference::{ConferenceInfo, DisconnectionMethod, EndpointStatus}
 use rcs_proto::msrp::MsrpUri;
 use rcs_proto::sdp::Setup;
 use rcs_proto::sip::transaction::{
-    ClientEvent, ClientInvite, ClientNonInvite, ClientState, ServerInvite, Timers,
+    ClientEvent, ClientNonInvite, ClientState, ServerInvite, Timers,
 };
 use rcs_proto::sip::{Dialog, MAGIC_COOKIE, Message, Uri};
 
 use super::anchor;
 use super::b2bua::server_key;
 use super::config::{Fault, Faults};
-use super::focus_group::{Group, Leg, MAX_MEMBERS, MAX_SUBSCRIPTIONS, Member, Reach, Subscription};
+use super::focus_group::{Group, Leg, MAX_SUBSCRIPTIONS, Member, Reach, Subscription};
 use super::focus_relay::{FocusCommand, MemberMedia};
 use super::focus_requests;
-use super::focus_sip::{self, Invitation};
+use super::focus_sip;
 use super::proxy::Transmit;
 use super::reply;
 
@@ -52,7 +52,7 @@ impl FocusMsrp {
         Self(Box::new(source))
     }
 
-    fn fresh(&self, tls: bool) -> Option<MsrpUri> {
+    pub(super) fn fresh(&self, tls: bool) -> Option<MsrpUri> {
         (self.0)(tls)
     }
 }
@@ -147,7 +147,7 @@ impl Focus {
         self.commands.push_back(command);
     }
 
-    fn next_id(&mut self) -> u64 {
+    pub(super) fn next_id(&mut self) -> u64 {
         let id = self.next_id;
         self.next_id += 1;
         id
@@ -306,228 +306,6 @@ impl Focus {
             invitees.pop();
         }
         out.extend(self.invite_all(group_id, &invitees, &creator_uri, participants, invite, now));
-        out
-    }
-
-    /// INVITEs each of `uris` not already a connected or pending member into `group_id`.
-    pub(super) fn invite_all(
-        &mut self,
-        group_id: u64,
-        uris: &[String],
-        referred_by: &str,
-        participants: &dyn Fn(&str) -> Option<Hop>,
-        creation: &Message,
-        now: Instant,
-    ) -> Vec<Transmit> {
-        let mut out = Vec::new();
-        let mut changed = Vec::new();
-        for uri in uris {
-            let hop = participants(uri);
-            let canonical = hop.as_ref().map_or_else(|| uri.clone(), |h| h.uri.clone());
-            let Some(group) = self.groups.get(&group_id) else {
-                break;
-            };
-            let present = group.member_by_uri(&canonical).is_some_and(|m| {
-                matches!(
-                    m.status,
-                    EndpointStatus::Connected | EndpointStatus::Pending
-                )
-            });
-            if present || group.members.len() >= MAX_MEMBERS {
-                continue;
-            }
-            let id = self.next_id();
-            let member = match hop {
-                Some(hop) => self.invite_member(group_id, id, &hop, referred_by, creation, now),
-                None => None,
-            };
-            let Some(group) = self.groups.get_mut(&group_id) else {
-                break;
-            };
-            match member {
-                Some((member, sent)) => {
-                    out.extend(sent);
-                    group
-                        .members
-                        .retain(|m| !focus_group_same(&m.uri, &member.uri));
-                    group.members.push(member);
-                }
-                None => tracing::info!(group = group_id, "{uri} cannot be reached: not invited"),
-            }
-            changed.push(id);
-        }
-        out.extend(self.notify_all(group_id, &changed, false, now));
-        out
-    }
-
-    fn invite_member(
-        &mut self,
-        group_id: u64,
-        id: u64,
-        hop: &Hop,
-        referred_by: &str,
-        creation: &Message,
-        now: Instant,
-    ) -> Option<(Member, Vec<Transmit>)> {
-        let group = self.groups.get(&group_id)?;
-        let tls = hop.reach.transport == Transport::Tls;
-        let local = self.msrp.fresh(tls)?;
-        let offer = focus_sip::focus_media(&local, Setup::Actpass);
-        let sdp = anchor::sdp_bytes(&offer, rand::random::<u32>().into());
-        let contact = focus_sip::focus_contact(&group.uri, !self.has(Fault::FocusNoIsfocus));
-        let branch = new_branch();
-        let tag = reply::token(10);
-        let call_id = format!("{}@focus", reply::token(20));
-        let invite = focus_sip::participant_invite(Invitation {
-            creation,
-            group_uri: &group.uri,
-            to: &hop.uri,
-            target: &hop.target,
-            referred_by,
-            contact: &contact,
-            reach: hop.reach,
-            branch: &branch,
-            call_id: &call_id,
-            from_tag: &tag,
-            sdp,
-        });
-        let reliable = hop.reach.transport != Transport::Udp;
-        let client = ClientInvite::new(&invite, reliable, Timers::default(), now);
-        let mut member = Member {
-            id,
-            uri: hop.uri.clone(),
-            status: EndpointStatus::Pending,
-            method: None,
-            leg: Leg::Invited {
-                invite,
-                branch,
-                client,
-                ack: None,
-            },
-            reach: hop.reach,
-            dialog: None,
-            offer: Some(offer),
-        };
-        let sent = drain_client(&mut member);
-        Some((member, sent))
-    }
-
-    /// An ACK of a creator's 200.
-    pub fn on_ack(&mut self, ack: &Message, now: Instant) -> Option<Vec<Transmit>> {
-        let member = self
-            .groups
-            .values_mut()
-            .flat_map(|g| g.members.iter_mut())
-            .find(|m| {
-                matches!(m.leg, Leg::Creator { .. })
-                    && m.dialog.as_ref().is_some_and(|d| d.matches(ack))
-            })?;
-        if let Leg::Creator { server, .. } = &mut member.leg {
-            server.handle_ack(now);
-        }
-        Some(drain_server(member))
-    }
-
-    /// A response to one of the focus's requests; `None` when it is not the focus's.
-    pub fn on_response(&mut self, response: &Message, now: Instant) -> Option<Vec<Transmit>> {
-        let branch = response.vias().ok()?.first()?.branch()?.to_owned();
-        if let Some(uac) = self.uac.get_mut(&branch) {
-            uac.client.handle_response(response.status()?, now);
-            self.uac
-                .retain(|_, u| u.client.state() != ClientState::Terminated);
-            return Some(Vec::new());
-        }
-        let (group_id, member_id) = self.groups.iter().find_map(|(gid, g)| {
-            g.members.iter().find_map(|m| match &m.leg {
-                Leg::Invited { branch: b, .. } if *b == branch => Some((*gid, m.id)),
-                _ => None,
-            })
-        })?;
-        Some(self.on_invite_response(group_id, member_id, response, now))
-    }
-
-    fn on_invite_response(
-        &mut self,
-        group_id: u64,
-        member_id: u64,
-        response: &Message,
-        now: Instant,
-    ) -> Vec<Transmit> {
-        let Some(group) = self.groups.get_mut(&group_id) else {
-            return Vec::new();
-        };
-        let group_uri = group.uri.clone();
-        let Some(member) = group.members.iter_mut().find(|m| m.id == member_id) else {
-            return Vec::new();
-        };
-        let Leg::Invited {
-            invite,
-            client,
-            ack,
-            ..
-        } = &mut member.leg
-        else {
-            return Vec::new();
-        };
-        let status = response.status().unwrap_or_default();
-        if (200..300).contains(&status)
-            && let Some(ack) = ack.clone()
-        {
-            return vec![transmit(ack, member.reach.transport, member.reach.dst)];
-        }
-        client.handle_response(response, now);
-        let mut out: Vec<Transmit> = std::iter::from_fn(|| client.poll_transmit())
-            .map(|bytes| transmit(bytes, member.reach.transport, member.reach.dst))
-            .collect();
-        let event = client.poll_event();
-        let joined = match event {
-            Some(ClientEvent::Final(status)) if (200..300).contains(&status) => {
-                let Ok(dialog) = Dialog::as_uac(invite, response) else {
-                    return out;
-                };
-                let bytes = focus_sip::ack(&dialog, member.reach, &new_branch())
-                    .raw()
-                    .clone();
-                out.push(transmit(
-                    bytes.clone(),
-                    member.reach.transport,
-                    member.reach.dst,
-                ));
-                *ack = Some(bytes);
-                member.dialog = Some(dialog);
-                match (anchor::msrp_media(response), &member.offer) {
-                    (Ok(answer), Some(offer)) => {
-                        member.status = EndpointStatus::Connected;
-                        Some(FocusCommand::Join {
-                            group: group_id,
-                            group_uri,
-                            member: member.id,
-                            uri: member.uri.clone(),
-                            media: Box::new(MemberMedia::new(
-                                offer,
-                                &answer.path,
-                                anchor::own_setup(answer.setup),
-                            )),
-                        })
-                    }
-                    _ => {
-                        member.status = EndpointStatus::Disconnected;
-                        member.method = Some(DisconnectionMethod::Failed);
-                        None
-                    }
-                }
-            }
-            Some(ClientEvent::Final(_)) | Some(ClientEvent::Timeout) => {
-                member.status = EndpointStatus::Disconnected;
-                member.method = Some(DisconnectionMethod::Failed);
-                None
-            }
-            _ => return out,
-        };
-        if let Some(join) = joined {
-            self.command(join);
-        }
-        out.extend(self.notify_all(group_id, &[member_id], false, now));
         out
     }
 
@@ -709,7 +487,7 @@ pub(super) fn transmit(bytes: Bytes, transport: Transport, dst: SocketAddr) -> T
     }
 }
 
-fn drain_server(member: &mut Member) -> Vec<Transmit> {
+pub(super) fn drain_server(member: &mut Member) -> Vec<Transmit> {
     let reach = member.reach;
     let Leg::Creator { server, .. } = &mut member.leg else {
         return Vec::new();
@@ -720,7 +498,7 @@ fn drain_server(member: &mut Member) -> Vec<Transmit> {
         .collect()
 }
 
-fn drain_client(member: &mut Member) -> Vec<Transmit> {
+pub(super) fn drain_client(member: &mut Member) -> Vec<Transmit> {
     let reach = member.reach;
     let Leg::Invited { client, branch, .. } = &mut member.leg else {
         return Vec::new();
@@ -740,3 +518,11 @@ fn drain_uac(uac: &mut Uac) -> Vec<Transmit> {
         .map(|bytes| transmit(bytes, uac.reach.transport, uac.reach.dst))
         .collect()
 }
+
+#[path = "focus_invites.rs"]
+mod invites;
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+#[path = "focus_tests.rs"]
+mod tests;

@@ -10,7 +10,9 @@
 //! between the two legs (`session_relay`, `relay_task`; PLT-MSG-006/007/008). A registered user
 //! may subscribe to its own reg event (`regevent`, `reg_state`; RFC 3680, PLT-REG-005), and the
 //! `deregister` action ends a registration from the network side (`actions`). It does not store
-//! and forward, does not handle group chat or session refresh. Each fault of [`config::Fault`]
+//! and forward, does not handle session refresh. Requests to the
+//! conference factory and to group session URIs go to the group chat focus (`focus*`,
+//! protocols.md §6, PLT-GC). Each fault of [`config::Fault`]
 //! changes one decision point.
 
 mod actions;

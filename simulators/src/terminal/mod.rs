@@ -12,8 +12,9 @@
 //! registration before expiry (`reg_keeper`) and subscribes to its own reg event, registering
 //! again when the network deactivates the binding (`reg_subscription`; RFC 3680).
 //!
-//! Not simulated yet: session refresh (UPDATE), CANCEL, isComposing, file transfer, group chat
-//! and chatbot conversations.
+//! Not simulated yet: session refresh (UPDATE), CANCEL, isComposing, file transfer and chatbot
+//! conversations. Group chat (protocols.md §6) is `group*`: it creates groups at the conference
+//! factory, joins those a focus invites it to, and follows their conference state.
 
 mod actions;
 mod addr;
