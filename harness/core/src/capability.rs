@@ -36,7 +36,7 @@ pub const CAPABILITIES: &[(&str, &str)] = &[
     ),
     (
         "group-chat",
-        "acts as the group chat focus: conference factory, recipient-list INVITE, conference event, fan-out (protocols.md §6)",
+        "group chat (protocols.md §6): a platform is the focus (conference factory, recipient-list INVITE, conference event, fan-out); a terminal creates, joins and follows groups",
     ),
     (
         "store-and-forward",
