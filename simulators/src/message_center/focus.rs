@@ -344,6 +344,25 @@ impl Focus {
             .collect()
     }
 
+    /// Forgets `group_id` once nobody is connected or being invited: its fan-out ends and its
+    /// URI is no longer the focus's (so groups do not pile up in a long-running simulator).
+    pub(super) fn end_if_empty(&mut self, group_id: u64) {
+        let Some(group) = self.groups.get(&group_id) else {
+            return;
+        };
+        let live = group.members.iter().any(|m| {
+            matches!(
+                m.status,
+                EndpointStatus::Connected | EndpointStatus::Pending
+            )
+        });
+        if !live {
+            tracing::info!(group = group_id, "everyone left: the group ends");
+            self.groups.remove(&group_id);
+            self.command(FocusCommand::End { group: group_id });
+        }
+    }
+
     /// Adds a subscription to `group_id` and sends its first, full NOTIFY.
     pub(super) fn subscribe(
         &mut self,

@@ -95,6 +95,7 @@ impl Focus {
             to: &hop.uri,
             target: &hop.target,
             referred_by,
+            subject: group.subject.as_deref(),
             contact: &contact,
             reach: hop.reach,
             branch: &branch,

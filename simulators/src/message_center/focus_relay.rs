@@ -55,6 +55,11 @@ pub enum FocusCommand {
         /// The member.
         member: u64,
     },
+    /// Close every session of `group` and stop its fan-out.
+    End {
+        /// The group.
+        group: u64,
+    },
 }
 
 /// One member's session as the focus negotiated it.
@@ -126,6 +131,11 @@ impl FocusRelays {
         self.groups.retain(|_, (_, task)| !task.is_finished());
         let group = match &command {
             FocusCommand::Join { group, .. } | FocusCommand::Leave { group, .. } => *group,
+            FocusCommand::End { group } => {
+                // Dropping the sender ends the task, which closes the sessions.
+                self.groups.remove(group);
+                return;
+            }
         };
         if !self.groups.contains_key(&group) {
             let (FocusCommand::Join { group_uri, .. }, Some(stack)) = (&command, &self.stack)
@@ -195,6 +205,7 @@ impl Fanout {
                         self.members.insert(member, Joined { uri, session: None, queue: Vec::new() });
                         tasks.spawn(open_member(self.stack.clone(), member, *media, events_tx.clone()));
                     }
+                    Some(FocusCommand::End { .. }) => break,
                     Some(FocusCommand::Leave { member, .. }) => {
                         if let Some(Joined { session: Some(session), uri, .. }) = self.members.remove(&member) {
                             tracing::info!(group = %self.group_uri, "closing the session of {uri}");

@@ -295,6 +295,7 @@ impl Focus {
             });
         }
         let out = self.notify_all(group_id, &[member_id], false, now);
+        self.end_if_empty(group_id);
         (ok, out)
     }
 

@@ -34,12 +34,7 @@ const WRAPPED_TYPES: [&str; 4] = [
 ];
 
 /// The headers of the creator's INVITE the focus copies to the participants' INVITEs.
-const COPIED: [&str; 4] = [
-    "Subject",
-    "Conversation-ID",
-    "Contribution-ID",
-    "Session-Expires",
-];
+const COPIED: [&str; 3] = ["Conversation-ID", "Contribution-ID", "Session-Expires"];
 
 /// The Contact of the focus: the group session URI, `isfocus` unless `isfocus` is false.
 pub fn focus_contact(group_uri: &str, isfocus: bool) -> String {
@@ -82,6 +77,8 @@ pub struct Invitation<'a> {
     pub target: &'a str,
     /// Who invites (Referred-By).
     pub referred_by: &'a str,
+    /// The group's subject now.
+    pub subject: Option<&'a str>,
     /// The Contact of the focus.
     pub contact: &'a str,
     /// Where it goes.
@@ -111,6 +108,9 @@ pub fn participant_invite(inv: Invitation<'_>) -> Message {
         .header("Referred-By", &format!("<{}>", inv.referred_by))
         .header("Accept-Contact", &format!("*;{SESSION_ICSI_TAG}"))
         .header("P-Asserted-Service", SESSION_SERVICE);
+    if let Some(subject) = inv.subject {
+        builder = builder.header("Subject", subject);
+    }
     for name in COPIED {
         if let Some(value) = inv.creation.header(name) {
             builder = builder.header(name, value);
@@ -242,6 +242,7 @@ Contribution-ID: d1\r\nContent-Length: 0\r\n\r\n",
             to: "sip:+8613800000002@ims",
             target: "sip:+8613800000002@127.0.0.1:5070",
             referred_by: "sip:+8613800000001@ims",
+            subject: Some("lunch"),
             contact: &focus_contact("sip:grp-1@ims", true),
             reach: Reach {
                 transport: Transport::Tcp,

@@ -372,3 +372,62 @@ fn a_refer_invites_the_new_participant_unless_faulty() {
         assert_eq!(sent.len(), invites, "{faults:?}");
     }
 }
+
+#[test]
+fn a_group_everyone_left_is_forgotten() {
+    let mut focus = focus(&[]);
+    let now = Instant::now();
+    let invite = creation(true, &[BOB]);
+    let out = parsed(&focus.create(
+        &invite,
+        arrival(5071),
+        Some(&format!("<{ALICE}>")),
+        &hop,
+        now,
+    ));
+    let (ok, bob_invite) = (&out[0], &out[1]);
+    let answer = MessageBuilder::response_to(bob_invite, 200, "OK")
+        .to_tag("bob1")
+        .header(
+            "Contact",
+            "<sip:+8613800000002@127.0.0.1:5072;transport=tcp>",
+        )
+        .body("application/sdp", sdp(Setup::Active, "bob1"))
+        .build();
+    focus.on_response(&answer, now).unwrap();
+    let group = NameAddr::parse(ok.header("Contact").unwrap())
+        .unwrap()
+        .uri
+        .to_string();
+    let bye = in_dialog("BYE", bob_invite, "bob1", &[], None);
+    assert_eq!(
+        focus.on_request(&bye, arrival(5072), &hop, now).0.status(),
+        Some(200)
+    );
+    assert_eq!(focus.groups.len(), 1, "alice is still there");
+    let alice_tag = ok.to_header().unwrap().tag().unwrap().to_owned();
+    let alice_bye = MessageBuilder::request("BYE", &group)
+        .header("Via", "SIP/2.0/TCP 127.0.0.1:5071;branch=z9hG4bKab")
+        .header("Max-Forwards", "70")
+        .header("From", &format!("<{ALICE}>;tag=a1"))
+        .header("To", &format!("<sip:conf-factory@ims>;tag={alice_tag}"))
+        .header("Call-ID", "create-1")
+        .header("CSeq", "2 BYE")
+        .build();
+    assert!(focus.owns(&alice_bye));
+    assert_eq!(
+        focus
+            .on_request(&alice_bye, arrival(5071), &hop, now)
+            .0
+            .status(),
+        Some(200)
+    );
+    assert!(focus.groups.is_empty());
+    let ended =
+        std::iter::from_fn(|| focus.poll_command()).any(|c| matches!(c, FocusCommand::End { .. }));
+    assert!(ended, "the fan-out is told to stop");
+    assert!(
+        !focus.owns(&alice_bye),
+        "the group URI is no longer the focus's"
+    );
+}
