@@ -26,6 +26,7 @@ impl AgentFactory for Simulators {
     fn actions(&self) -> Vec<ActionSpec> {
         message_center::ACTIONS
             .iter()
+            .chain(message_center::CONFIG_ACTIONS)
             .chain(terminal::ACTIONS)
             .cloned()
             .collect()

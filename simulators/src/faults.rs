@@ -127,38 +127,6 @@ const MESSAGE_CENTER: &[(&str, &str)] = &[
         "a CPM INVITE lacking Conversation-ID (or Contribution-ID) is relayed instead of answered 400",
     ),
     (
-        "message-center.ft-no-auth-challenge",
-        "the content server answers the empty upload POST 204 and takes uploads without credentials while ft-auth is on",
-    ),
-    (
-        "message-center.ft-wrong-file-size",
-        "the file-info file-size is one more than the bytes uploaded",
-    ),
-    (
-        "message-center.ft-range-ignored",
-        "a download with Range gets 200 and the whole file instead of 206",
-    ),
-    (
-        "message-center.ft-expired-still-served",
-        "a download link past its until is still served 200",
-    ),
-    (
-        "message-center.ft-oversize-accepted",
-        "a file above max-size is stored and answered with file-info instead of 413",
-    ),
-    (
-        "message-center.ft-resume-info-wrong",
-        "file-resume-info claims one byte more than the content server holds",
-    ),
-    (
-        "message-center.reg-notify-no-version-increase",
-        "every reg-event NOTIFY of a subscription carries reginfo version 0 instead of one more each",
-    ),
-    (
-        "message-center.no-terminated-notify",
-        "no NOTIFY is sent when the registration ends (no terminated reginfo, no terminated subscription)",
-    ),
-    (
         "message-center.saf-rewrites-cpim",
         "a stored message is re-delivered with a new CPIM DateTime instead of the original CPIM",
     ),
@@ -181,6 +149,38 @@ const MESSAGE_CENTER: &[(&str, &str)] = &[
     (
         "message-center.revoke-after-delivery-succeeds",
         "a revoke of a message already delivered is reported as a success",
+    ),
+    (
+        "message-center.reg-notify-no-version-increase",
+        "every reg-event NOTIFY of a subscription carries reginfo version 0 instead of one more each",
+    ),
+    (
+        "message-center.no-terminated-notify",
+        "no NOTIFY is sent when the registration ends (no terminated reginfo, no terminated subscription)",
+    ),
+    (
+        "message-center.ft-no-auth-challenge",
+        "the content server answers the empty upload POST 204 and takes uploads without credentials while ft-auth is on",
+    ),
+    (
+        "message-center.ft-wrong-file-size",
+        "the file-info file-size is one more than the bytes uploaded",
+    ),
+    (
+        "message-center.ft-range-ignored",
+        "a download with Range gets 200 and the whole file instead of 206",
+    ),
+    (
+        "message-center.ft-expired-still-served",
+        "a download link past its until is still served 200",
+    ),
+    (
+        "message-center.ft-oversize-accepted",
+        "a file above max-size is stored and answered with file-info instead of 413",
+    ),
+    (
+        "message-center.ft-resume-info-wrong",
+        "file-resume-info claims one byte more than the content server holds",
     ),
     (
         "message-center.aka-ignores-auts",
@@ -275,6 +275,26 @@ const TERMINAL: &[(&str, &str)] = &[
         "a chunked session message is IMDN'd once per chunk instead of once",
     ),
     (
+        "terminal.no-reregistration",
+        "the registration is never refreshed before it expires",
+    ),
+    (
+        "terminal.ignore-deregistration-notify",
+        "a reg NOTIFY that deactivates the contact is answered 200 but the terminal does not re-register",
+    ),
+    (
+        "terminal.uses-barred-impu",
+        "the first P-Associated-URI identity is used for From and P-Preferred-Identity even when barred",
+    ),
+    (
+        "terminal.ignores-service-route",
+        "originating requests carry no Route from the Service-Route of the 200 to REGISTER",
+    ),
+    (
+        "terminal.duplicate-deferred-imdn",
+        "a message delivered from the store at registration gets its delivery IMDN twice",
+    ),
+    (
         "terminal.ft-wrong-part-names",
         "the FT upload's form parts are named file and thumbnail instead of File and Thumbnail",
     ),
@@ -289,6 +309,22 @@ const TERMINAL: &[(&str, &str)] = &[
     (
         "terminal.ft-restarts-upload",
         "an upload cut short starts over with a new POST instead of get_upload_info and PUT",
+    ),
+    (
+        "terminal.config-missing-rcs-profile",
+        "the configuration request lacks the rcs_profile query parameter",
+    ),
+    (
+        "terminal.config-retries-early",
+        "a configuration request goes out before the 503's Retry-After has passed",
+    ),
+    (
+        "terminal.config-registers-when-disabled",
+        "REGISTER goes out although the configuration said version -2 (RCS disabled)",
+    ),
+    (
+        "terminal.config-refetch-with-vers-0",
+        "the re-fetch at validity expiry sends vers=0 instead of the version held",
     ),
     (
         "terminal.group-invite-without-resource-list",
@@ -309,26 +345,6 @@ const TERMINAL: &[(&str, &str)] = &[
     (
         "terminal.subject-wrong-target",
         "the cpm-group-management subject change names the target icon instead of subject",
-    ),
-    (
-        "terminal.no-reregistration",
-        "the registration is never refreshed before it expires",
-    ),
-    (
-        "terminal.ignore-deregistration-notify",
-        "a reg NOTIFY that deactivates the contact is answered 200 but the terminal does not re-register",
-    ),
-    (
-        "terminal.uses-barred-impu",
-        "the first P-Associated-URI identity is used for From and P-Preferred-Identity even when barred",
-    ),
-    (
-        "terminal.ignores-service-route",
-        "originating requests carry no Route from the Service-Route of the 200 to REGISTER",
-    ),
-    (
-        "terminal.duplicate-deferred-imdn",
-        "a message delivered from the store at registration gets its delivery IMDN twice",
     ),
     (
         "terminal.cpm-to-non-rcs",
@@ -444,7 +460,7 @@ mod tests {
     #[test]
     fn ids_are_unique_and_prefixed_by_their_kind() {
         let all = catalogue();
-        assert_eq!(all.len(), 85);
+        assert_eq!(all.len(), 93);
         let ids: HashSet<_> = all.iter().map(|f| f.id).collect();
         assert_eq!(ids.len(), all.len());
         for fault in &all {

@@ -35,10 +35,6 @@ pub const CAPABILITIES: &[(&str, &str)] = &[
         "asserts the sender with P-Asserted-Identity on requests it relays (RFC 3325)",
     ),
     (
-        "group-chat",
-        "group chat (protocols.md §6): a platform is the focus (conference factory, recipient-list INVITE, conference event, fan-out); a terminal creates, joins and follows groups",
-    ),
-    (
         "store-and-forward",
         "stores chat messages for an offline RCS user (202) and delivers them at its next registration, with a failed IMDN on expiry (protocols.md §4.8)",
     ),
@@ -49,6 +45,10 @@ pub const CAPABILITIES: &[(&str, &str)] = &[
     (
         "revoke",
         "withdraws a stored message on an rcsrevoke request from its sender and reports the result (protocols.md §4.9)",
+    ),
+    (
+        "group-chat",
+        "group chat (protocols.md §6): a platform is the focus (conference factory, recipient-list INVITE, conference event, fan-out); a terminal creates, joins and follows groups",
     ),
     (
         "ims-aka",

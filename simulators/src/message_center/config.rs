@@ -49,6 +49,26 @@ pub struct Settings {
     /// The conference factory URI: an INVITE to it creates a group chat (protocols.md §6.1).
     #[serde(default = "default_conference_factory")]
     pub conference_factory: String,
+    /// P-Associated-URI starts with a barred identity of the subscriber (TRM-REG-004).
+    #[serde(default)]
+    pub barred_first_impu: bool,
+    /// The configuration server's `VERS/version` (protocols.md §2.1: >0 valid, 0 reset, -1 reset
+    /// and disabled, -2 dormant).
+    #[serde(default = "default_config_version")]
+    pub config_version: i64,
+    /// The configuration's `VERS/validity`, in seconds.
+    #[serde(default = "default_config_validity")]
+    pub config_validity: u64,
+    /// The first GET of a user is answered with the OTP demand; the OTP reaches the user by the
+    /// `push-otp` action (protocols.md §2.1 OTP round).
+    #[serde(default)]
+    pub config_requires_otp: bool,
+    /// Every configuration request is answered with this error: 500, 503, 403 or 511.
+    #[serde(default)]
+    pub config_error: Option<u16>,
+    /// The `Retry-After` of a 503 `config-error`, in seconds.
+    #[serde(default = "default_config_retry_after")]
+    pub config_retry_after: u64,
     /// The content server challenges uploads with Digest (protocols.md §5.1 step 1; PLT-FT-001).
     #[serde(default = "default_true")]
     pub ft_auth: bool,
@@ -58,9 +78,6 @@ pub struct Settings {
     /// How long a file link stays valid, in seconds (`until`; protocols.md §12: 7 days).
     #[serde(default = "default_ft_validity")]
     pub ft_validity: u64,
-    /// P-Associated-URI starts with a barred identity of the subscriber (TRM-REG-004).
-    #[serde(default)]
-    pub barred_first_impu: bool,
 }
 
 impl Default for Settings {
@@ -76,10 +93,15 @@ impl Default for Settings {
             revoke_namespace: default_revoke_namespace(),
             revoke_result: default_revoke_result(),
             conference_factory: default_conference_factory(),
+            barred_first_impu: false,
+            config_version: default_config_version(),
+            config_validity: default_config_validity(),
+            config_requires_otp: false,
+            config_error: None,
+            config_retry_after: default_config_retry_after(),
             ft_auth: true,
             max_size: default_ft_max_size(),
             ft_validity: default_ft_validity(),
-            barred_first_impu: false,
         }
     }
 }
@@ -92,16 +114,20 @@ fn default_ft_validity() -> u64 {
     crate::content_server::DEFAULT_VALIDITY.as_secs()
 }
 
+fn default_config_version() -> i64 {
+    1
+}
+
+fn default_config_validity() -> u64 {
+    86_400
+}
+
+fn default_config_retry_after() -> u64 {
+    120
+}
+
 fn default_true() -> bool {
     true
-}
-
-fn default_max_expires() -> u32 {
-    DEFAULT_MAX_EXPIRES
-}
-
-fn default_realm() -> String {
-    HOME_DOMAIN.to_owned()
 }
 
 fn default_retention() -> String {
@@ -114,6 +140,14 @@ fn default_revoke_namespace() -> String {
 
 fn default_revoke_result() -> String {
     "revoke-xml".to_owned()
+}
+
+fn default_max_expires() -> u32 {
+    DEFAULT_MAX_EXPIRES
+}
+
+fn default_realm() -> String {
+    HOME_DOMAIN.to_owned()
 }
 
 /// `sip:conf-factory@<home domain>` (protocols.md §6.1).
@@ -141,8 +175,8 @@ impl Settings {
                 self.realm
             ));
         }
-        super::saf_settings::check(self)?;
-        Ok(())
+        super::config_server::check_settings(self)?;
+        super::saf_settings::check(self)
     }
 }
 
@@ -221,6 +255,10 @@ pub enum Fault {
     DepartedStillReceives,
     /// A subject change is accepted but not notified (protocols.md §6.3; PLT-GC-006).
     SubjectNotNotified,
+    /// Every reg NOTIFY of a subscription carries version 0 (RFC 3680 5.1, PLT-REG-005).
+    RegNotifyNoVersionIncrease,
+    /// No NOTIFY when the registration ends (RFC 3680 4.7, PLT-REG-005).
+    NoTerminatedNotify,
     /// The content server answers the empty POST 204 and takes uploads without credentials
     /// while `ft-auth` is on (protocols.md §5.1 step 1; PLT-FT-001).
     FtNoAuthChallenge,
@@ -234,10 +272,6 @@ pub enum Fault {
     FtOversizeAccepted,
     /// file-resume-info claims one byte more than arrived (protocols.md §5.1; PLT-FT-003).
     FtResumeInfoWrong,
-    /// Every reg NOTIFY of a subscription carries version 0 (RFC 3680 5.1, PLT-REG-005).
-    RegNotifyNoVersionIncrease,
-    /// No NOTIFY when the registration ends (RFC 3680 4.7, PLT-REG-005).
-    NoTerminatedNotify,
     /// After AUTS the old AKA vector is sent again (TS 33.102 6.3.5; PLT-REG-002).
     AkaIgnoresAuts,
     /// A new registration is challenged with the previous AKA vector (TS 33.102 6.3.2; PLT-REG-002).
@@ -282,14 +316,14 @@ impl Fault {
         Self::ReferNotInvited,
         Self::DepartedStillReceives,
         Self::SubjectNotNotified,
+        Self::RegNotifyNoVersionIncrease,
+        Self::NoTerminatedNotify,
         Self::FtNoAuthChallenge,
         Self::FtWrongFileSize,
         Self::FtRangeIgnored,
         Self::FtExpiredStillServed,
         Self::FtOversizeAccepted,
         Self::FtResumeInfoWrong,
-        Self::RegNotifyNoVersionIncrease,
-        Self::NoTerminatedNotify,
         Self::AkaIgnoresAuts,
         Self::AkaReusedNonce,
     ];
@@ -330,18 +364,20 @@ impl Fault {
             Self::FocusRewritesCpimFrom => "message-center.focus-rewrites-cpim-from",
             Self::FocusNoIsfocus => "message-center.focus-no-isfocus",
             Self::FocusSkipsParticipant => "message-center.focus-skips-participant",
-            Self::ConferenceVersionNotIncreasing => "message-center.conference-version-not-increasing",
+            Self::ConferenceVersionNotIncreasing => {
+                "message-center.conference-version-not-increasing"
+            }
             Self::ReferNotInvited => "message-center.refer-not-invited",
             Self::DepartedStillReceives => "message-center.departed-still-receives",
             Self::SubjectNotNotified => "message-center.subject-not-notified",
+            Self::RegNotifyNoVersionIncrease => "message-center.reg-notify-no-version-increase",
+            Self::NoTerminatedNotify => "message-center.no-terminated-notify",
             Self::FtNoAuthChallenge => "message-center.ft-no-auth-challenge",
             Self::FtWrongFileSize => "message-center.ft-wrong-file-size",
             Self::FtRangeIgnored => "message-center.ft-range-ignored",
             Self::FtExpiredStillServed => "message-center.ft-expired-still-served",
             Self::FtOversizeAccepted => "message-center.ft-oversize-accepted",
             Self::FtResumeInfoWrong => "message-center.ft-resume-info-wrong",
-            Self::RegNotifyNoVersionIncrease => "message-center.reg-notify-no-version-increase",
-            Self::NoTerminatedNotify => "message-center.no-terminated-notify",
             Self::AkaIgnoresAuts => "message-center.aka-ignores-auts",
             Self::AkaReusedNonce => "message-center.aka-reused-nonce",
         }

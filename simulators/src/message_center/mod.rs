@@ -22,6 +22,9 @@ mod b2bua;
 mod b2bua_tests;
 mod bindings;
 pub mod config;
+mod config_server;
+mod config_server_actions;
+mod config_server_doc;
 mod content;
 mod cpim_rewrite;
 mod deferred;
@@ -62,6 +65,8 @@ use rcs_harness::role::{HOME_DOMAIN, Subscriber};
 use serde_json::{Map, Value};
 
 pub use config::{Config, Fault, Faults, Settings};
+pub(crate) use config_server::{imsi_of, lookup as config_server_at};
+pub use config_server_actions::CONFIG_ACTIONS;
 
 use b2bua::MsrpUris;
 use focus::FocusMsrp;
@@ -76,6 +81,9 @@ pub const ACTIONS: &[ActionSpec] = actions::ACTIONS;
 
 /// Checks an action's parameters at load time.
 pub fn check_action(action: &str, params: &Map<String, Value>) -> Result<(), String> {
+    if let Some(checked) = config_server_actions::check(action, params) {
+        return checked;
+    }
     actions::check(action, params)
 }
 
@@ -108,8 +116,25 @@ pub async fn start(
         Transport::Udp | Transport::Tcp => None,
     };
     let any = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
-    let center =
-        MessageCenter::start_with_tls(any, config, spec.subscribers, tls, tap, clock).await?;
+    let settings = config.settings.clone();
+    let mut center = MessageCenter::start_with_tls(
+        any,
+        config,
+        spec.subscribers.clone(),
+        tls.clone(),
+        tap.clone(),
+        clock,
+    )
+    .await?;
+    let endpoints = center.endpoints();
+    let configured = config_server_actions::start(&spec, settings, &endpoints, tls, tap);
+    match configured.await {
+        Ok(server) => center.config_server = Some(server),
+        Err(err) => {
+            center.stop().await;
+            return Err(err);
+        }
+    }
     Ok(Box::new(center))
 }
 
@@ -139,10 +164,12 @@ pub struct MessageCenter {
     endpoint: SipEndpoint,
     msrp: MsrpStack,
     trigger: Mutex<Option<ShutdownTrigger>>,
-    /// Actions for the task that owns the core.
-    commands: actions::Commands,
+    /// The configuration server (protocols.md §2.1), when started for a case.
+    config_server: Option<config_server::ConfigServer>,
     /// The FT-HTTP content server it hosts.
     content: content::Hosted,
+    /// Actions for the task that owns the core.
+    commands: actions::Commands,
 }
 
 impl MessageCenter {
@@ -225,6 +252,7 @@ impl MessageCenter {
             endpoint,
             msrp,
             trigger: Mutex::new(Some(trigger)),
+            config_server: None,
             content,
             commands,
         })
@@ -244,6 +272,9 @@ impl MessageCenter {
             .take();
         if let Some(trigger) = trigger {
             trigger.shutdown().await;
+        }
+        if let Some(server) = &self.config_server {
+            server.stop().await;
         }
         self.msrp.shutdown().await;
         self.content.stop().await;
@@ -271,6 +302,11 @@ impl Agent for MessageCenter {
                 action: action.to_owned(),
                 detail,
             };
+            if let Some(done) =
+                config_server_actions::act(self.config_server.as_ref(), action, params)
+            {
+                return done.map_err(bad);
+            }
             let parsed = actions::parse(action, params).map_err(bad)?;
             let (done, outcome) = tokio::sync::oneshot::channel();
             let command = actions::Command {

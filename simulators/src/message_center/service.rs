@@ -83,12 +83,12 @@ pub struct Core {
     registrar: Registrar,
     proxy: Proxy,
     b2bua: B2bua,
-    /// Store-and-forward and revoke (protocols.md §4.8, §4.9).
-    saf: Saf,
     /// The group chat focus (protocols.md §6).
     focus: Focus,
     /// The focus's MSRP fan-out.
     focus_relays: Option<FocusRelays>,
+    /// Store-and-forward and revoke (protocols.md §4.8, §4.9).
+    saf: Saf,
     /// Reg-event subscriptions (RFC 3680).
     regevent: RegEvents,
     servers: HashMap<TransactionKey, Server>,
@@ -106,9 +106,9 @@ impl Core {
         Self {
             bindings: Bindings::new(config.faults.has(Fault::IgnoreBindingExpiry)),
             b2bua: B2bua::new(MsrpUris::none(), config.faults.clone()),
-            saf: Saf::new(&config),
             focus: Focus::new(&config.settings.conference_factory, config.faults.clone()),
             focus_relays: None,
+            saf: Saf::new(&config),
             config,
             directory: Directory::new(subscribers),
             registrar: Registrar::default(),
@@ -213,8 +213,8 @@ impl Core {
             servers,
             self.proxy.poll_timeout(),
             self.b2bua.poll_timeout(),
-            self.saf.poll_timeout(),
             self.focus.poll_timeout(),
+            self.saf.poll_timeout(),
             self.regevent.poll_timeout(),
         ]
         .into_iter()
@@ -234,8 +234,8 @@ impl Core {
             out.extend(self.answer_upstream(relayed, now));
         }
         out.extend(self.b2bua.handle_timeout(now));
-        out.extend(self.saf.handle_timeout(saf_net!(self), now));
         out.extend(self.focus.handle_timeout(now));
+        out.extend(self.saf.handle_timeout(saf_net!(self), now));
         let config = &self.config;
         out.extend(self.regevent.handle_timeout(&self.bindings, config, now));
         out
@@ -548,14 +548,14 @@ impl Core {
     }
 
     fn on_response(&mut self, response: &Message, now: Instant) -> Vec<Transmit> {
+        if let Some(out) = self.focus.on_response(response, now) {
+            return out;
+        }
         if let Some(out) = self.saf.on_response(response, saf_net!(self), now) {
             return out;
         }
         if self.regevent.on_response(response, now) {
             return Vec::new();
-        }
-        if let Some(out) = self.focus.on_response(response, now) {
-            return out;
         }
         if let Some(out) = self.b2bua.on_response(response, now) {
             return out;

@@ -66,21 +66,26 @@ async fn run(
             core,
             params::parse(params)?,
         )),
+        "configure" => super::autoconfig_actions::configure(core, params::parse(params)?).await,
+        "send-revoke" => super::revoke::send_revoke(core, params::parse(params)?).await,
         "send-file" => super::ft_actions::send_file(core, params::parse(params)?).await,
         "download-file" => super::ft_actions::download_file(core, params::parse(params)?).await,
         group if super::group_params::is_group_action(group) => {
             super::group::act(core, group, params).await
         }
-        "send-revoke" => super::revoke::send_revoke(core, params::parse(params)?).await,
         other => Err(format!("a terminal has no action `{other}`")),
     }
 }
 
 async fn register(core: &Arc<Core>, p: RegisterParams) -> Result<ActionOutput, String> {
     let wait = params::timeout(p.timeout.as_deref())?;
+    if let Some(refused) = super::autoconfig_actions::before_register(core).await? {
+        return Ok(refused);
+    }
     let expires = p.expires.unwrap_or(core.settings.requested_expires);
     let password = p
         .password
+        .or_else(|| core.autoconfig.password())
         .unwrap_or_else(|| core.subscriber.password.clone());
     registration(core, expires, &password, wait).await
 }

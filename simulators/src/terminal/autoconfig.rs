@@ -261,7 +261,11 @@ fn apply_doc(memory: &mut Memory, body: &[u8]) -> Outcome {
             Outcome::Reset
         }
         ConfigVersion::ResetDisabled | ConfigVersion::Dormant => {
-            let v = if version == ConfigVersion::Dormant { -2 } else { -1 };
+            let v = if version == ConfigVersion::Dormant {
+                -2
+            } else {
+                -1
+            };
             memory.doc = None;
             memory.version = v;
             memory.disabled = Some(v);
@@ -323,7 +327,11 @@ impl ConfigUrl {
         let tls = match scheme {
             "https" => true,
             "http" => false,
-            other => return Err(format!("config-server scheme `{other}` is not http or https")),
+            other => {
+                return Err(format!(
+                    "config-server scheme `{other}` is not http or https"
+                ));
+            }
         };
         let (authority, path) = rest.find('/').map_or((rest, "/"), |i| rest.split_at(i));
         let addr = authority.parse().map_err(|_| {

@@ -23,7 +23,10 @@ use super::faults::Fault;
 use super::params::{self, ConfigureParams};
 
 /// `configure`.
-pub(crate) async fn configure(core: &Arc<Core>, p: ConfigureParams) -> Result<ActionOutput, String> {
+pub(crate) async fn configure(
+    core: &Arc<Core>,
+    p: ConfigureParams,
+) -> Result<ActionOutput, String> {
     let wait = params::timeout(p.timeout.as_deref())?;
     let (out, summary) = run(core, p.otp.as_deref(), false, wait).await?;
     Ok(out.finish(summary))
@@ -40,7 +43,9 @@ pub(crate) async fn before_register(core: &Arc<Core>) -> Result<Option<ActionOut
             return Ok(None);
         }
         let out = Output::new(blocked.word().to_owned());
-        return Ok(Some(out.finish(format!("no REGISTER: RCS {}", blocked.word()))));
+        return Ok(Some(
+            out.finish(format!("no REGISTER: RCS {}", blocked.word())),
+        ));
     }
     if core.autoconfig.configured() {
         return Ok(None);
@@ -50,9 +55,9 @@ pub(crate) async fn before_register(core: &Arc<Core>) -> Result<Option<ActionOut
     if core.autoconfig.configured() || (disabled && ignore) {
         return Ok(None);
     }
-    Ok(Some(
-        out.finish(format!("no REGISTER: not configured ({summary})")),
-    ))
+    Ok(Some(out.finish(format!(
+        "no REGISTER: not configured ({summary})"
+    ))))
 }
 
 /// One configuration round: the gates, the request, what the answer did, the validity timer.
@@ -68,7 +73,10 @@ async fn run(
         Some(Blocked::Deferred) if early => {}
         Some(blocked) => {
             let out = Output::new(blocked.word().to_owned());
-            return Ok((out, format!("no configuration request: RCS {}", blocked.word())));
+            return Ok((
+                out,
+                format!("no configuration request: RCS {}", blocked.word()),
+            ));
         }
         None => {}
     }

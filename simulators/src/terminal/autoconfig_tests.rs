@@ -82,7 +82,9 @@ fn answers_set_the_memory() {
 
 #[test]
 fn urls_need_an_address_and_roles_pass() {
-    let url = ConfigUrl::parse("https://127.0.0.1:8443/cfg").unwrap().unwrap();
+    let url = ConfigUrl::parse("https://127.0.0.1:8443/cfg")
+        .unwrap()
+        .unwrap();
     assert_eq!(url.addr, "127.0.0.1:8443".parse().unwrap());
     assert!(url.tls);
     assert_eq!(url.path, "/cfg");

@@ -59,10 +59,6 @@ pub(crate) struct Core {
     pub sessions: Sessions,
     /// Accepted INVITEs awaiting their ACK.
     pub acks: Acks,
-    /// The refresh timer and other registration tasks.
-    pub keeper: RegKeeper,
-    /// The subscription to its own reg event.
-    pub reg_subscription: RegSubscription,
     /// Its group chats (protocols.md §6).
     pub groups: super::group_state::Groups,
     /// The HTTP client of file transfer (protocols.md §5).
@@ -71,6 +67,12 @@ pub(crate) struct Core {
     pub ft_offers: Offers,
     /// Sent messages' status and received messages' read receipts (TRM-IMDN-002..005).
     pub receipts: super::receipts::Receipts,
+    /// The refresh timer and other registration tasks.
+    pub keeper: RegKeeper,
+    /// The subscription to its own reg event.
+    pub reg_subscription: RegSubscription,
+    /// The configuration client and what it was told (protocols.md §2.1).
+    pub autoconfig: super::autoconfig::AutoConfig,
     state: Mutex<State>,
 }
 
@@ -87,6 +89,10 @@ impl Core {
             .proxy
             .as_ref()
             .ok_or("the case has no message center to send to")?;
+        // The configured P-CSCF wins (protocols.md §2.1 LBO_P-CSCF_Address).
+        if let Some(pcscf) = self.autoconfig.pcscf() {
+            return Ok(pcscf);
+        }
         peer.sip_addr(transport).ok_or_else(|| {
             format!(
                 "message center `{}` has no SIP {transport:?} address",
@@ -148,6 +154,7 @@ impl Agent for Terminal {
     fn shutdown(self: Box<Self>) -> BoxFuture<'static, ()> {
         Box::pin(async move {
             self.core.keeper.stop();
+            self.core.autoconfig.set_refetch(None);
             for session in self.core.sessions.drain() {
                 session.close().await;
             }
@@ -200,6 +207,8 @@ pub(crate) async fn start(
     });
     msrp.set_relay(settings.relay(&subscriber.impi, &subscriber.password));
     let ft = FtHttp::new(tap.clone(), TlsConfig::from_trust(&spec.tls, &[]).ok());
+    let autoconfig =
+        super::autoconfig::AutoConfig::new(tap.clone(), TlsConfig::from_trust(&spec.tls, &[]).ok());
     let (endpoint, incoming) = match SipEndpoint::bind_with_tls(listen, tap, tls).await {
         Ok(bound) => bound,
         Err(error) => {
@@ -228,12 +237,13 @@ pub(crate) async fn start(
         msrp,
         sessions: Sessions::default(),
         acks: Acks::default(),
-        keeper: RegKeeper::default(),
-        reg_subscription: RegSubscription::default(),
         groups: super::group_state::Groups::default(),
         ft,
         ft_offers: Offers::default(),
         receipts: super::receipts::Receipts::default(),
+        keeper: RegKeeper::default(),
+        reg_subscription: RegSubscription::default(),
+        autoconfig,
     });
     let msrp_addr = core.msrp.listen_addr(false);
     let reader = tokio::spawn(incoming::run(core.clone(), incoming));

@@ -43,26 +43,6 @@ pub(crate) enum Fault {
     LargemsgInlinePayload,
     /// A chunked message is IMDN'd once per chunk (RFC 4975 7.3.1, RFC 5438 7).
     ImdnPerChunk,
-    /// The upload's form parts are named `file` and `thumbnail` instead of `File` and
-    /// `Thumbnail` (protocols.md §5.1, §5.3 MUST; TRM-FT-001).
-    FtWrongPartNames,
-    /// The FT descriptor MESSAGE lacks the fthttp Accept-Contact (protocols.md §4.1; TRM-FT-002).
-    FtDescriptorWithoutFthttpTag,
-    /// Content-server requests lack X-3GPP-Intended-Identity (protocols.md §5.3; TRM-FT-003).
-    FtNoIntendedIdentity,
-    /// A cut upload starts over with a new POST instead of resuming (protocols.md §5.1;
-    /// TRM-FT-004).
-    FtRestartsUpload,
-    /// The creation INVITE has no resource-list part (RFC 5366 5, protocols.md §6.1).
-    GroupInviteWithoutResourceList,
-    /// The creation INVITE lacks `Require: recipient-list-invite` (RFC 5366 5).
-    GroupNoRecipientListInviteRequire,
-    /// No SUBSCRIBE to the conference state after joining (protocols.md §6.2).
-    NoConferenceSubscribe,
-    /// Leaving a group ends the session without a BYE (protocols.md §6.3).
-    LeaveWithoutBye,
-    /// The subject change names the target `icon` (protocols.md §6.3).
-    SubjectWrongTarget,
     /// The registration is never refreshed (protocols.md §2.5 rule 1, TRM-REG-005).
     NoReregistration,
     /// A reg NOTIFY deactivating the contact does not lead to a new REGISTER (RFC 3680 4.8,
@@ -74,10 +54,36 @@ pub(crate) enum Fault {
     IgnoresServiceRoute,
     /// A deferred delivery gets its delivery IMDN twice (RFC 5438 7, TRM-CHAT-009).
     DuplicateDeferredImdn,
-    /// The AKA resynchronisation request carries a non-empty response (RFC 3310 3.4; TRM-REG-003).
-    AkaResyncWithResponse,
-    /// The AKA digest is computed with a wrong RES (RFC 3310 3.4; TRM-REG-003).
-    AkaWrongRes,
+    /// The upload's form parts are named `file` and `thumbnail` instead of `File` and
+    /// `Thumbnail` (protocols.md §5.1, §5.3 MUST; TRM-FT-001).
+    FtWrongPartNames,
+    /// The FT descriptor MESSAGE lacks the fthttp Accept-Contact (protocols.md §4.1; TRM-FT-002).
+    FtDescriptorWithoutFthttpTag,
+    /// Content-server requests lack X-3GPP-Intended-Identity (protocols.md §5.3; TRM-FT-003).
+    FtNoIntendedIdentity,
+    /// A cut upload starts over with a new POST instead of resuming (protocols.md §5.1;
+    /// TRM-FT-004).
+    FtRestartsUpload,
+    /// The configuration request lacks `rcs_profile` (protocols.md §2.1; TRM-CFG-001).
+    ConfigMissingRcsProfile,
+    /// A configuration request goes out before a 503's Retry-After (RFC 9110 10.2.3; TRM-CFG-004).
+    ConfigRetriesEarly,
+    /// REGISTER goes out although the configuration disabled RCS (protocols.md §2.1 version -2;
+    /// TRM-CFG-003).
+    ConfigRegistersWhenDisabled,
+    /// The re-fetch at validity expiry sends `vers=0` instead of the version held (protocols.md
+    /// §2.1; TRM-CFG-005).
+    ConfigRefetchWithVers0,
+    /// The creation INVITE has no resource-list part (RFC 5366 5, protocols.md §6.1).
+    GroupInviteWithoutResourceList,
+    /// The creation INVITE lacks `Require: recipient-list-invite` (RFC 5366 5).
+    GroupNoRecipientListInviteRequire,
+    /// No SUBSCRIBE to the conference state after joining (protocols.md §6.2).
+    NoConferenceSubscribe,
+    /// Leaving a group ends the session without a BYE (protocols.md §6.3).
+    LeaveWithoutBye,
+    /// The subject change names the target `icon` (protocols.md §6.3).
+    SubjectWrongTarget,
     /// After OPTIONS 404 the text goes as CPM instead of SMS (protocols.md §3.1; TRM-CAP-002).
     CpmToNonRcs,
     /// After OPTIONS 480 the text goes as SMS instead of CPM (protocols.md §3.1, §4.8; TRM-CAP-003).
@@ -98,11 +104,15 @@ pub(crate) enum Fault {
     StatusFromUnknownImdn,
     /// Characters beyond the BMP (4-byte emoji) are sent as `?` (RFC 3862, RFC 3629; TRM-CHAT-010).
     Utf8Mangled,
+    /// The AKA resynchronisation request carries a non-empty response (RFC 3310 3.4; TRM-REG-003).
+    AkaResyncWithResponse,
+    /// The AKA digest is computed with a wrong RES (RFC 3310 3.4; TRM-REG-003).
+    AkaWrongRes,
 }
 
 impl Fault {
     /// Every terminal fault, in catalogue order.
-    pub(crate) const ALL: [Self; 44] = [
+    pub(crate) const ALL: [Self; 48] = [
         Self::OmitSipInstance,
         Self::UnencodedIcsi,
         Self::OmitChatbotIari,
@@ -121,22 +131,24 @@ impl Fault {
         Self::LargemsgSendrecv,
         Self::LargemsgInlinePayload,
         Self::ImdnPerChunk,
-        Self::FtWrongPartNames,
-        Self::FtDescriptorWithoutFthttpTag,
-        Self::FtNoIntendedIdentity,
-        Self::FtRestartsUpload,
-        Self::GroupInviteWithoutResourceList,
-        Self::GroupNoRecipientListInviteRequire,
-        Self::NoConferenceSubscribe,
-        Self::LeaveWithoutBye,
-        Self::SubjectWrongTarget,
         Self::NoReregistration,
         Self::IgnoreDeregistrationNotify,
         Self::UsesBarredImpu,
         Self::IgnoresServiceRoute,
         Self::DuplicateDeferredImdn,
-        Self::AkaResyncWithResponse,
-        Self::AkaWrongRes,
+        Self::FtWrongPartNames,
+        Self::FtDescriptorWithoutFthttpTag,
+        Self::FtNoIntendedIdentity,
+        Self::FtRestartsUpload,
+        Self::ConfigMissingRcsProfile,
+        Self::ConfigRetriesEarly,
+        Self::ConfigRegistersWhenDisabled,
+        Self::ConfigRefetchWithVers0,
+        Self::GroupInviteWithoutResourceList,
+        Self::GroupNoRecipientListInviteRequire,
+        Self::NoConferenceSubscribe,
+        Self::LeaveWithoutBye,
+        Self::SubjectWrongTarget,
         Self::CpmToNonRcs,
         Self::SmsForOffline,
         Self::ImdnForComposing,
@@ -147,6 +159,8 @@ impl Fault {
         Self::ImdnNotAnonymous,
         Self::StatusFromUnknownImdn,
         Self::Utf8Mangled,
+        Self::AkaResyncWithResponse,
+        Self::AkaWrongRes,
     ];
 
     /// The catalogue id, e.g. `terminal.omit-sip-instance`.
@@ -170,22 +184,26 @@ impl Fault {
             Self::LargemsgSendrecv => "terminal.largemsg-sendrecv",
             Self::LargemsgInlinePayload => "terminal.largemsg-inline-payload",
             Self::ImdnPerChunk => "terminal.imdn-per-chunk",
-            Self::FtWrongPartNames => "terminal.ft-wrong-part-names",
-            Self::FtDescriptorWithoutFthttpTag => "terminal.ft-descriptor-without-fthttp-tag",
-            Self::FtNoIntendedIdentity => "terminal.ft-no-intended-identity",
-            Self::FtRestartsUpload => "terminal.ft-restarts-upload",
-            Self::GroupInviteWithoutResourceList => "terminal.group-invite-without-resource-list",
-            Self::GroupNoRecipientListInviteRequire => "terminal.group-no-recipient-list-invite-require",
-            Self::NoConferenceSubscribe => "terminal.no-conference-subscribe",
-            Self::LeaveWithoutBye => "terminal.leave-without-bye",
-            Self::SubjectWrongTarget => "terminal.subject-wrong-target",
             Self::NoReregistration => "terminal.no-reregistration",
             Self::IgnoreDeregistrationNotify => "terminal.ignore-deregistration-notify",
             Self::UsesBarredImpu => "terminal.uses-barred-impu",
             Self::IgnoresServiceRoute => "terminal.ignores-service-route",
             Self::DuplicateDeferredImdn => "terminal.duplicate-deferred-imdn",
-            Self::AkaResyncWithResponse => "terminal.aka-resync-with-response",
-            Self::AkaWrongRes => "terminal.aka-wrong-res",
+            Self::FtWrongPartNames => "terminal.ft-wrong-part-names",
+            Self::FtDescriptorWithoutFthttpTag => "terminal.ft-descriptor-without-fthttp-tag",
+            Self::FtNoIntendedIdentity => "terminal.ft-no-intended-identity",
+            Self::FtRestartsUpload => "terminal.ft-restarts-upload",
+            Self::ConfigMissingRcsProfile => "terminal.config-missing-rcs-profile",
+            Self::ConfigRetriesEarly => "terminal.config-retries-early",
+            Self::ConfigRegistersWhenDisabled => "terminal.config-registers-when-disabled",
+            Self::ConfigRefetchWithVers0 => "terminal.config-refetch-with-vers-0",
+            Self::GroupInviteWithoutResourceList => "terminal.group-invite-without-resource-list",
+            Self::GroupNoRecipientListInviteRequire => {
+                "terminal.group-no-recipient-list-invite-require"
+            }
+            Self::NoConferenceSubscribe => "terminal.no-conference-subscribe",
+            Self::LeaveWithoutBye => "terminal.leave-without-bye",
+            Self::SubjectWrongTarget => "terminal.subject-wrong-target",
             Self::CpmToNonRcs => "terminal.cpm-to-non-rcs",
             Self::SmsForOffline => "terminal.sms-for-offline",
             Self::ImdnForComposing => "terminal.imdn-for-composing",
@@ -196,6 +214,8 @@ impl Fault {
             Self::ImdnNotAnonymous => "terminal.imdn-not-anonymous",
             Self::StatusFromUnknownImdn => "terminal.status-from-unknown-imdn",
             Self::Utf8Mangled => "terminal.utf8-mangled",
+            Self::AkaResyncWithResponse => "terminal.aka-resync-with-response",
+            Self::AkaWrongRes => "terminal.aka-wrong-res",
         }
     }
 }
@@ -238,12 +258,14 @@ mod tests {
 
     #[test]
     fn every_catalogue_fault_of_a_terminal_has_a_switch() {
-        let catalogue: Vec<_> = crate::faults::catalogue()
+        let mut catalogue: Vec<_> = crate::faults::catalogue()
             .into_iter()
             .filter(|f| f.kind == rcs_harness::role::RoleKind::Terminal)
             .map(|f| f.id)
             .collect();
-        let switches: Vec<_> = Fault::ALL.iter().map(|f| f.id()).collect();
+        let mut switches: Vec<_> = Fault::ALL.iter().map(|f| f.id()).collect();
+        catalogue.sort_unstable();
+        switches.sort_unstable();
         assert_eq!(switches, catalogue);
     }
 

@@ -204,13 +204,13 @@ async fn respond(core: &Core, request: &Message) -> (Message, Option<Followup>) 
             let (response, session) = invite_in::on_bye(core, request);
             (response, session.map(Followup::Close))
         }
-        "NOTIFY" if super::group_in::is_conference(request) => {
-            (super::group_in::on_notify(core, request), None)
-        }
         "NOTIFY" if reg_subscription::is_reg_notify(request) => {
             let (response, reaction) = reg_subscription::on_notify(core, request);
             let response = response.to_tag(&ids::tag()).build();
             (response, reaction.map(|_| Followup::Reregister))
+        }
+        "NOTIFY" if super::group_in::is_conference(request) => {
+            (super::group_in::on_notify(core, request), None)
         }
         "CANCEL" | "UPDATE" | "NOTIFY" | "INFO" | "PRACK" | "REFER" => (
             reply(request, 481, "Call/Transaction Does Not Exist").build(),

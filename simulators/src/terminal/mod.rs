@@ -18,6 +18,8 @@
 
 mod actions;
 mod addr;
+mod autoconfig;
+mod autoconfig_actions;
 mod chat;
 mod chat_actions;
 mod client;
@@ -25,15 +27,15 @@ mod composing;
 mod core;
 mod deferred;
 mod faults;
+mod ft_actions;
+mod ft_in;
+mod ft_params;
+mod ft_upload;
 mod group;
 mod group_in;
 mod group_params;
 mod group_sip;
 mod group_state;
-mod ft_actions;
-mod ft_in;
-mod ft_params;
-mod ft_upload;
 mod ids;
 mod incoming;
 mod invite;
@@ -98,12 +100,30 @@ pub const ACTIONS: &[ActionSpec] = &[
         "send one CPIM message (text, or filler of a size) over the chat session with a role",
     ),
     action("end-chat", "end the chat session with a role (BYE)"),
-    action(group_params::GROUP_ACTIONS[0].0, group_params::GROUP_ACTIONS[0].1),
-    action(group_params::GROUP_ACTIONS[1].0, group_params::GROUP_ACTIONS[1].1),
-    action(group_params::GROUP_ACTIONS[2].0, group_params::GROUP_ACTIONS[2].1),
-    action(group_params::GROUP_ACTIONS[3].0, group_params::GROUP_ACTIONS[3].1),
-    action(group_params::GROUP_ACTIONS[4].0, group_params::GROUP_ACTIONS[4].1),
-    action(group_params::GROUP_ACTIONS[5].0, group_params::GROUP_ACTIONS[5].1),
+    action(
+        group_params::GROUP_ACTIONS[0].0,
+        group_params::GROUP_ACTIONS[0].1,
+    ),
+    action(
+        group_params::GROUP_ACTIONS[1].0,
+        group_params::GROUP_ACTIONS[1].1,
+    ),
+    action(
+        group_params::GROUP_ACTIONS[2].0,
+        group_params::GROUP_ACTIONS[2].1,
+    ),
+    action(
+        group_params::GROUP_ACTIONS[3].0,
+        group_params::GROUP_ACTIONS[3].1,
+    ),
+    action(
+        group_params::GROUP_ACTIONS[4].0,
+        group_params::GROUP_ACTIONS[4].1,
+    ),
+    action(
+        group_params::GROUP_ACTIONS[5].0,
+        group_params::GROUP_ACTIONS[5].1,
+    ),
     action(
         "send-revoke",
         "revoke a message sent earlier: a pager MESSAGE carrying an rcsrevoke document",
@@ -116,7 +136,14 @@ pub const ACTIONS: &[ActionSpec] = &[
         "send-file",
         "upload a file to the content server (FT-HTTP) and send its descriptor in a pager MESSAGE",
     ),
-    action("download-file", "download a file link once (GET, with an optional Range)"),
+    action(
+        "download-file",
+        "download a file link once (GET, with an optional Range)",
+    ),
+    action(
+        "configure",
+        "fetch the configuration (HTTP GET to the config-server setting; otp for the OTP round)",
+    ),
     action(
         "send-composing",
         "send an isComposing status (active or idle) in the chat session with a role",
@@ -129,7 +156,10 @@ pub const ACTIONS: &[ActionSpec] = &[
         "message-status",
         "report a sent message's status from its IMDNs: sent, delivered, displayed or unknown",
     ),
-    action("set-read-receipts", "turn the user's read receipts on or off"),
+    action(
+        "set-read-receipts",
+        "turn the user's read receipts on or off",
+    ),
 ];
 
 const fn action(name: &'static str, description: &'static str) -> ActionSpec {
@@ -190,6 +220,10 @@ pub fn check_action(action: &str, params: &Map<String, Value>) -> Result<(), Str
             one_content(p.text.is_some(), p.size)?;
             check_later(p.timeout.as_deref(), duration)
         }
+        "send-revoke" => {
+            let p: revoke::RevokeParams = params::parse(params)?;
+            check_later(p.timeout.as_deref(), duration)
+        }
         "send-file" => {
             let p: ft_params::SendFileParams = params::parse(params)?;
             ft_params::check_send_file(&p)?;
@@ -197,6 +231,10 @@ pub fn check_action(action: &str, params: &Map<String, Value>) -> Result<(), Str
         }
         "download-file" => {
             let p: ft_params::DownloadFileParams = params::parse(params)?;
+            check_later(p.timeout.as_deref(), duration)
+        }
+        "configure" => {
+            let p: params::ConfigureParams = params::parse(params)?;
             check_later(p.timeout.as_deref(), duration)
         }
         "send-composing" => {
@@ -211,10 +249,6 @@ pub fn check_action(action: &str, params: &Map<String, Value>) -> Result<(), Str
         "message-status" => params::parse::<receipts::StatusParams>(params).map(|_| ()),
         "set-read-receipts" => params::parse::<receipts::ReadReceiptsParams>(params).map(|_| ()),
         group if group_params::is_group_action(group) => group_params::check(group, params),
-        "send-revoke" => {
-            let p: revoke::RevokeParams = params::parse(params)?;
-            check_later(p.timeout.as_deref(), duration)
-        }
         other => Err(format!("a terminal has no action `{other}`")),
     }
 }
@@ -309,6 +343,7 @@ mod tests {
                 "send-message",
                 "send-file",
                 "download-file",
+                "configure",
                 "send-composing",
                 "open-message",
                 "message-status",

@@ -29,6 +29,15 @@ pub(crate) struct RegisterParams {
     pub timeout: Option<String>,
 }
 
+/// `configure`: one configuration request (protocols.md §2.1).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct ConfigureParams {
+    /// The one-time password received by SMS.
+    pub otp: Option<String>,
+    pub timeout: Option<String>,
+}
+
 /// `deregister`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -185,6 +194,17 @@ pub(crate) struct Settings {
     /// Answer the relay's digest challenge with our IMPI and password (else send none).
     #[serde(default = "yes")]
     pub msrp_relay_credentials: bool,
+    /// The conference factory URI groups are created at (`conf-fcty-uri`, protocols.md §6.1);
+    /// by default `sip:conf-factory@<home domain>`.
+    #[serde(default)]
+    pub conf_factory_uri: Option<String>,
+    /// Subscribe to the conference state after joining a group (protocols.md §6.2).
+    #[serde(default = "yes")]
+    pub subscribe_conference: bool,
+    /// The configuration server (protocols.md §2.1): a message center's role name or an
+    /// `http(s)://IP:port/path` URL; absent, the terminal has no configuration phase.
+    #[serde(default, deserialize_with = "super::autoconfig::setting")]
+    pub config_server: Option<String>,
     /// After registering, subscribe to its own reg event (RFC 3680, protocols.md §2.5 rule 4).
     /// Off by default: the extra SUBSCRIBE and NOTIFY would be messages other cases count.
     #[serde(default)]
@@ -193,13 +213,6 @@ pub(crate) struct Settings {
     /// default, so a case can let a binding lapse.
     #[serde(default)]
     pub refresh_registration: bool,
-    /// The conference factory URI groups are created at (`conf-fcty-uri`, protocols.md §6.1);
-    /// by default `sip:conf-factory@<home domain>`.
-    #[serde(default)]
-    pub conf_factory_uri: Option<String>,
-    /// Subscribe to the conference state after joining a group (protocols.md §6.2).
-    #[serde(default = "yes")]
-    pub subscribe_conference: bool,
     /// Download the file of an incoming FT descriptor at once (protocols.md §5.3 ftAutAccept).
     #[serde(default = "yes")]
     pub ft_auto_accept: bool,
@@ -228,9 +241,9 @@ pub(crate) struct Settings {
 impl Settings {
     /// The conference factory URI: the `conf-factory-uri` setting or the default.
     pub(crate) fn conf_factory(&self) -> String {
-        self.conf_factory_uri.clone().unwrap_or_else(|| {
-            format!("sip:conf-factory@{}", rcs_harness::role::HOME_DOMAIN)
-        })
+        self.conf_factory_uri
+            .clone()
+            .unwrap_or_else(|| format!("sip:conf-factory@{}", rcs_harness::role::HOME_DOMAIN))
     }
 
     /// The relay of the `msrp-relay` setting, with the credentials it asks for.
@@ -265,10 +278,11 @@ impl Default for Settings {
             auto_accept: true,
             msrp_relay: None,
             msrp_relay_credentials: true,
-            subscribe_reg: false,
-            refresh_registration: false,
             conf_factory_uri: None,
             subscribe_conference: true,
+            config_server: None,
+            subscribe_reg: false,
+            refresh_registration: false,
             ft_auto_accept: true,
             ft_user: None,
             ft_password: None,
