@@ -162,7 +162,11 @@ impl ConfigServer {
 
     /// The server's URL.
     pub(crate) fn url(&self) -> String {
-        let scheme = if self.server.is_tls() { "https" } else { "http" };
+        let scheme = if self.server.is_tls() {
+            "https"
+        } else {
+            "http"
+        };
         format!("{scheme}://{}/", self.server.local_addr())
     }
 

@@ -203,7 +203,10 @@ mod tests {
             doc.get("APPLICATION/MESSAGING/StandaloneMsg/SwitchoverSize"),
             Some("1300")
         );
-        assert_eq!(doc.get("APPLICATION/MESSAGING/FileTransfer/ftHTTPCSURI"), None);
+        assert_eq!(
+            doc.get("APPLICATION/MESSAGING/FileTransfer/ftHTTPCSURI"),
+            None
+        );
         assert_eq!(doc.get("APPLICATION/SERVICES/ChatAuth"), Some("1"));
     }
 
