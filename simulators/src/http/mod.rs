@@ -19,6 +19,6 @@ mod error;
 mod server;
 
 pub use client::HttpClient;
-pub use error::HttpNetError;
 pub use cut::send_cut;
+pub use error::HttpNetError;
 pub use server::{CutHandler, Handler, HttpServer, ServerLimits};

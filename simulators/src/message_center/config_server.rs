@@ -99,6 +99,13 @@ impl std::fmt::Debug for ConfigServer {
     }
 }
 
+/// Whom a configuration server answers for: the provisioned subscribers, and the case's role
+/// names for the terminals among them.
+pub(crate) struct Provisioned {
+    pub(crate) users: Vec<Subscriber>,
+    pub(crate) roles: BTreeMap<String, Subscriber>,
+}
+
 impl ConfigServer {
     /// Listens on `ip` (system-chosen port) and publishes itself for [`lookup`] under the
     /// message center's SIP addresses `published`.
@@ -107,11 +114,11 @@ impl ConfigServer {
         tls: Option<TlsConfig>,
         tap: WireTap,
         settings: Settings,
-        users: Vec<Subscriber>,
         ims: ImsParams,
         published: Vec<SocketAddr>,
-        roles: BTreeMap<String, Subscriber>,
+        provisioned: Provisioned,
     ) -> Result<Self, HttpNetError> {
+        let Provisioned { users, roles } = provisioned;
         let state = Arc::new(State {
             settings,
             users,

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::config::Settings;
-use super::config_server::ConfigServer;
+use super::config_server::{ConfigServer, Provisioned};
 use super::config_server_doc::ImsParams;
 use crate::net::TlsConfig;
 
@@ -65,13 +65,15 @@ pub(crate) async fn start(
         tls,
         tap,
         settings,
-        spec.subscribers.clone(),
         ims,
         [endpoints.sip_udp, endpoints.sip_tcp, endpoints.sip_tls]
             .into_iter()
             .flatten()
             .collect(),
-        roles,
+        Provisioned {
+            users: spec.subscribers.clone(),
+            roles,
+        },
     )
     .await
     .map_err(|e| AgentError::Harness(format!("start the configuration server: {e}")))

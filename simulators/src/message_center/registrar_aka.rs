@@ -140,10 +140,10 @@ impl Registrar {
         auts: &str,
         config: &Config,
     ) -> Message {
-        if config.faults.has(Fault::AkaIgnoresAuts) {
-            if let Some(old) = self.challenges.get(&credentials.nonce).cloned() {
-                return unauthorized(request, &old);
-            }
+        if config.faults.has(Fault::AkaIgnoresAuts)
+            && let Some(old) = self.challenges.get(&credentials.nonce).cloned()
+        {
+            return unauthorized(request, &old);
         }
         let Some(center) = self.aka.centers.get_mut(&subscriber.impi) else {
             return forbidden(request, "no authentication centre for the private identity");
@@ -165,11 +165,12 @@ impl Registrar {
         config: &Config,
         initial: bool,
     ) -> Message {
-        if initial && config.faults.has(Fault::AkaReusedNonce) {
-            if let Some((challenge, vector)) = self.aka.last.get(&subscriber.impi).cloned() {
-                self.aka_remember(&subscriber.impi, challenge.clone(), vector);
-                return unauthorized(request, &challenge);
-            }
+        if initial
+            && config.faults.has(Fault::AkaReusedNonce)
+            && let Some((challenge, vector)) = self.aka.last.get(&subscriber.impi).cloned()
+        {
+            self.aka_remember(&subscriber.impi, challenge.clone(), vector);
+            return unauthorized(request, &challenge);
         }
         let Some(vector) = self.aka_vector(subscriber, config) else {
             return forbidden(

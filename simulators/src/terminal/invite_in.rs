@@ -517,7 +517,7 @@ Call-ID: c1\r\nCSeq: 2 BYE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
         let mut ack = acks.expect("c1", "b2");
         assert!(acks.end(&bye("b2")));
         assert!(ack.try_recv().is_ok(), "a BYE ends the wait for the ACK");
-        let _ = acks.expect("c1", "b2");
+        drop(acks.expect("c1", "b2"));
         assert!(!acks.forget("c1"), "no BYE came");
     }
 }
