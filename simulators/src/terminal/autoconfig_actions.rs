@@ -15,6 +15,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rcs_harness::agent::ActionOutput;
+use rcs_harness::clock::Clock;
+use tokio::task::JoinHandle;
 
 use super::actions::Output;
 use super::autoconfig::{Blocked, ConfigUrl, Outcome};
@@ -119,12 +121,28 @@ fn schedule_refetch(core: &Arc<Core>, validity: u64) {
         return;
     }
     let task_core = core.clone();
-    let task = tokio::spawn(async move {
-        task_core.clock.sleep(Duration::from_secs(validity)).await;
+    let task = validity_timer(&core.clock, Duration::from_secs(validity), async move {
         // A failed re-fetch leaves the configuration as it was; the wire shows what happened.
         let _ = Box::pin(run(&task_core, None, true, params::DEFAULT_TIMEOUT)).await;
     });
     core.autoconfig.set_refetch(Some(task));
+}
+
+/// Spawns `work` to run once `validity` has passed on `clock`, counted from now.
+///
+/// The deadline is taken when the timer is armed, not when the task first runs: a spawned task
+/// may first be polled only after the case clock has jumped (a `wait` step right after the
+/// answer), and a validity counted from then would run out one jump too late.
+fn validity_timer<F>(clock: &Clock, validity: Duration, work: F) -> JoinHandle<()>
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    let due = clock.now() + validity;
+    let clock = clock.clone();
+    tokio::spawn(async move {
+        clock.sleep_until(due).await;
+        work.await;
+    })
 }
 
 /// The server's address, whether it speaks HTTPS, and the path to request.
@@ -147,4 +165,46 @@ fn server(core: &Core) -> Result<((SocketAddr, bool), String), String> {
     let found = crate::message_center::config_server_at(sip)
         .ok_or_else(|| format!("`{setting}` runs no configuration server"))?;
     Ok((found, "/".to_owned()))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use super::*;
+
+    /// The validity runs from the answer, even when the timer task first runs after a jump.
+    #[tokio::test]
+    async fn the_validity_timer_counts_from_when_it_is_armed() {
+        let clock = Clock::virtual_time();
+        let fired = Arc::new(AtomicBool::new(false));
+        let flag = fired.clone();
+        let task = validity_timer(&clock, Duration::from_secs(60), async move {
+            flag.store(true, Ordering::SeqCst);
+        });
+        // On this single-threaded runtime the task has not run yet: the jump comes first.
+        clock.advance(Duration::from_secs(30)).await;
+        assert!(!fired.load(Ordering::SeqCst), "fired after 30 s of 60");
+        clock.advance(Duration::from_secs(30)).await;
+        tokio::time::timeout(Duration::from_secs(2), task)
+            .await
+            .expect("the timer fires once 60 s have passed")
+            .unwrap();
+        assert!(fired.load(Ordering::SeqCst));
+    }
+
+    #[tokio::test]
+    async fn the_validity_timer_waits_out_the_validity() {
+        let clock = Clock::virtual_time();
+        let task = validity_timer(&clock, Duration::from_secs(60), async {});
+        clock.advance(Duration::from_secs(59)).await;
+        tokio::task::yield_now().await;
+        assert!(!task.is_finished());
+        clock.advance(Duration::from_secs(1)).await;
+        tokio::time::timeout(Duration::from_secs(2), task)
+            .await
+            .unwrap()
+            .unwrap();
+    }
 }
