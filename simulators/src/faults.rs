@@ -311,6 +311,14 @@ const TERMINAL: &[(&str, &str)] = &[
         "an upload cut short starts over with a new POST instead of get_upload_info and PUT",
     ),
     (
+        "terminal.ft-retries-expired",
+        "a file link answered 404 or 410 (expired) is asked for again",
+    ),
+    (
+        "terminal.ft-voice-without-playing-length",
+        "a voice message's file-info lacks am:playing-length",
+    ),
+    (
         "terminal.config-missing-rcs-profile",
         "the configuration request lacks the rcs_profile query parameter",
     ),
@@ -460,7 +468,7 @@ mod tests {
     #[test]
     fn ids_are_unique_and_prefixed_by_their_kind() {
         let all = catalogue();
-        assert_eq!(all.len(), 93);
+        assert_eq!(all.len(), 95);
         let ids: HashSet<_> = all.iter().map(|f| f.id).collect();
         assert_eq!(ids.len(), all.len());
         for fault in &all {

@@ -64,6 +64,10 @@ pub(crate) enum Fault {
     /// A cut upload starts over with a new POST instead of resuming (protocols.md §5.1;
     /// TRM-FT-004).
     FtRestartsUpload,
+    /// An expired link (404/410) is asked for again (protocols.md §5.3; TRM-FT-005).
+    FtRetriesExpired,
+    /// A voice message's file-info lacks `am:playing-length` (protocols.md §5.2; TRM-FT-006).
+    FtVoiceWithoutPlayingLength,
     /// The configuration request lacks `rcs_profile` (protocols.md §2.1; TRM-CFG-001).
     ConfigMissingRcsProfile,
     /// A configuration request goes out before a 503's Retry-After (RFC 9110 10.2.3; TRM-CFG-004).
@@ -112,7 +116,7 @@ pub(crate) enum Fault {
 
 impl Fault {
     /// Every terminal fault, in catalogue order.
-    pub(crate) const ALL: [Self; 48] = [
+    pub(crate) const ALL: [Self; 50] = [
         Self::OmitSipInstance,
         Self::UnencodedIcsi,
         Self::OmitChatbotIari,
@@ -140,6 +144,8 @@ impl Fault {
         Self::FtDescriptorWithoutFthttpTag,
         Self::FtNoIntendedIdentity,
         Self::FtRestartsUpload,
+        Self::FtRetriesExpired,
+        Self::FtVoiceWithoutPlayingLength,
         Self::ConfigMissingRcsProfile,
         Self::ConfigRetriesEarly,
         Self::ConfigRegistersWhenDisabled,
@@ -193,6 +199,8 @@ impl Fault {
             Self::FtDescriptorWithoutFthttpTag => "terminal.ft-descriptor-without-fthttp-tag",
             Self::FtNoIntendedIdentity => "terminal.ft-no-intended-identity",
             Self::FtRestartsUpload => "terminal.ft-restarts-upload",
+            Self::FtRetriesExpired => "terminal.ft-retries-expired",
+            Self::FtVoiceWithoutPlayingLength => "terminal.ft-voice-without-playing-length",
             Self::ConfigMissingRcsProfile => "terminal.config-missing-rcs-profile",
             Self::ConfigRetriesEarly => "terminal.config-retries-early",
             Self::ConfigRegistersWhenDisabled => "terminal.config-registers-when-disabled",

@@ -77,8 +77,9 @@ pub(crate) async fn send_file(core: &Core, p: SendFileParams) -> Result<ActionOu
     let mut info = FileTransferInfo::parse(&xml)
         .map_err(|e| format!("failed to read the content server's file-info: {e}"))?;
     out.set("sent.file.url", &info.file.data.url);
+    let with_length = !core.faults.has(Fault::FtVoiceWithoutPlayingLength);
     let descriptor = match p.voice {
-        Some(seconds) if info.file.playing_length.is_none() => {
+        Some(seconds) if with_length && info.file.playing_length.is_none() => {
             info.file.playing_length = Some(u64::from(seconds) * 1000);
             info.to_xml()
         }
@@ -114,7 +115,10 @@ pub(crate) async fn download_file(
             .ok_or("no file descriptor received yet; give `url`")?,
     };
     HttpUrl::parse(&url)?;
-    let got = core.download(&url, p.range.as_deref()).await;
+    let mut got = core.download(&url, p.range.as_deref()).await;
+    if got.status == "expired" && core.faults.has(Fault::FtRetriesExpired) {
+        got = core.download(&url, p.range.as_deref()).await;
+    }
     let mut out = Output::new(got.status.clone());
     out.set("size", &got.size.to_string());
     out.set("sha256", &got.sha256);
