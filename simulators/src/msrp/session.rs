@@ -3,7 +3,10 @@
 //! One task per session owns the sans-IO session and its connection's write side. It feeds the
 //! session the frames the connection's reader hands over, the commands of [`MsrpSession`]
 //! handles, and the transaction timeouts on tokio's real-time clock; it writes what the session
-//! transmits and queues its events. The stack's [`Misbehaviour`] is read before every step, so a
+//! transmits and queues its events (at most [`MAX_EVENTS`] unread: past that they are dropped,
+//! with one warning naming the session when the queue first fills and one saying how many were
+//! lost once its reader catches up; events of a session whose handles are all gone are dropped
+//! without a word, as nobody can read them). The stack's [`Misbehaviour`] is read before every step, so a
 //! fault set after the session opened applies to what it sends next. When the connection ends the
 //! task keeps running, so transactions still awaiting a response fail with `408`.
 
@@ -20,7 +23,7 @@ use super::Misbehaviour;
 use super::connection::Conn;
 use crate::net::NetError;
 
-/// Most events queued for a session's reader; further ones are dropped with a warning.
+/// Most events queued for a session's reader; further ones are dropped (see the module docs).
 const MAX_EVENTS: usize = 4096;
 
 /// What a handle asks of its session's task.
@@ -77,12 +80,13 @@ impl MsrpSession {
         let (commands, commands_rx) = mpsc::channel(64);
         let (events_tx, events) = mpsc::channel(MAX_EVENTS);
         let conn = link.conn.clone();
+        let label = format!("{local} (peer {})", conn.peer);
         let reader = tokio::spawn(link.run_reader(frames_tx)).abort_handle();
         let driver = Driver {
             session,
             conn,
             misbehaviour,
-            events: events_tx,
+            events: EventQueue::new(events_tx, label),
         };
         let driver = tokio::spawn(driver.run(frames, commands_rx)).abort_handle();
         let inner = Inner {
@@ -177,7 +181,7 @@ struct Driver {
     session: Session,
     conn: Arc<Conn>,
     misbehaviour: Arc<Mutex<Misbehaviour>>,
-    events: mpsc::Sender<SessionEvent>,
+    events: EventQueue,
 }
 
 impl Driver {
@@ -259,15 +263,58 @@ impl Driver {
             }
         }
         while let Some(event) = self.session.poll_event() {
-            if self.events.try_send(event).is_err() {
-                tracing::warn!("msrp session event dropped: {MAX_EVENTS} events unread");
-            }
+            self.events.push(event);
         }
     }
 
     fn apply_faults(&mut self) {
         let m = *self.misbehaviour.lock().unwrap_or_else(|p| p.into_inner());
         self.session.set_faults(faults(m));
+    }
+}
+
+/// The sending side of a session's event queue, and how many events it has had to drop.
+struct EventQueue {
+    tx: mpsc::Sender<SessionEvent>,
+    /// The session, for the warnings.
+    session: String,
+    /// Events dropped since the queue last had room; 0 while the reader keeps up.
+    dropped: usize,
+}
+
+impl EventQueue {
+    fn new(tx: mpsc::Sender<SessionEvent>, session: String) -> Self {
+        Self {
+            tx,
+            session,
+            dropped: 0,
+        }
+    }
+
+    /// Queues `event` for the session's reader; see the module docs for what happens when the
+    /// reader falls behind.
+    fn push(&mut self, event: SessionEvent) {
+        match self.tx.try_send(event) {
+            Ok(()) if self.dropped > 0 => {
+                tracing::warn!(
+                    session = %self.session,
+                    "msrp session reader caught up: {} events were dropped",
+                    self.dropped
+                );
+                self.dropped = 0;
+            }
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                if self.dropped == 0 {
+                    tracing::warn!(
+                        session = %self.session,
+                        "msrp session events dropped: {MAX_EVENTS} unread, the reader is not keeping up"
+                    );
+                }
+                self.dropped += 1;
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => {}
+        }
     }
 }
 
@@ -279,5 +326,42 @@ pub(super) fn faults(m: Misbehaviour) -> SessionFaults {
         report_partial_range: m.report_partial_range,
         drop_last_chunk: m.drop_last_chunk,
         corrupt_body: m.corrupt_body,
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn aborted(id: &str) -> SessionEvent {
+        SessionEvent::Aborted {
+            message_id: id.to_owned(),
+        }
+    }
+
+    #[test]
+    fn a_full_queue_counts_what_it_drops_until_the_reader_catches_up() {
+        let (tx, mut rx) = mpsc::channel(2);
+        let mut queue = EventQueue::new(tx, "msrp://test".to_owned());
+        for id in ["a", "b", "c", "d"] {
+            queue.push(aborted(id));
+        }
+        assert_eq!(queue.dropped, 2);
+        assert_eq!(rx.try_recv().unwrap(), aborted("a"));
+        queue.push(aborted("e"));
+        assert_eq!(queue.dropped, 0, "room again ends the overflow");
+        assert_eq!(rx.try_recv().unwrap(), aborted("b"));
+        assert_eq!(rx.try_recv().unwrap(), aborted("e"));
+    }
+
+    #[test]
+    fn events_nobody_can_read_are_not_counted() {
+        let (tx, rx) = mpsc::channel(1);
+        let mut queue = EventQueue::new(tx, "msrp://test".to_owned());
+        drop(rx);
+        queue.push(aborted("a"));
+        queue.push(aborted("b"));
+        assert_eq!(queue.dropped, 0);
     }
 }
