@@ -5,7 +5,8 @@
 //! [`Relays`] runs the B2BUA's [`Command`]s. `Open` spawns the task of a call: it opens both
 //! sessions at once (each active or passive as negotiated; a passive one waits at most the
 //! stack's bound), then forwards every chunk and REPORT from one leg to the other in arrival
-//! order. `Close` makes it relay what is still arriving until both legs have been quiet for
+//! order. `Close` (even one that comes while the sessions are still opening: they open first)
+//! makes it relay what is still arriving until both legs have been quiet for
 //! [`DRAIN_IDLE`] (at most [`DRAIN_MAX`]), close both sessions and report the call closed, so
 //! the B2BUA's BYE follows what was relayed. A task whose sessions cannot be opened reports the
 //! call closed too. MSRP runs on real time; nothing outlives [`Relays::shutdown`].
@@ -136,9 +137,17 @@ impl Relay {
                 stack.open(b.config(), b.setup, b.tls),
             )
         };
+        tokio::pin!(opening);
+        // A close while the legs are opening (the sender's BYE can come before the other leg's
+        // connection is up) still lets them open, within the stack's bounds, and drains them:
+        // what the first leg already took is relayed before the BYE goes on.
+        let mut closing = false;
         let (leg_a, leg_b) = tokio::select! {
-            opened = opening => opened,
-            _ = &mut close => return,
+            opened = &mut opening => opened,
+            _ = &mut close => {
+                closing = true;
+                opening.await
+            }
         };
         let (leg_a, leg_b) = match (leg_a, leg_b) {
             (Ok(leg_a), Ok(leg_b)) => (leg_a, leg_b),
@@ -153,7 +162,7 @@ impl Relay {
             }
         };
         tracing::info!(call, a = %leg_a.local_uri(), b = %leg_b.local_uri(), "relaying MSRP");
-        loop {
+        while !closing {
             tokio::select! {
                 event = leg_a.next_event(POLL) => self.relay(event, Direction::AToB, &leg_b).await,
                 event = leg_b.next_event(POLL) => self.relay(event, Direction::BToA, &leg_a).await,
@@ -224,4 +233,78 @@ impl Relay {
 enum Direction {
     AToB,
     BToA,
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::net::{IpAddr, Ipv4Addr};
+
+    use rcs_harness::agent::WireTap;
+    use rcs_harness::clock::Clock;
+    use rcs_proto::msrp::{MsrpUri, SendOptions, SessionConfig};
+    use rcs_proto::sdp::Setup;
+
+    use super::*;
+
+    async fn stack(role: &str) -> MsrpStack {
+        // Nothing reads the capture: a tap ignores a receiver that is gone.
+        let (tx, _) = mpsc::unbounded_channel();
+        let tap = WireTap::new(role, Clock::real(), tx);
+        let ip = IpAddr::V4(Ipv4Addr::LOCALHOST);
+        MsrpStack::start(ip, None, tap, Clock::real())
+            .await
+            .unwrap()
+    }
+
+    /// The message center's passive leg towards `remote`.
+    fn leg(local: MsrpUri, remote: MsrpUri) -> Box<LegMedia> {
+        Box::new(LegMedia {
+            local,
+            remote: vec![remote],
+            accept_types: Vec::new(),
+            accept_wrapped_types: Vec::new(),
+            max_size: None,
+            setup: Setup::Passive,
+            tls: false,
+        })
+    }
+
+    /// The sender's BYE can close the call before the callee's leg is up: what the caller's leg
+    /// took is still relayed once it is.
+    #[tokio::test]
+    async fn a_close_while_a_leg_is_opening_still_relays_what_arrived() {
+        let (mc, alice, bob) = (stack("mc").await, stack("alice").await, stack("bob").await);
+        let (alice_uri, bob_uri) = (alice.new_local_uri(false), bob.new_local_uri(false));
+        let (mc_a, mc_b) = (mc.new_local_uri(false), mc.new_local_uri(false));
+        let (mut relays, mut closed) = Relays::new(Some(mc.clone()), Faults::default());
+        relays.apply(Command::Open {
+            call: 7,
+            a: leg(mc_a.clone(), alice_uri.clone()),
+            b: leg(mc_b.clone(), bob_uri.clone()),
+        });
+        let config = SessionConfig::new(alice_uri, vec![mc_a]);
+        let caller = alice.open(config, Setup::Active, false).await.unwrap();
+        let id = caller
+            .send("text/plain", b"hello", SendOptions::default())
+            .await
+            .unwrap();
+        let answered = caller.next_event(Duration::from_secs(5)).await.unwrap();
+        assert!(
+            matches!(&answered, SessionEvent::Answered { message_id, status: 200 } if *message_id == id),
+            "{answered:?}"
+        );
+        relays.apply(Command::Close { call: 7 });
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let config = SessionConfig::new(bob_uri, vec![mc_b]);
+        let callee = bob.open(config, Setup::Active, false).await.unwrap();
+        let received = callee.next_event(Duration::from_secs(5)).await.unwrap();
+        assert!(
+            matches!(&received, SessionEvent::Received { body, .. } if body == b"hello"),
+            "{received:?}"
+        );
+        let call = tokio::time::timeout(Duration::from_secs(5), closed.recv()).await;
+        assert_eq!(call.unwrap(), Some(7));
+        relays.shutdown();
+    }
 }
