@@ -162,11 +162,13 @@ impl Relay {
             }
         };
         tracing::info!(call, a = %leg_a.local_uri(), b = %leg_b.local_uri(), "relaying MSRP");
-        while !closing {
-            tokio::select! {
-                event = leg_a.next_event(POLL) => self.relay(event, Direction::AToB, &leg_b).await,
-                event = leg_b.next_event(POLL) => self.relay(event, Direction::BToA, &leg_a).await,
-                _ = &mut close => break,
+        if !closing {
+            loop {
+                tokio::select! {
+                    event = leg_a.next_event(POLL) => self.relay(event, Direction::AToB, &leg_b).await,
+                    event = leg_b.next_event(POLL) => self.relay(event, Direction::BToA, &leg_a).await,
+                    _ = &mut close => break,
+                }
             }
         }
         self.drain(&leg_a, &leg_b).await;
