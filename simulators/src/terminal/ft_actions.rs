@@ -35,6 +35,48 @@ pub(crate) const FTHTTP_ACCEPT_CONTACT: &str =
 /// Bytes of the thumbnail sent with `thumbnail: true`.
 const THUMBNAIL_SIZE: usize = 2048;
 
+/// `len` bytes that are a well-formed JPEG stream (ITU T.81 B.1, JFIF 1.02): start of image, the
+/// JFIF APP0 segment, comment segments carrying filler text, end of image; what an image/jpeg
+/// part or download holds, so a tool that decodes JPEG (Wireshark) finds nothing malformed.
+/// Too short for that (under 22 bytes), it is plain filler.
+pub(crate) fn jpeg_filler(len: usize) -> Vec<u8> {
+    const SOI: [u8; 2] = [0xFF, 0xD8];
+    /// APP0 "JFIF", version 1.02, no units, 1x1 density, no thumbnail.
+    const APP0: [u8; 18] = [
+        0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0x00, 0x01, 0x02, 0x00, 0x00, 0x01, 0x00,
+        0x01, 0x00, 0x00,
+    ];
+    const EOI: [u8; 2] = [0xFF, 0xD9];
+    const FRAME: usize = SOI.len() + APP0.len() + EOI.len();
+    /// A comment segment: marker, 2-byte length (itself included), at most 65 533 bytes of text.
+    const MAX_COMMENT: usize = 65_533;
+    if len < FRAME || (1..4).contains(&(len - FRAME)) {
+        return filler(len).into_bytes();
+    }
+    let text = filler(len).into_bytes();
+    let mut out = Vec::with_capacity(len);
+    out.extend_from_slice(&SOI);
+    out.extend_from_slice(&APP0);
+    let mut left = len - FRAME;
+    let mut from = 0;
+    while left > 0 {
+        // A segment takes 4 header bytes and its text; never leave fewer than 4 for the next one.
+        let mut seg = left.min(MAX_COMMENT + 4);
+        if (1..4).contains(&(left - seg)) {
+            seg -= 4;
+        }
+        let body = seg - 4;
+        let seg_len = u16::try_from(body + 2).unwrap_or(u16::MAX);
+        out.extend_from_slice(&[0xFF, 0xFE]);
+        out.extend_from_slice(&seg_len.to_be_bytes());
+        out.extend_from_slice(text.get(from..from + body).unwrap_or_default());
+        from += body;
+        left -= seg;
+    }
+    out.extend_from_slice(&EOI);
+    out
+}
+
 /// `send-file`.
 pub(crate) async fn send_file(core: &Core, p: SendFileParams) -> Result<ActionOutput, String> {
     super::ft_params::check_send_file(&p)?;
@@ -43,7 +85,18 @@ pub(crate) async fn send_file(core: &Core, p: SendFileParams) -> Result<ActionOu
     let cs = HttpUrl::parse(&content_server(core, p.cs.as_deref())?)?;
     let file = match (&p.text, p.size) {
         (Some(text), _) => text.clone().into_bytes(),
-        (None, size) => filler(size.unwrap_or(1024)).into_bytes(),
+        (None, size) => {
+            let size = size.unwrap_or(1024);
+            let jpeg = p
+                .content_type
+                .as_deref()
+                .is_some_and(|t| t.to_ascii_lowercase().starts_with("image/jpeg"));
+            if jpeg {
+                jpeg_filler(size)
+            } else {
+                filler(size).into_bytes()
+            }
+        }
     };
     let (default_name, default_type) = match p.voice {
         Some(_) => ("voice.amr", "audio/amr;voice-recording=yes"),
@@ -51,7 +104,7 @@ pub(crate) async fn send_file(core: &Core, p: SendFileParams) -> Result<ActionOu
     };
     let name = p.name.as_deref().unwrap_or(default_name);
     let content_type = p.content_type.as_deref().unwrap_or(default_type);
-    let thumbnail = p.thumbnail.then(|| filler(THUMBNAIL_SIZE).into_bytes());
+    let thumbnail = p.thumbnail.then(|| jpeg_filler(THUMBNAIL_SIZE));
     let tid = ids::uuid();
     let upload = Upload {
         tid: &tid,
@@ -211,4 +264,40 @@ fn with_fthttp_tag(message: &Message) -> Result<Message, String> {
     bytes.extend_from_slice(format!("\r\nAccept-Contact: {FTHTTP_ACCEPT_CONTACT}").as_bytes());
     bytes.extend_from_slice(&raw[at..]);
     Message::parse(bytes).map_err(|e| format!("failed to add the fthttp Accept-Contact: {e}"))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::jpeg_filler;
+
+    /// Walks the marker segments of a JPEG made of comments: SOI, COM*, EOI, nothing else.
+    fn is_comment_jpeg(bytes: &[u8]) -> bool {
+        let Some(mut rest) = bytes.strip_prefix(&[0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10]) else {
+            return false;
+        };
+        rest = &rest[14..];
+        while let Some(after) = rest.strip_prefix(&[0xFF, 0xFE]) {
+            let len = usize::from(u16::from_be_bytes([after[0], after[1]]));
+            if len < 2 || after.len() < len {
+                return false;
+            }
+            rest = &after[len..];
+        }
+        rest == [0xFF, 0xD9]
+    }
+
+    #[test]
+    fn generated_jpeg_content_has_the_exact_size_and_well_formed_segments() {
+        for len in [
+            22, 26, 27, 2048, 65_555, 65_558, 65_559, 131_094, 183_524, 5_242_880,
+        ] {
+            let bytes = jpeg_filler(len);
+            assert_eq!(bytes.len(), len, "{len}");
+            assert!(is_comment_jpeg(&bytes), "{len}");
+        }
+        for len in [0, 3, 21, 23, 25] {
+            assert_eq!(jpeg_filler(len).len(), len);
+        }
+    }
 }
