@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{cases_dir, rcs_interop, text, tshark_available};
+use common::{TSHARK_PREFS, cases_dir, rcs_interop, text, tshark_available};
 
 use std::path::Path;
 use std::process::Command;
@@ -167,8 +167,20 @@ fn the_main_job_writes_every_report_and_tshark_decodes_every_capture() {
     if !tshark_available() {
         return;
     }
+    // The SIP messages each case exchanged, from the event log (an auto-configuration case may
+    // have none: it is all HTTP).
+    let events = std::fs::read_to_string(out_dir.join("events.jsonl")).expect("events.jsonl");
+    let mut sip_per_case = std::collections::BTreeMap::<String, usize>::new();
+    for line in events.lines() {
+        let event: serde_json::Value = serde_json::from_str(line).expect("an event");
+        if event["event"] == "wire" && event["protocol"] == "sip" {
+            let case = event["case"].as_str().unwrap_or_default().to_owned();
+            *sip_per_case.entry(case).or_default() += 1;
+        }
+    }
     for cap in &captures {
         let malformed = Command::new("tshark")
+            .args(TSHARK_PREFS)
             .args(["-n", "-r"])
             .arg(cap)
             .args(["-Y", "_ws.malformed || _ws.expert.severity == error"])
@@ -187,14 +199,18 @@ fn the_main_job_writes_every_report_and_tshark_decodes_every_capture() {
             cap.display()
         );
         let sip = Command::new("tshark")
+            .args(TSHARK_PREFS)
             .args(["-n", "-r"])
             .arg(cap)
             .args(["-Y", "sip", "-T", "fields", "-e", "frame.number"])
             .output()
             .expect("tshark");
+        let case = cap.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+        let logged = sip_per_case.get(case).copied().unwrap_or(0);
+        let decoded = text(&sip.stdout).lines().count();
         assert!(
-            text(&sip.stdout).lines().count() >= 2,
-            "tshark sees no SIP in {}",
+            decoded >= logged.min(2),
+            "tshark decodes {decoded} SIP frames in {}, the case logged {logged} SIP messages",
             cap.display()
         );
     }

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{text, tshark_available, workspace};
+use common::{TSHARK_PREFS, text, tshark_available, workspace};
 
 use std::path::Path;
 use std::process::Command;
@@ -13,6 +13,7 @@ use std::process::Command;
 /// The SIP methods and status lines tshark decodes in `capture`, and its malformed frames.
 fn tshark(capture: &Path, filter: &str, field: &str) -> Vec<String> {
     let out = Command::new("tshark")
+        .args(TSHARK_PREFS)
         .args(["-n", "-r"])
         .arg(capture)
         .args(["-Y", filter, "-T", "fields", "-e", field])

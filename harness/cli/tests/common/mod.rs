@@ -28,6 +28,17 @@ pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// tshark options for the suite's captures: try the heuristic dissectors (SIP, MSRP, HTTP) before
+/// the port-registered ones, because the simulators' OS-chosen ports can land on a port another
+/// protocol registers (TZSP's 37008, say) and tshark would then call SIP malformed TZSP.
+#[allow(dead_code)]
+pub const TSHARK_PREFS: [&str; 4] = [
+    "-o",
+    "udp.try_heuristic_first:TRUE",
+    "-o",
+    "tcp.try_heuristic_first:TRUE",
+];
+
 /// tshark is required in CI; a developer without it is told and the capture check is skipped.
 pub fn tshark_available() -> bool {
     let ok = Command::new("tshark")
