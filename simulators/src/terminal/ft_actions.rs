@@ -25,7 +25,7 @@ use super::ft_params::{DownloadFileParams, HttpUrl, SendFileParams};
 use super::ft_upload::Upload;
 use super::ids;
 use super::outgoing::Sent;
-use super::pager::{self, Chat, Conversation, Envelope};
+use super::pager::Chat;
 use super::params;
 
 /// The extra Accept-Contact of a descriptor (protocols.md §4.1).
@@ -208,30 +208,6 @@ async fn send_descriptor(
     xml: &str,
     wait: std::time::Duration,
 ) -> Result<Sent, String> {
-    let (identity, route, conversation_id) = {
-        let mut state = core.state();
-        let conversation_id = state.conversation_id(target);
-        let reg = &state.registration;
-        (
-            reg.identity.clone(),
-            reg.service_route.clone(),
-            conversation_id,
-        )
-    };
-    let conversation = Conversation {
-        conversation_id,
-        contribution_id: ids::uuid(),
-    };
-    let (call_id, from_tag, branch) = (ids::uuid(), ids::tag(), ids::branch());
-    let envelope = Envelope {
-        local: &core.local,
-        identity: &identity,
-        target,
-        route: &route,
-        call_id: &call_id,
-        from_tag: &from_tag,
-        branch: &branch,
-    };
     let (message_id, date_time) = (ids::imdn_message_id(), ids::date_time(SystemTime::now()));
     let chat = Chat {
         text: xml,
@@ -241,17 +217,12 @@ async fn send_descriptor(
         date_time: &date_time,
         omit: &[],
     };
-    let written = pager::chat(&envelope, &conversation, &chat, &core.faults);
-    let message = match core.faults.has(Fault::FtDescriptorWithoutFthttpTag) {
-        true => written.message,
-        false => with_fthttp_tag(&written.message)?,
-    };
-    let outcome = core.transact(&message, &branch, wait).await?;
-    Ok(Sent {
-        outcome,
-        request: message,
-        body: written.body,
+    let untagged = core.faults.has(Fault::FtDescriptorWithoutFthttpTag);
+    core.send_chat_with(target, chat, wait, |message| match untagged {
+        true => Ok(message),
+        false => with_fthttp_tag(&message),
     })
+    .await
 }
 
 /// The MESSAGE with the fthttp Accept-Contact after its first header line named Accept-Contact.

@@ -153,6 +153,18 @@ impl Core {
         chat: Chat<'_>,
         wait: Duration,
     ) -> Result<Sent, String> {
+        self.send_chat_with(target, chat, wait, Ok).await
+    }
+
+    /// As [`Core::send_chat`], with `adjust` applied to the MESSAGE before it is sent (e.g. an
+    /// extra Accept-Contact for a file-transfer descriptor).
+    pub(crate) async fn send_chat_with(
+        &self,
+        target: &str,
+        chat: Chat<'_>,
+        wait: Duration,
+        adjust: impl FnOnce(Message) -> Result<Message, String>,
+    ) -> Result<Sent, String> {
         let (identity, route, conversation_id) = {
             let mut state = self.state();
             let conversation_id = state.conversation_id(target);
@@ -178,6 +190,7 @@ impl Core {
             branch: &branch,
         };
         let Written { message, body } = pager::chat(&envelope, &conversation, &chat, &self.faults);
+        let message = adjust(message)?;
         let outcome = self.transact(&message, &branch, wait).await?;
         Ok(Sent {
             outcome,
