@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use rcs_harness::agent::{ActionOutput, AgentError};
 use rcs_proto::cpim::CpimMessage;
@@ -25,6 +25,9 @@ use super::register::is_success;
 use super::state::Received;
 use super::tags::{ContactUse, normalized};
 use super::{chat_actions, ids, reg_keeper};
+
+/// How long an IMDN action waits for the message it reports on to be read.
+const RECEIVED_GRACE: Duration = Duration::from_secs(1);
 
 /// Runs `action` with `params`.
 pub(crate) async fn act(
@@ -195,7 +198,7 @@ async fn send_imdn(core: &Core, p: ImdnParams) -> Result<ActionOutput, String> {
         return Ok(out.finish(format!("no {} IMDN: read receipts are off", p.status)));
     }
     let sender = p.to.as_deref().map(|to| core.target(to)).transpose()?;
-    let received = about(core, sender.as_deref(), p.for_id.as_deref())?;
+    let received = about(core, sender.as_deref(), p.for_id.as_deref()).await?;
     let for_id = p
         .for_id
         .clone()
@@ -216,14 +219,28 @@ async fn send_imdn(core: &Core, p: ImdnParams) -> Result<ActionOutput, String> {
 }
 
 /// The received message an IMDN reports on; an id nobody sent is reported to `sender` anyway.
-fn about(core: &Core, sender: Option<&str>, for_id: Option<&str>) -> Result<Received, String> {
-    let state = core.state();
-    let found = match for_id {
-        Some(id) => state.received_by_id(sender, id),
-        None => state.last_received(sender),
+/// A message the runner has just seen arrive may still be being read: it is waited for a moment.
+async fn about(
+    core: &Core,
+    sender: Option<&str>,
+    for_id: Option<&str>,
+) -> Result<Received, String> {
+    let find = || {
+        let state = core.state();
+        let found = match for_id {
+            Some(id) => state.received_by_id(sender, id),
+            None => state.last_received(sender),
+        };
+        found.cloned()
     };
+    let deadline = tokio::time::Instant::now() + RECEIVED_GRACE;
+    let mut found = find();
+    while found.is_none() && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        found = find();
+    }
     if let Some(found) = found {
-        return Ok(found.clone());
+        return Ok(found);
     }
     match (sender, for_id) {
         (Some(sender), Some(id)) => Ok(Received {

@@ -165,6 +165,7 @@ pub(crate) async fn download_file(
         None => core
             .ft_offers
             .last_url()
+            .await
             .ok_or("no file descriptor received yet; give `url`")?,
     };
     HttpUrl::parse(&url)?;

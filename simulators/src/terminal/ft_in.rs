@@ -6,6 +6,9 @@
 //! reported and never asked again. The last descriptor is remembered for `download-file`.
 
 use std::sync::Mutex;
+use std::time::Duration;
+
+use tokio::sync::Notify;
 
 use rcs_proto::cpim::CpimMessage;
 use rcs_proto::ft_http::{FT_HTTP_CONTENT_TYPE, FileTransferInfo};
@@ -50,28 +53,47 @@ pub(crate) struct Downloaded {
     pub sha256: String,
 }
 
+/// How long `download-file` without a `url` waits for a descriptor being answered: the
+/// runner sees the MESSAGE on the wire a moment before the terminal has read it.
+const OFFER_GRACE: Duration = Duration::from_secs(2);
+
 /// The last descriptor received and what its downloads got.
 #[derive(Debug, Default)]
 pub(crate) struct Offers {
     last: Mutex<Option<(FileTransferInfo, Option<Downloaded>)>>,
+    arrived: Notify,
 }
 
 impl Offers {
-    fn remember(&self, info: FileTransferInfo, got: Option<Downloaded>) {
+    /// Remembers a descriptor as it is answered, before any download.
+    pub(crate) fn remember(&self, info: FileTransferInfo, got: Option<Downloaded>) {
         *self.last.lock().unwrap_or_else(|p| p.into_inner()) = Some((info, got));
+        self.arrived.notify_waiters();
     }
 
-    /// The file link of the last descriptor.
-    pub(crate) fn last_url(&self) -> Option<String> {
+    fn url_now(&self) -> Option<String> {
         let last = self.last.lock().unwrap_or_else(|p| p.into_inner());
         last.as_ref().map(|(info, _)| info.file.data.url.clone())
+    }
+
+    /// The file link of the last descriptor, waiting a moment for one being answered.
+    pub(crate) async fn last_url(&self) -> Option<String> {
+        let deadline = tokio::time::Instant::now() + OFFER_GRACE;
+        loop {
+            let arrived = self.arrived.notified();
+            if let Some(url) = self.url_now() {
+                return Some(url);
+            }
+            if tokio::time::timeout_at(deadline, arrived).await.is_err() {
+                return self.url_now();
+            }
+        }
     }
 }
 
 /// After the 200 to the descriptor: download when auto-accepting, then the delivery IMDN.
 pub(crate) async fn on_descriptor(core: &Core, received: Received, info: FileTransferInfo) {
     if !core.settings.ft_auto_accept {
-        core.ft_offers.remember(info, None);
         return;
     }
     if let Some(thumb) = &info.thumbnail {

@@ -191,6 +191,7 @@ async fn respond(core: &Core, request: &Message) -> (Message, Option<Followup>) 
             let (response, delivered) = on_message(core, request);
             let copies = deferred::imdn_copies(core, request);
             if let Some((received, info)) = super::ft_in::offer(request, &response) {
+                core.ft_offers.remember(info.clone(), None);
                 return (response, Some(Followup::File(received, Box::new(info))));
             }
             (response, delivered.map(|r| Followup::Imdn(r, copies)))
