@@ -359,6 +359,7 @@ async fn network(alice_faults: &[&str]) -> Net {
             sip_udp: ep.sip_udp,
             sip_tcp: ep.sip_tcp,
             sip_tls: ep.sip_tls,
+            http: None,
         },
     );
     for (n, name) in [(1, "alice"), (2, "bob")] {
@@ -371,6 +372,7 @@ async fn network(alice_faults: &[&str]) -> Net {
                 sip_udp: None,
                 sip_tcp: None,
                 sip_tls: None,
+                http: None,
             },
         );
     }

@@ -59,6 +59,7 @@ async fn network(mc_faults: &[&str], transport: Transport) -> Net {
             sip_udp: mc.endpoints().sip_udp,
             sip_tcp: mc.endpoints().sip_tcp,
             sip_tls: mc.endpoints().sip_tls,
+            http: None,
         },
     );
     for (n, role) in (1..).zip(ROLES) {
@@ -71,6 +72,7 @@ async fn network(mc_faults: &[&str], transport: Transport) -> Net {
                 sip_udp: None,
                 sip_tcp: None,
                 sip_tls: None,
+                http: None,
             },
         );
     }

@@ -38,6 +38,7 @@ fn peer(name: &str, kind: RoleKind, subscriber: Option<Subscriber>) -> Peer {
         sip_udp: None,
         sip_tcp: None,
         sip_tls: None,
+        http: None,
     }
 }
 

@@ -57,6 +57,7 @@ async fn network(alice_faults: &[&str]) -> Net {
         sip_udp: mc.endpoints().sip_udp,
         sip_tcp: mc.endpoints().sip_tcp,
         sip_tls: mc.endpoints().sip_tls,
+        http: None,
     };
     let (a, b) = (Subscriber::builtin(1, true), Subscriber::builtin(2, true));
     let terminal_peer = |name: &str, sub: &Subscriber| Peer {
@@ -66,6 +67,7 @@ async fn network(alice_faults: &[&str]) -> Net {
         sip_udp: None,
         sip_tcp: None,
         sip_tls: None,
+        http: None,
     };
     let mut peers = BTreeMap::new();
     peers.insert("mc".to_owned(), mc_peer);

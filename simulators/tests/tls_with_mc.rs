@@ -73,6 +73,7 @@ async fn register_options_and_chat_go_over_tls() {
         sip_udp: None,
         sip_tcp: None,
         sip_tls: tls,
+        http: None,
     };
     let mut peers = BTreeMap::new();
     peers.insert(
@@ -185,6 +186,7 @@ async fn a_terminal_trusting_another_ca_reports_a_transport_error() {
             sip_udp: None,
             sip_tcp: None,
             sip_tls: mc.endpoints().sip_tls,
+            http: None,
         },
     );
     let alice = Simulators

@@ -48,6 +48,8 @@ pub struct Peer {
     pub sip_udp: Option<SocketAddr>,
     pub sip_tcp: Option<SocketAddr>,
     pub sip_tls: Option<SocketAddr>,
+    /// Its HTTP server, if it has one (a MaaP's developer API, a chatbot server's callbacks).
+    pub http: Option<SocketAddr>,
 }
 
 impl Peer {
@@ -113,6 +115,8 @@ pub struct Endpoints {
     pub sip_udp: Option<SocketAddr>,
     pub sip_tcp: Option<SocketAddr>,
     pub sip_tls: Option<SocketAddr>,
+    /// The HTTP server other roles reach it at (developer API, callbacks), if it has one.
+    pub http: Option<SocketAddr>,
 }
 
 /// What an action did: values the case can refer to later as `${role.<key>}`.
@@ -150,6 +154,13 @@ pub trait Agent: Send + Sync {
     /// external, before [`Agent::shutdown`]; the default does nothing.
     fn release(&self) -> BoxFuture<'_, ()> {
         Box::pin(async {})
+    }
+
+    /// Told every role's addresses once the whole case has started: for what an agent could not
+    /// know when it started (roles that start later, or that call each other back, such as a
+    /// chatbot platform and the chatbot server it posts callbacks to). The default ignores them.
+    fn peers_ready(&self, peers: &BTreeMap<String, Peer>) {
+        let _ = peers;
     }
 
     /// Stop every task and close every socket.

@@ -94,6 +94,9 @@ pub struct RoleBinding {
     pub sip_tcp: Option<SocketAddr>,
     #[serde(default)]
     pub sip_tls: Option<SocketAddr>,
+    /// Its HTTP server (developer API, callbacks), when it has one.
+    #[serde(default)]
+    pub http: Option<SocketAddr>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

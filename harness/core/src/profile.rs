@@ -77,6 +77,8 @@ pub struct External {
     pub domain: Option<String>,
     /// The DNS name its TLS certificate is verified against (default: the address's IP).
     pub tls_name: Option<String>,
+    /// Its HTTP server (a MaaP's developer API, a chatbot server's callbacks), when it has one.
+    pub http: Option<SocketAddr>,
 }
 
 /// How a real system is made to perform an action.
@@ -229,6 +231,8 @@ struct RawExternal {
     domain: Option<String>,
     #[serde(default)]
     tls_name: Option<String>,
+    #[serde(default)]
+    http: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -440,6 +444,22 @@ fn externals(
                 continue;
             }
         }
+        let http = match ext.value.http.as_deref().map(str::parse::<SocketAddr>) {
+            None => None,
+            Some(Ok(http)) => Some(http),
+            Some(Err(_)) => {
+                errors.push(CaseError::new(
+                    path,
+                    line,
+                    col,
+                    format!(
+                        "`http: {}` is not an address such as 127.0.0.1:8080",
+                        ext.value.http.as_deref().unwrap_or_default()
+                    ),
+                ));
+                continue;
+            }
+        };
         out.insert(
             kind,
             External {
@@ -447,6 +467,7 @@ fn externals(
                 transport,
                 domain: ext.value.domain.clone(),
                 tls_name: ext.value.tls_name.clone(),
+                http,
             },
         );
     }

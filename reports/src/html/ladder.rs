@@ -50,7 +50,10 @@ pub fn ladder_for_case(case: &CaseLog, failed_frames: &BTreeSet<u64>) -> (Vec<La
     let mut lanes = Lanes::default();
     for role in &case.roles {
         let index = lanes.role(&role.name, &format!("{} · {}", role.kind, role.agent));
-        for addr in [role.sip_udp, role.sip_tcp].into_iter().flatten() {
+        for addr in [role.sip_udp, role.sip_tcp, role.sip_tls, role.http]
+            .into_iter()
+            .flatten()
+        {
             lanes.by_addr.entry(addr).or_insert(index);
         }
     }
@@ -268,6 +271,7 @@ mod tests {
             sip_udp: Some(udp.parse().unwrap()),
             sip_tcp: None,
             sip_tls: None,
+            http: None,
         }
     }
 

@@ -115,6 +115,7 @@ fn role(
         sip_udp: udp.map(addr),
         sip_tcp: tcp.map(addr),
         sip_tls: None,
+        http: None,
     }
 }
 

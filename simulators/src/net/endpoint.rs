@@ -167,6 +167,7 @@ impl SipEndpoint {
             sip_udp: Some(self.local_udp()),
             sip_tcp: Some(self.local_tcp()),
             sip_tls: self.local_tls(),
+            http: None,
         }
     }
 

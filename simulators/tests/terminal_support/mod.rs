@@ -74,6 +74,7 @@ async fn build(
             sip_udp: Some(mc_addr),
             sip_tcp: Some(mc_tcp.unwrap_or(mc_addr)),
             sip_tls: None,
+            http: None,
         },
     );
     peers.insert(
@@ -85,6 +86,7 @@ async fn build(
             sip_udp: None,
             sip_tcp: None,
             sip_tls: None,
+            http: None,
         },
     );
     let spec = AgentSpec {

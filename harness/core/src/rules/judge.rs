@@ -101,6 +101,7 @@ fn judge_rule(
                 sip_udp: None,
                 sip_tcp: None,
                 sip_tls: None,
+                http: None,
             })
             .collect(),
         virtual_time: false,

@@ -279,6 +279,7 @@ impl CaseRun<'_> {
                 sip_udp: None,
                 sip_tcp: None,
                 sip_tls: None,
+                http: None,
             };
             self.peers.insert(role.name.clone(), peer);
         }
@@ -295,6 +296,7 @@ impl CaseRun<'_> {
                         sip_udp: at(Transport::Udp),
                         sip_tcp: at(Transport::Tcp),
                         sip_tls: at(Transport::Tls),
+                        http: ext.http,
                     },
                 );
                 continue;
@@ -342,9 +344,13 @@ impl CaseRun<'_> {
                     sip_udp: ep.sip_udp,
                     sip_tcp: ep.sip_tcp,
                     sip_tls: ep.sip_tls,
+                    http: ep.http,
                 },
             );
             self.agents.insert(role.name.clone(), agent);
+        }
+        for agent in self.agents.values() {
+            agent.peers_ready(&self.peers);
         }
         self.vars = role_vars(&self.peers);
         if let Some(domain) = external.and_then(|e| e.domain.clone()) {
@@ -372,6 +378,7 @@ impl CaseRun<'_> {
                 sip_udp: peer.and_then(|p| p.sip_udp),
                 sip_tcp: peer.and_then(|p| p.sip_tcp),
                 sip_tls: peer.and_then(|p| p.sip_tls),
+                http: peer.and_then(|p| p.http),
             }
         });
         self.emit(Event::CaseStarted(CaseStarted {

@@ -165,6 +165,9 @@ pub fn role_vars(peers: &BTreeMap<String, Peer>) -> BTreeMap<String, String> {
         if let Some(a) = p.sip_tls {
             put("tls", a.to_string());
         }
+        if let Some(a) = p.http {
+            put("http", a.to_string());
+        }
     }
     vars
 }

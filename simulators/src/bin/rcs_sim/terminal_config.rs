@@ -113,6 +113,7 @@ pub(crate) fn spec(file: &FileConfig, faults: Vec<String>) -> AgentSpec {
             sip_udp: Some(file.registrar),
             sip_tcp: Some(file.registrar),
             sip_tls: None,
+            http: None,
         },
     );
     let mut subscribers = vec![file.subscriber.clone()];
@@ -128,6 +129,7 @@ pub(crate) fn spec(file: &FileConfig, faults: Vec<String>) -> AgentSpec {
                 sip_udp: None,
                 sip_tcp: None,
                 sip_tls: None,
+                http: None,
             },
         );
     }
