@@ -12,7 +12,7 @@ use rcs_harness::role::RoleKind;
 use serde_json::{Map, Value};
 
 use crate::faults::{catalogue, check_faults};
-use crate::{message_center, terminal};
+use crate::{csp_bot, message_center, terminal};
 
 /// Starts the built-in simulators for the runner.
 #[derive(Clone, Copy, Debug, Default)]
@@ -29,6 +29,7 @@ impl AgentFactory for Simulators {
             .chain(message_center::CONFIG_ACTIONS)
             .chain(terminal::ACTIONS)
             .cloned()
+            .chain(csp_bot::actions())
             .collect()
     }
 
@@ -41,6 +42,7 @@ impl AgentFactory for Simulators {
         match kind {
             RoleKind::MessageCenter => message_center::check_action(action, params),
             RoleKind::Terminal => terminal::check_action(action, params),
+            RoleKind::CspBot => csp_bot::check_action(action, params),
             other => Err(no_simulator(other)),
         }
     }
@@ -49,6 +51,7 @@ impl AgentFactory for Simulators {
         match kind {
             RoleKind::MessageCenter => message_center::check_settings(settings),
             RoleKind::Terminal => terminal::check_settings(settings),
+            RoleKind::CspBot => csp_bot::check_settings(settings),
             other => Err(no_simulator(other)),
         }
     }
@@ -67,6 +70,7 @@ impl AgentFactory for Simulators {
             match spec.kind {
                 RoleKind::MessageCenter => message_center::start(spec, tap, clock).await,
                 RoleKind::Terminal => terminal::start(spec, tap, clock).await,
+                RoleKind::CspBot => csp_bot::start(spec, tap, clock).await,
                 other => Err(AgentError::Harness(no_simulator(other))),
             }
         })

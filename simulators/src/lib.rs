@@ -11,12 +11,14 @@
 //! - [`message_center`]: the IMS core and 5G Message Center (registrar, routing, relay).
 //! - [`terminal`]: the 5G Messaging terminal (UE).
 //! - [`content_server`]: the FT-HTTP content server the message center hosts.
+//! - [`csp_bot`]: the chatbot server (a bank's) behind the MaaP's developer APIs.
 //! - [`faults`]: the fault catalogue.
 //!
 //! The command-line crate reaches them through [`Simulators`], the
 //! [`rcs_harness::agent::AgentFactory`] of this crate.
 
 pub mod content_server;
+pub mod csp_bot;
 pub mod faults;
 pub mod http;
 pub mod message_center;
