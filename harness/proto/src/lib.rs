@@ -5,6 +5,7 @@
 //! views parsed on demand, because a conformance tool must show exactly what was sent.
 //!
 //! - [`aka`]: IMS AKA (TS 33.102 §6.3, Milenage TS 35.206) and its digest form AKAv1-MD5 (RFC 3310).
+//! - [`bot`]: chatbot content (protocols.md §7): card, suggestion and menu JSON, spam report.
 //! - [`sip`]: SIP messages (RFC 3261), framing, header grammar, digest auth, non-INVITE transactions.
 //! - [`cpim`]: the Common Presence and Instant Messaging wrapper (RFC 3862).
 //! - [`imdn`]: Instant Message Disposition Notifications (RFC 5438).
@@ -23,6 +24,7 @@
 
 pub mod aka;
 pub mod autoconfig;
+pub mod bot;
 pub mod conference;
 pub mod cpim;
 pub mod ft_http;

@@ -1,0 +1,1 @@
+//! Tests of the chatbot content codecs and validators.
