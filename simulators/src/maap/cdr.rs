@@ -1,0 +1,254 @@
+//! The MaaP's billing records (protocols.md §10.3): one CDR per message per recipient per leg,
+//! kept in memory and exported by [`super::billing`].
+//!
+//! Records carry the §10.3 fields in snake_case JSON. The store keeps the invariants §10.3 asks of
+//! a billing system whatever order the engine reports outcomes in: a policy refusal
+//! (`rejected_policy`) is never chargeable, and a `FALLBACK_SMS` record replaces the charge of the
+//! `A2P_MT` record of the same message and recipient instead of adding to it. The `maap` faults
+//! `charges-rejected`, `charges-fallback-twice` and `cdr-no-join-ids` break exactly these
+//! invariants and the join identifiers.
+//!
+//! Not modelled: carriers (`carrier_orig`/`carrier_term`), CSP ids, NNI legs, export formats other
+//! than the JSON of the query. The engine fills the fields (times in RFC 3339); this module keeps,
+//! amends and filters records.
+
+use std::sync::{Mutex, MutexGuard};
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+/// Chatbot to user (protocols.md §10.3 `record_type`).
+pub(crate) const A2P_MT: &str = "A2P_MT";
+/// User to chatbot.
+pub(crate) const P2A_MO: &str = "P2A_MO";
+/// A message delivered as SMS instead.
+pub(crate) const FALLBACK_SMS: &str = "FALLBACK_SMS";
+
+/// `final_status` values (§10.3).
+pub(crate) mod status {
+    pub(crate) const SUBMITTED: &str = "submitted";
+    pub(crate) const DELIVERED: &str = "delivered";
+    pub(crate) const DISPLAYED: &str = "displayed";
+    pub(crate) const FAILED: &str = "failed";
+    pub(crate) const REVOKED: &str = "revoked";
+    pub(crate) const FALLBACK_SMS: &str = "fallback_sms";
+    pub(crate) const REJECTED_POLICY: &str = "rejected_policy";
+}
+
+/// The most records kept; the oldest go first.
+pub(crate) const MAX_CDRS: usize = 10_000;
+
+/// The most records one query answers with (`count` and `chargeable` still count all).
+pub(crate) const MAX_QUERY_CDRS: usize = 1_000;
+
+/// One billing record (§10.3).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub(crate) struct Cdr {
+    pub cdr_id: String,
+    /// From P-Charging-Vector `icid-value` (RFC 7315 4.6).
+    pub icid: String,
+    pub record_type: String,
+    /// `pager`, `largemsg`, `session`, `fthttp`, or `sms`.
+    pub service_mode: String,
+    pub originator: String,
+    pub recipient: String,
+    pub chatbot_id: String,
+    /// `maap.Traffic-Type` / the API's traffic type; `""` when none.
+    pub traffic_type: String,
+    pub conversation_id: String,
+    pub contribution_id: String,
+    pub imdn_message_id: String,
+    pub api_message_id: String,
+    pub content_type: String,
+    pub size_bytes: u64,
+    /// SMS parts, for `FALLBACK_SMS` (0 otherwise).
+    pub segments: u8,
+    pub submit_time: String,
+    pub deliver_time: Option<String>,
+    pub display_time: Option<String>,
+    pub final_status: String,
+    /// SIP status, API error code or policy reason; `""` when none.
+    pub failure_cause: String,
+    pub chargeable: bool,
+}
+
+/// The misbehaviours of the `maap` fault table that bend the billing records.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct CdrFaults {
+    /// `maap.charges-rejected`: policy refusals are billed.
+    pub charges_rejected: bool,
+    /// `maap.charges-fallback-twice`: an SMS fallback is billed on top of the A2P message.
+    pub charges_fallback_twice: bool,
+    /// `maap.cdr-no-join-ids`: records lack `icid` and `imdn_message_id`.
+    pub no_join_ids: bool,
+}
+
+impl CdrFaults {
+    /// The billing faults among the role's fault ids (the others are ignored).
+    pub(crate) fn from_ids(faults: &[String]) -> Self {
+        let has = |id: &str| faults.iter().any(|f| f == id);
+        Self {
+            charges_rejected: has("maap.charges-rejected"),
+            charges_fallback_twice: has("maap.charges-fallback-twice"),
+            no_join_ids: has("maap.cdr-no-join-ids"),
+        }
+    }
+}
+
+/// The MaaP's records (`Default`: empty, without faults).
+#[derive(Debug, Default)]
+pub(crate) struct Cdrs {
+    records: Mutex<Vec<Cdr>>,
+    faults: CdrFaults,
+}
+
+impl Cdrs {
+    /// An empty store bent by `faults`.
+    pub fn with_faults(faults: CdrFaults) -> Cdrs {
+        Cdrs {
+            records: Mutex::new(Vec::new()),
+            faults,
+        }
+    }
+
+    /// Adds `cdr` (a fresh `cdr_id` when it has none).
+    pub fn record(&self, mut cdr: Cdr) {
+        if cdr.cdr_id.is_empty() {
+            cdr.cdr_id = uuid::Uuid::new_v4().to_string();
+        }
+        self.enforce(&mut cdr);
+        let mut records = lock(&self.records);
+        if cdr.record_type == FALLBACK_SMS {
+            self.fallback_replaces_charge(&mut records, &cdr);
+        }
+        if records.len() >= MAX_CDRS {
+            records.remove(0);
+        }
+        records.push(cdr);
+    }
+
+    /// Changes the newest record of `api_message_id` to `recipient` (any record type but
+    /// `FALLBACK_SMS`, which has its own leg); nothing when there is none.
+    pub fn update(&self, api_message_id: &str, recipient: &str, f: impl FnOnce(&mut Cdr)) {
+        let user = same_user(recipient);
+        let mut records = lock(&self.records);
+        let found = records.iter_mut().rev().find(|c| {
+            c.api_message_id == api_message_id
+                && user(&c.recipient)
+                && c.record_type != FALLBACK_SMS
+        });
+        if let Some(cdr) = found {
+            f(cdr);
+            self.enforce(cdr);
+        }
+    }
+
+    /// Every record, oldest first.
+    pub fn all(&self) -> Vec<Cdr> {
+        lock(&self.records).clone()
+    }
+
+    /// The records matching every `(field, value)` filter (see [`matches`]) as
+    /// `{"count":N,"chargeable":M,"cdrs":[...]}`, oldest first.
+    pub fn query(&self, filters: &[(String, String)]) -> Value {
+        let records = lock(&self.records);
+        let chosen: Vec<&Cdr> = records.iter().filter(|c| matches(c, filters)).collect();
+        let chargeable = chosen.iter().filter(|c| c.chargeable).count();
+        let cdrs: Vec<&Cdr> = chosen.iter().copied().take(MAX_QUERY_CDRS).collect();
+        json!({ "count": chosen.len(), "chargeable": chargeable, "cdrs": cdrs })
+    }
+
+    /// The invariants of one record, or the faults that break them.
+    fn enforce(&self, cdr: &mut Cdr) {
+        if cdr.final_status == status::REJECTED_POLICY {
+            cdr.chargeable = self.faults.charges_rejected;
+        }
+        if self.faults.no_join_ids {
+            cdr.icid.clear();
+            cdr.imdn_message_id.clear();
+        }
+    }
+
+    /// A fallback SMS is billed instead of its A2P message (or on top of it, under the fault).
+    fn fallback_replaces_charge(&self, records: &mut [Cdr], fallback: &Cdr) {
+        let user = same_user(&fallback.recipient);
+        let a2p = records.iter_mut().filter(|c| {
+            c.record_type == A2P_MT
+                && c.api_message_id == fallback.api_message_id
+                && user(&c.recipient)
+        });
+        for cdr in a2p {
+            cdr.chargeable = self.faults.charges_fallback_twice;
+            if cdr.final_status == status::SUBMITTED {
+                cdr.final_status = status::FALLBACK_SMS.to_owned();
+            }
+        }
+    }
+}
+
+/// The field names a query may filter on: every record field, and `chatbot` for `chatbot_id`.
+pub(crate) fn is_filter(field: &str) -> bool {
+    field == "chatbot" || field_value(&Cdr::default(), field).is_some()
+}
+
+/// Whether `cdr` passes every filter: the field's value as text (a string as is, `true`/`false`,
+/// a number in decimal, an absent value as `""`) equals the filter's; users (`originator`,
+/// `recipient`) compare as numbers when both are tel URIs or numbers. An unknown field passes
+/// nothing.
+pub(crate) fn matches(cdr: &Cdr, filters: &[(String, String)]) -> bool {
+    filters.iter().all(|(field, wanted)| {
+        let field = if field == "chatbot" {
+            "chatbot_id"
+        } else {
+            field
+        };
+        let Some(value) = field_value(cdr, field) else {
+            return false;
+        };
+        match field {
+            "originator" | "recipient" => same_user(wanted)(&value),
+            _ => value == *wanted,
+        }
+    })
+}
+
+/// One field of `cdr` as text, `None` when the record has no such field.
+fn field_value(cdr: &Cdr, field: &str) -> Option<String> {
+    let value = serde_json::to_value(cdr).ok()?;
+    Some(match value.get(field)? {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    })
+}
+
+/// A predicate: whether a user identity names the same user as `user` (tel URIs and bare
+/// numbers by their digits, anything else exactly).
+fn same_user(user: &str) -> impl Fn(&str) -> bool + '_ {
+    let wanted = number(user);
+    move |other| match (&wanted, number(other)) {
+        (Some(a), Some(b)) => *a == b,
+        _ => other == user,
+    }
+}
+
+/// The number of a `tel:` URI or bare number, separators and parameters dropped.
+fn number(user: &str) -> Option<String> {
+    let bare = user.trim();
+    let bare = bare.strip_prefix("tel:").unwrap_or(bare);
+    let bare = bare.split(';').next().unwrap_or(bare);
+    let digits: String = bare
+        .chars()
+        .filter(|c| !matches!(c, '-' | '.' | '(' | ')'))
+        .collect();
+    let numeric = digits.strip_prefix('+').unwrap_or(&digits);
+    (!numeric.is_empty() && numeric.chars().all(|c| c.is_ascii_digit())).then_some(digits)
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+#[cfg(test)]
+#[path = "cdr_tests.rs"]
+mod tests;
