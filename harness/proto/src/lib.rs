@@ -33,6 +33,7 @@ pub mod http;
 pub mod imdn;
 pub mod msrp;
 pub mod multipart;
+pub mod nbi;
 pub mod reginfo;
 pub mod resource_lists;
 pub mod revoke;
