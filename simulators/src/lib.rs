@@ -12,6 +12,7 @@
 //! - [`terminal`]: the 5G Messaging terminal (UE).
 //! - [`content_server`]: the FT-HTTP content server the message center hosts.
 //! - [`csp_bot`]: the chatbot server (a bank's) behind the MaaP's developer APIs.
+//! - [`maap`]: the chatbot platform (MaaP): chatbots' SIP side, bot info, developer APIs.
 //! - [`faults`]: the fault catalogue.
 //!
 //! The command-line crate reaches them through [`Simulators`], the
@@ -21,6 +22,7 @@ pub mod content_server;
 pub mod csp_bot;
 pub mod faults;
 pub mod http;
+pub mod maap;
 pub mod message_center;
 pub mod msrp;
 pub mod net;

@@ -1,0 +1,271 @@
+//! Delivering one admitted send to one recipient (protocols.md §8.3, §9.2, §10.2, §10.3).
+//!
+//! The per-recipient policy runs first (a blocked user, or a debug chatbot's non-whitelisted
+//! one, fails without any SIP). Then the §7.2 MESSAGE goes through the message center trunk:
+//! 200/202 → Sent; 404 → the SMS fallback when the request carries SMS text (Delivery
+//! ToNetwork, a chargeable FALLBACK_SMS record instead of the A2P_MT one), else Failed NotRcs;
+//! 480/408 → Failed Offline; 403 → Blocked; 415/488 → BadContent; anything else → NotFound. IMDNs
+//! coming back later (`southbound`) move the recipient to Delivered and Displayed. Every outcome
+//! is reported to the chatbot's Northbound when its request asked for that report.
+
+use rcs_harness::role::HOME_DOMAIN;
+
+use super::chatbots::Chatbot;
+use super::engine::{BotEvent, Delivery, Engine, FailCause, Outbound, Report};
+use super::mt_message::MtMessage;
+use super::sms_fallback::send_sms;
+use super::tracking::{Sent, number};
+use super::uac::{Outcome, RequestHead};
+
+/// What a push or a send did on the SIP side, for the action that asked.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct SentValues {
+    pub call_id: String,
+    pub status: u16,
+}
+
+impl Engine {
+    /// Delivers `out` to `to` and reports the outcome.
+    pub(crate) async fn deliver(&self, bot: &Chatbot, out: &Outbound, to: &str) -> SentValues {
+        if let Some(cause) = self.policy().per_recipient(bot, to) {
+            let mut cdr = self.a2p_cdr(bot, out, to);
+            cdr.final_status = "failed".to_owned();
+            cdr.failure_cause = format!("{cause:?}");
+            self.cdrs().record(cdr);
+            let delivery = Delivery::Failed { cause };
+            self.report(bot, out, to, delivery);
+            return SentValues::default();
+        }
+        self.cdrs().record(self.a2p_cdr(bot, out, to));
+        let (values, delivery) = self.send_mt(bot, out, to).await;
+        let delivery = match delivery {
+            Delivery::Failed {
+                cause: FailCause::NotRcs,
+            } if out.sms_text.is_some() => self.fall_back(out, to).await,
+            other => other,
+        };
+        self.record_outcome(out, to, &delivery, values.status);
+        self.report(bot, out, to, delivery);
+        values
+    }
+
+    /// Sends the §7.2 MESSAGE through the trunk; the SIP outcome as a delivery state.
+    async fn send_mt(&self, bot: &Chatbot, out: &Outbound, to: &str) -> (SentValues, Delivery) {
+        let core = self.core();
+        let target = self.sip_target(to);
+        let imdn_id = match core.has_fault("maap.wrong-imdn-id") {
+            true => format!("{}x", out.message_id),
+            false => out.message_id.clone(),
+        };
+        let head = RequestHead::new();
+        let mt = MtMessage {
+            chatbot: &bot.uri,
+            service_id: bot.service_id(),
+            target: &target,
+            content_type: &out.content_type,
+            body: &out.body,
+            imdn_id: &imdn_id,
+            conversation_id: &out.conversation_id,
+            contribution_id: &out.contribution_id,
+            in_reply_to: out.in_reply_to.as_deref(),
+            traffic_type: out.traffic_type.as_deref(),
+            reports: &out.reports,
+        };
+        let request = mt.request(core, &head);
+        self.tracking().sent(Sent {
+            chatbot: bot.uri.clone(),
+            message_id: out.message_id.clone(),
+            imdn_id,
+            recipient: to.to_owned(),
+            target,
+            reports: out.reports.clone(),
+            delivery: Delivery::Sent,
+            call_id: head.call_id.clone(),
+            conversation_id: out.conversation_id.clone(),
+            contribution_id: out.contribution_id.clone(),
+        });
+        let Some(trunk) = core.message_center() else {
+            tracing::warn!(role = %core.role, "no message center to send chatbot messages through");
+            let values = SentValues {
+                call_id: head.call_id,
+                status: 503,
+            };
+            return (
+                values,
+                Delivery::Failed {
+                    cause: FailCause::NotFound,
+                },
+            );
+        };
+        let outcome = core.transact(&request, &head.branch, trunk).await;
+        let status = outcome.status();
+        if let Outcome::TransportError(detail) = &outcome {
+            tracing::warn!(role = %core.role, %detail, "chatbot message not sent");
+        }
+        let values = SentValues {
+            call_id: head.call_id,
+            status,
+        };
+        (values, delivery_of(status))
+    }
+
+    /// The SMS fallback of §9.2: Delivery ToNetwork, or Failed NotRcs when it failed.
+    async fn fall_back(&self, out: &Outbound, to: &str) -> Delivery {
+        let text = out.sms_text.as_deref().unwrap_or_default();
+        match send_sms(self.core(), to, text).await {
+            Ok(segments) => {
+                let mut cdr = self.fallback_cdr(out, to);
+                cdr.segments = segments.into();
+                self.cdrs().record(cdr);
+                Delivery::ToNetwork
+            }
+            Err(detail) => {
+                tracing::warn!(%detail, "sms fallback failed");
+                Delivery::Failed {
+                    cause: FailCause::NotRcs,
+                }
+            }
+        }
+    }
+
+    /// Records the SIP outcome in tracking and the A2P_MT record.
+    fn record_outcome(&self, out: &Outbound, to: &str, delivery: &Delivery, status: u16) {
+        self.tracking().set(&out.message_id, to, delivery.clone());
+        let (final_status, cause) = match delivery {
+            Delivery::Sent => ("sent", String::new()),
+            Delivery::ToNetwork => ("fallback_sms", status.to_string()),
+            _ => ("failed", status.to_string()),
+        };
+        self.cdrs().update(&out.message_id, to, |cdr| {
+            if cdr.record_type == "A2P_MT" {
+                cdr.final_status = final_status.to_owned();
+                cdr.failure_cause = cause;
+                cdr.chargeable = false;
+            }
+        });
+    }
+
+    /// Tells the chatbot's server about `delivery` when its request asked for that report.
+    pub(crate) fn report(&self, bot: &Chatbot, out: &Outbound, to: &str, delivery: Delivery) {
+        if !asked(&out.reports, &delivery) {
+            return;
+        }
+        let event = BotEvent::Status {
+            chatbot: bot.uri.clone(),
+            message_id: out.message_id.clone(),
+            recipient: to.to_owned(),
+            delivery,
+        };
+        self.notify(bot, event);
+    }
+
+    /// The SIP URI of a recipient: its subscriber's when it is a role of the case, else the
+    /// number in the home domain.
+    pub(crate) fn sip_target(&self, to: &str) -> String {
+        let user = number(to);
+        let core = self.core();
+        let known = core.subscriber_uri(user);
+        known.unwrap_or_else(|| format!("sip:{user}@{HOME_DOMAIN}"))
+    }
+
+    fn fallback_cdr(&self, out: &Outbound, to: &str) -> super::cdr::Cdr {
+        super::cdr::Cdr {
+            record_type: "FALLBACK_SMS".to_owned(),
+            service_mode: "sms".to_owned(),
+            originator: out.chatbot.clone(),
+            recipient: to.to_owned(),
+            chatbot_id: out.chatbot.clone(),
+            api_message_id: out.message_id.clone(),
+            content_type: "text/plain".to_owned(),
+            size_bytes: out.sms_text.as_ref().map_or(0, |t| t.len() as u64),
+            final_status: "fallback_sms".to_owned(),
+            chargeable: true,
+            submit_time: super::ids::now_rfc3339(),
+            ..Default::default()
+        }
+    }
+}
+
+/// The delivery state a final status to the MESSAGE means.
+pub(crate) fn delivery_of(status: u16) -> Delivery {
+    let cause = match status {
+        200..=299 => return Delivery::Sent,
+        404 | 604 => FailCause::NotRcs,
+        408 | 480 | 503 => FailCause::Offline,
+        403 | 603 => FailCause::Blocked,
+        415 | 488 | 400 => FailCause::BadContent,
+        _ => FailCause::NotFound,
+    };
+    Delivery::Failed { cause }
+}
+
+/// Whether `reports` asked to hear of `delivery`.
+fn asked(reports: &[Report], delivery: &Delivery) -> bool {
+    reports.iter().any(|r| self::reports(*r, delivery))
+}
+
+/// Whether the report `report` covers `delivery` (revoke results are always reported).
+pub(crate) fn reports(report: Report, delivery: &Delivery) -> bool {
+    let wanted = match delivery {
+        Delivery::Sent => Report::Sent,
+        Delivery::Delivered => Report::Delivered,
+        Delivery::Displayed => Report::Displayed,
+        Delivery::Failed { .. } => Report::Failed,
+        Delivery::ToNetwork => Report::ToNetwork,
+        Delivery::Revoked | Delivery::RevokeFailed => return true,
+    };
+    report == wanted
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn final_statuses_map_to_deliveries() {
+        assert_eq!(delivery_of(202), Delivery::Sent);
+        assert_eq!(
+            delivery_of(404),
+            Delivery::Failed {
+                cause: FailCause::NotRcs
+            }
+        );
+        assert_eq!(
+            delivery_of(480),
+            Delivery::Failed {
+                cause: FailCause::Offline
+            }
+        );
+        assert_eq!(
+            delivery_of(408),
+            Delivery::Failed {
+                cause: FailCause::Offline
+            }
+        );
+        assert_eq!(
+            delivery_of(403),
+            Delivery::Failed {
+                cause: FailCause::Blocked
+            }
+        );
+        assert_eq!(
+            delivery_of(500),
+            Delivery::Failed {
+                cause: FailCause::NotFound
+            }
+        );
+    }
+
+    #[test]
+    fn only_asked_reports_are_given() {
+        assert!(asked(&[Report::Delivered], &Delivery::Delivered));
+        assert!(!asked(&[Report::Delivered], &Delivery::Displayed));
+        assert!(asked(
+            &[Report::Failed],
+            &Delivery::Failed {
+                cause: FailCause::Blocked
+            }
+        ));
+        assert!(!asked(&[], &Delivery::Sent));
+    }
+}

@@ -1,0 +1,155 @@
+//! The chatbot → user MESSAGE (protocols.md §7.2, §8.3): what a northbound send becomes on the
+//! SIP side, and the Contact a chatbot shows in OPTIONS answers (§7.1, PLT-CAP-004).
+//!
+//! From and P-Asserted-Identity are the chatbot; the Contact carries the chatbot IARI, the bot
+//! version and `+g.gsma.rcs.isbot`; Accept-Contact and P-Asserted-Service name the pager ICSI;
+//! Conversation-ID, Contribution-ID and (when replying) InReplyTo-Contribution-ID come from the
+//! API. The CPIM wrapper declares `NS: maap <http://www.gsma.com/rcs/maap/>` and carries
+//! `maap.Traffic-Type`; `imdn.Message-ID` is the API message id and
+//! `imdn.Disposition-Notification` lists the reports asked for. Each `maap.*` fault here removes
+//! or changes exactly one of these. This module builds bytes only; sending is `delivery`.
+
+use rcs_proto::bot::MAAP_NS;
+use rcs_proto::cpim::CpimBuilder;
+use rcs_proto::sip::Message;
+
+use super::core::MaapCore;
+use super::engine::Report;
+use super::ids;
+use super::uac::RequestHead;
+
+/// The chatbot IARIs, URL-encoded as feature-tag values (session, standalone).
+pub(crate) const CHATBOT_IARI: &str = "urn%3Aurn-7%3A3gpp-application.ims.iari.rcs.chatbot";
+pub(crate) const CHATBOT_SA_IARI: &str = "urn%3Aurn-7%3A3gpp-application.ims.iari.rcs.chatbot.sa";
+/// The bot versions a chatbot supports (v1 and v2).
+pub(crate) const BOT_VERSION: &str = "+g.gsma.rcs.botversion=\"#=1,#=2\"";
+/// The chatbot role tag.
+pub(crate) const IS_BOT: &str = "+g.gsma.rcs.isbot";
+/// The pager ICSI, URL-encoded and plain.
+const CPM_MSG_ICSI: &str = "urn%3Aurn-7%3A3gpp-service.ims.icsi.oma.cpm.msg";
+const CPM_MSG_SERVICE: &str = "urn:urn-7:3gpp-service.ims.icsi.oma.cpm.msg";
+
+/// What one chatbot MESSAGE to one user carries.
+#[derive(Clone, Debug)]
+pub(crate) struct MtMessage<'a> {
+    pub chatbot: &'a str,
+    /// The chatbot's service number, the user part of its Contact.
+    pub service_id: &'a str,
+    /// The user's SIP URI (Request-URI, To).
+    pub target: &'a str,
+    pub content_type: &'a str,
+    pub body: &'a [u8],
+    pub imdn_id: &'a str,
+    pub conversation_id: &'a str,
+    pub contribution_id: &'a str,
+    pub in_reply_to: Option<&'a str>,
+    pub traffic_type: Option<&'a str>,
+    pub reports: &'a [Report],
+}
+
+/// The Contact of a chatbot (§7.1/§7.2): both chatbot IARIs, the bot version, and the isbot tag
+/// unless `no_isbot`.
+pub(crate) fn chatbot_contact(uri: &str, iaris: &[&str], no_isbot: bool) -> String {
+    let mut contact = format!(
+        "<{uri}>;+g.3gpp.iari-ref=\"{}\";{BOT_VERSION}",
+        iaris.join(",")
+    );
+    if !no_isbot {
+        contact.push(';');
+        contact.push_str(IS_BOT);
+    }
+    contact
+}
+
+/// The `imdn.Disposition-Notification` value for the reports asked for; None when none.
+pub(crate) fn disposition(reports: &[Report]) -> Option<String> {
+    let mut asked = Vec::new();
+    if reports.contains(&Report::Delivered) {
+        asked.push("positive-delivery");
+    }
+    if reports.contains(&Report::Failed) {
+        asked.push("negative-delivery");
+    }
+    if reports.contains(&Report::Displayed) {
+        asked.push("display");
+    }
+    (!asked.is_empty()).then(|| asked.join(", "))
+}
+
+impl MtMessage<'_> {
+    /// The CPIM body (§7.2).
+    pub(crate) fn cpim(&self, core: &MaapCore) -> Vec<u8> {
+        let mut cpim = CpimBuilder::new()
+            .from(self.chatbot)
+            .to(self.target)
+            .datetime(&ids::now_rfc3339())
+            .ns("imdn", "urn:ietf:params:imdn");
+        if !core.has_fault("maap.no-maap-namespace") {
+            cpim = cpim.ns("maap", MAAP_NS);
+        }
+        cpim = cpim.header("imdn.Message-ID", self.imdn_id);
+        if let Some(value) = disposition(self.reports) {
+            cpim = cpim.header("imdn.Disposition-Notification", &value);
+        }
+        if let Some(traffic) = self.traffic_type
+            && !core.has_fault("maap.no-traffic-type")
+        {
+            cpim = cpim.header("maap.Traffic-Type", traffic);
+        }
+        cpim.content_type(self.content_type)
+            .body(self.body.to_vec())
+            .build()
+    }
+
+    /// The SIP MESSAGE, with `head`'s Via, Call-ID and tag.
+    pub(crate) fn request(&self, core: &MaapCore, head: &RequestHead) -> Message {
+        let contact_uri = core.contact_uri(self.service_id);
+        let no_isbot = core.has_fault("maap.no-isbot-tag");
+        let contact = chatbot_contact(&contact_uri, &[CHATBOT_SA_IARI], no_isbot);
+        let mut builder = head
+            .builder(core, "MESSAGE", self.target, self.chatbot, self.target)
+            .header("P-Asserted-Identity", &format!("<{}>", self.chatbot))
+            .header("Contact", &contact)
+            .header(
+                "Accept-Contact",
+                &format!("*;+g.3gpp.icsi-ref=\"{CPM_MSG_ICSI}\""),
+            )
+            .header("P-Asserted-Service", CPM_MSG_SERVICE)
+            .header("Conversation-ID", self.conversation_id)
+            .header("Contribution-ID", self.contribution_id);
+        if let Some(replied) = self.in_reply_to {
+            builder = builder.header("InReplyTo-Contribution-ID", replied);
+        }
+        builder.body("message/cpim", self.cpim(core)).build()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_contact_carries_iaris_version_and_isbot() {
+        let c = chatbot_contact(
+            "sip:12599@127.0.0.1:5060",
+            &[CHATBOT_IARI, CHATBOT_SA_IARI],
+            false,
+        );
+        assert_eq!(
+            c,
+            "<sip:12599@127.0.0.1:5060>;+g.3gpp.iari-ref=\"urn%3Aurn-7%3A3gpp-application.ims.iari.rcs.chatbot,\
+             urn%3Aurn-7%3A3gpp-application.ims.iari.rcs.chatbot.sa\";+g.gsma.rcs.botversion=\"#=1,#=2\";+g.gsma.rcs.isbot"
+        );
+        assert!(!chatbot_contact("sip:x@y", &[CHATBOT_SA_IARI], true).contains("isbot"));
+    }
+
+    #[test]
+    fn dispositions_follow_the_reports() {
+        assert_eq!(disposition(&[]), None);
+        assert_eq!(
+            disposition(&[Report::Displayed, Report::Delivered]).as_deref(),
+            Some("positive-delivery, display")
+        );
+        assert_eq!(disposition(&[Report::Sent]), None);
+    }
+}
