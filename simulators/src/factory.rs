@@ -12,7 +12,7 @@ use rcs_harness::role::RoleKind;
 use serde_json::{Map, Value};
 
 use crate::faults::{catalogue, check_faults};
-use crate::{csp_bot, maap, message_center, terminal};
+use crate::{csp_bot, message_center, sms_center, terminal};
 
 /// Starts the built-in simulators for the runner.
 #[derive(Clone, Copy, Debug, Default)]
@@ -30,7 +30,7 @@ impl AgentFactory for Simulators {
             .chain(terminal::ACTIONS)
             .cloned()
             .chain(csp_bot::actions())
-            .chain(maap::ACTIONS.iter().cloned())
+            .chain(sms_center::ACTIONS.iter().cloned())
             .collect()
     }
 
@@ -44,7 +44,7 @@ impl AgentFactory for Simulators {
             RoleKind::MessageCenter => message_center::check_action(action, params),
             RoleKind::Terminal => terminal::check_action(action, params),
             RoleKind::CspBot => csp_bot::check_action(action, params),
-            RoleKind::Maap => maap::check_action(action, params),
+            RoleKind::SmsCenter => sms_center::check_action(action, params),
             other => Err(no_simulator(other)),
         }
     }
@@ -54,7 +54,7 @@ impl AgentFactory for Simulators {
             RoleKind::MessageCenter => message_center::check_settings(settings),
             RoleKind::Terminal => terminal::check_settings(settings),
             RoleKind::CspBot => csp_bot::check_settings(settings),
-            RoleKind::Maap => maap::check_settings(settings),
+            RoleKind::SmsCenter => sms_center::check_settings(settings),
             other => Err(no_simulator(other)),
         }
     }
@@ -74,7 +74,7 @@ impl AgentFactory for Simulators {
                 RoleKind::MessageCenter => message_center::start(spec, tap, clock).await,
                 RoleKind::Terminal => terminal::start(spec, tap, clock).await,
                 RoleKind::CspBot => csp_bot::start(spec, tap, clock).await,
-                RoleKind::Maap => maap::start(spec, tap, clock).await,
+                RoleKind::SmsCenter => sms_center::start(spec, tap, clock).await,
                 other => Err(AgentError::Harness(no_simulator(other))),
             }
         })
@@ -137,9 +137,9 @@ mod tests {
                 .is_err()
         );
         let err = Simulators
-            .check_action(RoleKind::PeerCarrier, "send", &Map::new())
+            .check_action(RoleKind::Maap, "send", &Map::new())
             .unwrap_err();
-        assert_eq!(err, "find a simulator: no simulator for peer-carrier yet");
+        assert_eq!(err, "find a simulator: no simulator for maap yet");
         assert!(
             Simulators
                 .check_action(RoleKind::MessageCenter, "register", &Map::new())
@@ -166,10 +166,10 @@ mod tests {
             .err()
             .unwrap();
         assert!(matches!(err, AgentError::BadAction { .. }), "{err}");
-        let err = start(spec(RoleKind::SmsCenter, &[])).await.err().unwrap();
+        let err = start(spec(RoleKind::PeerCarrier, &[])).await.err().unwrap();
         assert_eq!(
             err.to_string(),
-            "failed to find a simulator: no simulator for sms-center yet"
+            "failed to find a simulator: no simulator for peer-carrier yet"
         );
     }
 }
