@@ -12,7 +12,7 @@ use rcs_harness::role::RoleKind;
 use serde_json::{Map, Value};
 
 use crate::faults::{catalogue, check_faults};
-use crate::{csp_bot, message_center, sms_center, terminal};
+use crate::{csp_bot, maap, message_center, sms_center, terminal};
 
 /// Starts the built-in simulators for the runner.
 #[derive(Clone, Copy, Debug, Default)]
@@ -31,6 +31,7 @@ impl AgentFactory for Simulators {
             .cloned()
             .chain(csp_bot::actions())
             .chain(sms_center::ACTIONS.iter().cloned())
+            .chain(maap::ACTIONS.iter().cloned())
             .collect()
     }
 
@@ -45,6 +46,7 @@ impl AgentFactory for Simulators {
             RoleKind::Terminal => terminal::check_action(action, params),
             RoleKind::CspBot => csp_bot::check_action(action, params),
             RoleKind::SmsCenter => sms_center::check_action(action, params),
+            RoleKind::Maap => maap::check_action(action, params),
             other => Err(no_simulator(other)),
         }
     }
@@ -55,6 +57,7 @@ impl AgentFactory for Simulators {
             RoleKind::Terminal => terminal::check_settings(settings),
             RoleKind::CspBot => csp_bot::check_settings(settings),
             RoleKind::SmsCenter => sms_center::check_settings(settings),
+            RoleKind::Maap => maap::check_settings(settings),
             other => Err(no_simulator(other)),
         }
     }
@@ -75,6 +78,7 @@ impl AgentFactory for Simulators {
                 RoleKind::Terminal => terminal::start(spec, tap, clock).await,
                 RoleKind::CspBot => csp_bot::start(spec, tap, clock).await,
                 RoleKind::SmsCenter => sms_center::start(spec, tap, clock).await,
+                RoleKind::Maap => maap::start(spec, tap, clock).await,
                 other => Err(AgentError::Harness(no_simulator(other))),
             }
         })
@@ -137,9 +141,9 @@ mod tests {
                 .is_err()
         );
         let err = Simulators
-            .check_action(RoleKind::Maap, "send", &Map::new())
+            .check_action(RoleKind::PeerCarrier, "send", &Map::new())
             .unwrap_err();
-        assert_eq!(err, "find a simulator: no simulator for maap yet");
+        assert_eq!(err, "find a simulator: no simulator for peer-carrier yet");
         assert!(
             Simulators
                 .check_action(RoleKind::MessageCenter, "register", &Map::new())

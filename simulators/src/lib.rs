@@ -12,6 +12,7 @@
 //! - [`terminal`]: the 5G Messaging terminal (UE).
 //! - [`content_server`]: the FT-HTTP content server the message center hosts.
 //! - [`csp_bot`]: the chatbot server (a bank's) behind the MaaP's developer APIs.
+//! - [`maap`]: the chatbot platform (MaaP): chatbots' SIP side, bot info, developer APIs.
 //! - [`sms_center`]: the SMS center taking SMS-over-IP fallback messages.
 //! - [`faults`]: the fault catalogue.
 //!
@@ -22,6 +23,7 @@ pub mod content_server;
 pub mod csp_bot;
 pub mod faults;
 pub mod http;
+pub mod maap;
 pub mod message_center;
 pub mod msrp;
 pub mod net;
