@@ -64,7 +64,9 @@ pub(crate) struct Cdr {
     /// SMS parts, for `FALLBACK_SMS` (0 otherwise).
     pub segments: u8,
     pub submit_time: String,
+    /// None until delivered.
     pub deliver_time: Option<String>,
+    /// None until displayed.
     pub display_time: Option<String>,
     pub final_status: String,
     /// SIP status, API error code or policy reason; `""` when none.
@@ -162,6 +164,9 @@ impl Cdrs {
     fn enforce(&self, cdr: &mut Cdr) {
         if cdr.final_status == status::REJECTED_POLICY {
             cdr.chargeable = self.faults.charges_rejected;
+        }
+        if cdr.record_type == A2P_MT && cdr.final_status == status::FALLBACK_SMS {
+            cdr.chargeable = self.faults.charges_fallback_twice;
         }
         if self.faults.no_join_ids {
             cdr.icid.clear();

@@ -101,6 +101,24 @@ fn a_fallback_is_charged_instead_of_its_a2p_message() {
     bent.record(a2p("m-2", to));
     bent.record(fallback("m-2", to));
     assert_eq!(bent.query(&[])["chargeable"], 2);
+    bent.update("m-2", to, |c| c.chargeable = false);
+    assert_eq!(bent.query(&[])["chargeable"], 2);
+}
+
+#[test]
+fn an_a2p_record_marked_fallback_is_not_charged_whatever_the_order() {
+    let to = "tel:+8613900000003";
+    let cdrs = Cdrs::default();
+    cdrs.record(fallback("m-5", to));
+    cdrs.record(a2p("m-5", to));
+    cdrs.update("m-5", to, |c| {
+        c.final_status = status::FALLBACK_SMS.to_owned();
+        c.chargeable = true;
+    });
+    assert_eq!(cdrs.query(&[])["chargeable"], 1);
+    let records = cdrs.all();
+    assert_eq!(records[1].record_type, A2P_MT);
+    assert!(!records[1].chargeable);
 }
 
 #[test]
