@@ -39,3 +39,54 @@ impl NbiError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::{cmcc, ctcu};
+
+    const NESTED: &[u8] =
+        include_bytes!("../../tests/vectors/nbi/protocols-8.1.3-outbound-request.dat");
+    const SEND: &[u8] = include_bytes!("../../tests/vectors/nbi/protocols-8.2-send.dat");
+
+    /// Every reader on the same bytes: none may panic.
+    fn read_everything(bytes: &[u8]) {
+        let text = String::from_utf8_lossy(bytes);
+        let _ = cmcc::Outbound::parse(bytes);
+        let _ = cmcc::Inbound::parse(bytes);
+        let _ = cmcc::parse_send_response(bytes);
+        let _ = cmcc::parse_request_error(bytes);
+        let _ = cmcc::parse_delivery_notification(bytes);
+        let _ = cmcc::parse_status_report(bytes);
+        let _ = cmcc::parse_status_notification(bytes);
+        let _ = cmcc::parse_http_date(&text);
+        let _ = cmcc::verify(&text, &text, 0, 900, |_| Some(String::new()));
+        let _ = ctcu::Send::parse(bytes);
+        let _ = ctcu::Uplink::parse(bytes);
+        let _ = ctcu::parse_status_notification(bytes);
+        let _ = ctcu::parse_token_request(bytes);
+        let _ = ctcu::parse_token_response(bytes);
+        let _ = ctcu::parse_revoke_request(bytes);
+        let _ = ctcu::content_items(&text, bytes);
+        if let Ok(send) = ctcu::Send::parse(bytes) {
+            let _ = ctcu::inner_content(&send.message_list);
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+            read_everything(&bytes);
+        }
+
+        #[test]
+        fn damaged_vectors_never_panic(cut in 0usize..4096, byte in any::<u8>(), json in any::<bool>()) {
+            let mut bytes = if json { SEND.to_vec() } else { NESTED.to_vec() };
+            let at = cut % bytes.len();
+            bytes[at] = byte;
+            read_everything(&bytes);
+            read_everything(&bytes[..at]);
+        }
+    }
+}

@@ -2,11 +2,11 @@
 //! (protocols.md §8.2, §8.3, §7.2, §5.3).
 //!
 //! [`inner_content`] maps one item to its content type and bytes: strings as UTF-8 (decoded first
-//! when `contentEncoding` is `base64`), card and suggestion objects serialised compactly (keys in
-//! sorted order: the developer's key order is not kept), and the flattened
-//! FT array of `application/vnd.gsma.rcs-ft-http` (no `+xml` northbound) written as the file-info
-//! document `application/vnd.gsma.rcs-ft-http+xml` of §5.2. Several items become the §7.2 body:
-//! `multipart/mixed; boundary="next"`, each part with `Content-Type`, `Content-Disposition:
+//! when `contentEncoding` is `base64`), card and suggestion objects serialised compactly in the
+//! developer's member order, and the flattened FT array of `application/vnd.gsma.rcs-ft-http`
+//! (no `+xml` northbound) written as the file-info document `application/vnd.gsma.rcs-ft-http+xml`
+//! of §5.2. Several items become the §7.2 body: `multipart/mixed; boundary="next"` (or the first
+//! `next-<n>` that no part holds, as [`crate::bot::with_suggestions`] chooses), each part with `Content-Type`, `Content-Disposition:
 //! inline; filename="Message"` (content) or `filename="Chiplist.lst"` (suggestions) and
 //! `Content-Length`, in the list's order. [`content_item`] and [`content_items`] go the other way
 //! for uplinks. Not checked here: card and suggestion schemas, sizes of media (`40006`).
@@ -26,7 +26,7 @@ pub const FT_HTTP_JSON_TYPE: &str = "application/vnd.gsma.rcs-ft-http";
 /// The content type of a chip list.
 const SUGGESTIONS_TYPE: &str = "application/vnd.gsma.botsuggestion.v1.0+json";
 
-/// The boundary of §7.2.
+/// The boundary of §7.2 (`next-<n>` when a part holds `--next`).
 const BOUNDARY: &str = "next";
 
 /// The CPIM inner content of a `messageList`: `(content type, body)`; see the module docs.
@@ -35,28 +35,28 @@ pub fn inner_content(list: &[ContentItem]) -> Result<(String, Vec<u8>), (i64, St
         [] => Err(bad("missing messageList")),
         [item] => item_content(item, 0),
         items => {
-            let mut parts = Vec::new();
-            for (n, item) in items.iter().enumerate() {
-                let (content_type, body) = item_content(item, n)?;
-                if holds_delimiter(&body) {
-                    return Err(bad(format!(
-                        "messageList/{n}/contentText holds the delimiter line --{BOUNDARY}"
-                    )));
-                }
-                let name = match is_type(&content_type, SUGGESTIONS_TYPE) {
-                    true => "Chiplist.lst",
-                    false => "Message",
-                };
-                let length = body.len().to_string();
-                let disposition = format!("inline; filename=\"{name}\"");
-                parts.push(
+            let contents = items
+                .iter()
+                .enumerate()
+                .map(|(n, item)| item_content(item, n))
+                .collect::<Result<Vec<_>, _>>()?;
+            let boundary = boundary_for(&contents);
+            let parts: Vec<Part> = contents
+                .into_iter()
+                .map(|(content_type, body)| {
+                    let name = match is_type(&content_type, SUGGESTIONS_TYPE) {
+                        true => "Chiplist.lst",
+                        false => "Message",
+                    };
+                    let length = body.len().to_string();
+                    let disposition = format!("inline; filename=\"{name}\"");
                     Part::new(&content_type, body)
                         .with_header("Content-Disposition", &disposition)
-                        .with_header("Content-Length", &length),
-                );
-            }
-            let content_type = format!("multipart/mixed; boundary=\"{BOUNDARY}\"");
-            Ok((content_type, multipart::build(&parts, BOUNDARY)))
+                        .with_header("Content-Length", &length)
+                })
+                .collect();
+            let content_type = format!("multipart/mixed; boundary=\"{boundary}\"");
+            Ok((content_type, multipart::build(&parts, &boundary)))
         }
     }
 }
@@ -223,12 +223,21 @@ fn ft_array(info: &FileTransferInfo) -> Value {
         .collect()
 }
 
-fn holds_delimiter(body: &[u8]) -> bool {
-    let delimiter = format!("--{BOUNDARY}");
-    body.starts_with(delimiter.as_bytes())
-        || body
-            .windows(delimiter.len() + 1)
-            .any(|w| w[0] == b'\n' && &w[1..] == delimiter.as_bytes())
+/// `next`, or the first `next-<n>` no body holds after `--` (as `rcs_proto::bot` composes).
+fn boundary_for(contents: &[(String, Vec<u8>)]) -> String {
+    let free = |boundary: &str| {
+        let delimiter = format!("--{boundary}");
+        contents
+            .iter()
+            .all(|(_, body)| memchr::memmem::find(body, delimiter.as_bytes()).is_none())
+    };
+    let mut boundary = BOUNDARY.to_owned();
+    let mut n = 0usize;
+    while !free(&boundary) {
+        n += 1;
+        boundary = format!("{BOUNDARY}-{n}");
+    }
+    boundary
 }
 
 /// The `type/subtype` of a content type, without parameters.
@@ -388,11 +397,23 @@ mod tests {
         );
         let sneaky = ContentItem::text("a\r\n--next\r\nContent-Type: x");
         let chips = item(SUGGESTIONS_TYPE, section_7_2_suggestions());
-        let got = inner_content(&[sneaky, chips]).unwrap_err();
-        assert_eq!(
-            got.1,
-            "messageList/0/contentText holds the delimiter line --next"
-        );
+        let (ct, body) = inner_content(&[sneaky, chips]).unwrap();
+        assert_eq!(ct, "multipart/mixed; boundary=\"next-1\"");
+        let parts = multipart::parse(&ct, &body).unwrap();
+        assert_eq!(parts.len(), 2);
+        assert_eq!(parts[0].body, b"a\r\n--next\r\nContent-Type: x");
+    }
+
+    #[test]
+    fn same_bytes_as_the_bot_composer() {
+        let text = "您的账单已出".as_bytes();
+        let chips = section_7_2_suggestions();
+        let expected = crate::bot::with_suggestions("text/plain;charset=UTF-8", text, &chips);
+        let items = [
+            item("text/plain;charset=UTF-8", Value::from("您的账单已出")),
+            item(SUGGESTIONS_TYPE, chips),
+        ];
+        assert_eq!(inner_content(&items).unwrap(), expected);
     }
 
     #[test]
