@@ -22,7 +22,7 @@ pub(crate) fn routes(engine: &Engine) -> Vec<Route> {
     vec![
         super::bot_info::route(engine.clone()),
         super::billing::billing_route(engine.cdrs().clone()),
-        // CMCC developer API ("/messaging/", "/Content"): nbi_cmcc::route(engine.clone(), ..)
+        super::nbi_cmcc::route_for(engine),
         super::nbi_ctcu::route(engine.clone()),
     ]
 }

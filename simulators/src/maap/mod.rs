@@ -21,6 +21,7 @@ pub(crate) mod engine;
 pub(crate) mod http_routes;
 mod ids;
 mod mt_message;
+mod nbi_cmcc;
 mod policy;
 mod revoke;
 mod session;
