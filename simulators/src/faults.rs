@@ -394,6 +394,199 @@ const TERMINAL: &[(&str, &str)] = &[
         "terminal.utf8-mangled",
         "outgoing chat text loses its 4-byte characters (emoji become ?)",
     ),
+    (
+        "terminal.bot-no-sa-iari",
+        "a standalone MESSAGE (or large-message INVITE) to a chatbot lacks the rcs.chatbot.sa Accept-Contact",
+    ),
+    (
+        "terminal.bot-session-no-wrapped-types",
+        "a session INVITE to a chatbot offers no multipart/mixed, botmessage or botsuggestion in accept-wrapped-types",
+    ),
+    (
+        "terminal.bot-response-wrong-postback",
+        "a tapped suggestion's response carries the displayText instead of the suggestion's postback data",
+    ),
+    (
+        "terminal.bot-no-in-reply-to",
+        "a response to a bot message lacks InReplyTo-Contribution-ID",
+    ),
+    (
+        "terminal.bot-no-isbot-detection",
+        "+g.gsma.rcs.isbot in a Contact is ignored: the peer is not treated as a chatbot",
+    ),
+    (
+        "terminal.bot-spam-too-many-ids",
+        "a spam report carries every message id the user picked, more than 10",
+    ),
+    (
+        "terminal.bot-location-wgs84",
+        "the geo fallback location is sent with crs=wgs84 instead of gcj02",
+    ),
+    (
+        "terminal.bot-device-fields-too-long",
+        "device specifics are sent uncut, beyond the botsharedclientdata field lengths",
+    ),
+    (
+        "terminal.bot-no-if-none-match",
+        "bot information is fetched again without If-None-Match (the ETag held is not sent)",
+    ),
+    (
+        "terminal.bot-card-media-not-fetched",
+        "a rich card's thumbnail and media are never fetched",
+    ),
+    (
+        "terminal.bot-carousel-first-card-only",
+        "only the first card of a carousel offers its suggestions; the other cards' cannot be tapped",
+    ),
+    (
+        "terminal.bot-action-response-as-reply",
+        "a tapped suggested action is answered as a reply ({\"response\":{\"reply\":..}})",
+    ),
+    (
+        "terminal.bot-block-ignored",
+        "messages of a blocked chatbot are still shown and get delivery IMDNs",
+    ),
+];
+
+/// `(id, description)` of every MaaP (chatbot platform) fault.
+const MAAP: &[(&str, &str)] = &[
+    (
+        "maap.no-isbot-tag",
+        "the chatbot's Contact (200 to OPTIONS, chatbot MESSAGEs) lacks +g.gsma.rcs.isbot",
+    ),
+    (
+        "maap.no-traffic-type",
+        "chatbot MESSAGEs lack the CPIM maap.Traffic-Type header the API asked for",
+    ),
+    (
+        "maap.no-maap-namespace",
+        "chatbot MESSAGEs lack the CPIM NS: maap <http://www.gsma.com/rcs/maap/> declaration",
+    ),
+    (
+        "maap.wrong-imdn-id",
+        "the CPIM imdn.Message-ID of a chatbot MESSAGE is not the API message id",
+    ),
+    (
+        "maap.suggestions-altered",
+        "the chip list of a chatbot message loses its last suggestion on the way to the user",
+    ),
+    (
+        "maap.uplink-ids-lost",
+        "a user's message reaches the chatbot server without its conversation and contribution ids",
+    ),
+    (
+        "maap.status-not-mapped",
+        "delivery and display callbacks carry the IMDN's own message id instead of the API message id",
+    ),
+    (
+        "maap.no-etag",
+        "bot information is served without ETag (and If-None-Match never gets 304)",
+    ),
+    (
+        "maap.no-rate-limit",
+        "the per-second quota of a chatbot is not applied: every send of a burst is accepted",
+    ),
+    (
+        "maap.no-daily-cap",
+        "the daily quota of a chatbot is not applied",
+    ),
+    (
+        "maap.sends-when-paused",
+        "a paused chatbot's sends are accepted and delivered",
+    ),
+    (
+        "maap.ignores-user-block",
+        "a user who blocked a chatbot still gets its messages",
+    ),
+    (
+        "maap.no-sensitive-filter",
+        "content with a sensitive word is accepted and delivered",
+    ),
+    (
+        "maap.debug-to-anyone",
+        "a debug chatbot reaches users outside its whitelist",
+    ),
+    (
+        "maap.charges-rejected",
+        "a send refused by policy leaves a chargeable CDR",
+    ),
+    (
+        "maap.cdr-no-join-ids",
+        "CDRs lack icid and imdn_message_id, so they cannot be joined to the SIP traffic",
+    ),
+    (
+        "maap.charges-fallback-twice",
+        "an SMS fallback is charged on top of the A2P_MT record instead of replacing its charge",
+    ),
+    (
+        "maap.ctcu-old-token-valid",
+        "CT/CU: an accessToken replaced by a newer one is still accepted (instead of 40014)",
+    ),
+    (
+        "maap.ctcu-token-never-expires",
+        "CT/CU: an accessToken older than 7200 s is still accepted (instead of 42001)",
+    ),
+    (
+        "maap.ctcu-unsigned-callbacks",
+        "CT/CU: callbacks and the callback URL verification carry no signature header",
+    ),
+    (
+        "maap.ctcu-enabled-without-echo",
+        "CT/CU: a chatbot is enabled though its server's verification answer lacks echoStr or appId",
+    ),
+    (
+        "maap.ctcu-no-fallback-check",
+        "CT/CU: a message to a non-RCS user falls back to SMS though the send said smsSupported false",
+    ),
+    (
+        "maap.ctcu-ft-json-passthrough",
+        "CT/CU: a file message reaches the phone as the JSON list (application/vnd.gsma.rcs-ft-http) \
+         instead of file-info XML",
+    ),
+    (
+        "maap.ctcu-no-field-validation",
+        "CT/CU: a send lacking a mandatory field (serviceCapability, smsSupported…) is accepted",
+    ),
+    (
+        "maap.ctcu-sender-not-checked",
+        "CT/CU: a send whose senderAddress is not the chatbotId of its path is accepted (instead of 30008)",
+    ),
+    (
+        "maap.ctcu-temp-without-until",
+        "CT/CU: the answer to a temporary (uploadMode temp) upload gives no `until`",
+    ),
+    (
+        "maap.ctcu-spam-not-forwarded",
+        "CT/CU: a user's spam report is not forwarded to the chatbot's server (notice/rcsspam)",
+    ),
+    (
+        "maap.cmcc-accepts-bad-signature",
+        "CMCC: a request whose Authorization signature does not match the password is served (instead of 401)",
+    ),
+    (
+        "maap.cmcc-ignores-date",
+        "CMCC: a request whose Date is more than 15 minutes from the platform's clock is served (instead of 401)",
+    ),
+    (
+        "maap.cmcc-group-all-or-nothing",
+        "CMCC: a group send with one unreachable address is refused whole (instead of per-address DeliveryImpossible)",
+    ),
+    (
+        "maap.cmcc-no-interaction-check",
+        "CMCC: an interaction reply from a chatbot without the interaction right is sent (instead of 403)",
+    ),
+    (
+        "maap.cmcc-wrong-status-order",
+        "CMCC: MessageSent is notified after DeliveredToTerminal instead of before it",
+    ),
+    (
+        "maap.cmcc-revokes-delivered",
+        "CMCC: revoking a message already delivered is reported Revoked (instead of RevokeFailed)",
+    ),
+    (
+        "maap.cmcc-media-not-deleted",
+        "CMCC: DELETE /Content answers success but the file stays downloadable",
+    ),
 ];
 
 /// Every fault of every simulator, message center first.
@@ -407,6 +600,7 @@ pub fn catalogue() -> Vec<FaultSpec> {
     };
     specs(RoleKind::MessageCenter, MESSAGE_CENTER)
         .chain(specs(RoleKind::Terminal, TERMINAL))
+        .chain(specs(RoleKind::Maap, MAAP))
         .collect()
 }
 

@@ -76,6 +76,9 @@ async fn run(
         group if super::group_params::is_group_action(group) => {
             super::group::act(core, group, params).await
         }
+        bot if super::bot_params::is_bot_action(bot) => {
+            super::bot_actions::act(core, bot, params).await
+        }
         other => Err(format!("a terminal has no action `{other}`")),
     }
 }
@@ -176,6 +179,10 @@ async fn send_options(core: &Core, p: OptionsParams) -> Result<ActionOutput, Str
     let sent = core.send_options(&target, wait).await?;
     let mut out = sent_output(&sent);
     let ok = sent.outcome.response().filter(|r| is_success(r));
+    if let Some(ok) = ok {
+        core.learn_bot(&target, ok.header("Contact"));
+    }
+    out.set("chatbot", &core.is_chatbot(&target).to_string());
     let tags = match ok.map(|r| r.contact_feature_tags()) {
         None => String::new(),
         Some(Ok(tags)) => tags.normalized().into_iter().collect::<Vec<_>>().join("; "),

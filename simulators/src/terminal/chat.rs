@@ -87,6 +87,7 @@ impl Core {
             Some(chat) => large_offer(local_uri, chat.content_type, &self.faults),
         };
         offer.path.clone_from(&path);
+        super::bot_sip::adjust_offer(self, target, mode, &mut offer);
         let sdp = offer.to_sdp(local_uri.host(), session_version()).to_bytes();
         let (content_type, body) = match large {
             None => ("application/sdp".to_owned(), sdp),
@@ -111,6 +112,7 @@ impl Core {
             conversation: &conversation,
         };
         let request = invite(&head, mode, &content_type, body, &self.faults);
+        let request = super::bot_sip::adjust_invite(self, target, mode, request)?;
         let outcome = self.invite(&request, &branch, wait).await?;
         let session = match outcome.response().filter(|r| is_success(r)) {
             None => Err(format!("the INVITE was answered {}", outcome.summary())),

@@ -73,6 +73,8 @@ pub(crate) struct Core {
     pub reg_subscription: RegSubscription,
     /// The configuration client and what it was told (protocols.md §2.1).
     pub autoconfig: super::autoconfig::AutoConfig,
+    /// Its chatbot conversations (protocols.md §7).
+    pub bots: super::bot_state::Bots,
     state: Mutex<State>,
 }
 
@@ -101,7 +103,8 @@ impl Core {
         })
     }
 
-    /// Resolves a case's `to`: a role name (its subscriber's IMPU) or a URI as given.
+    /// Resolves a case's `to`: a role name (its subscriber's IMPU; a `maap` role's default
+    /// chatbot) or a URI as given.
     pub(crate) fn target(&self, to: &str) -> Result<String, String> {
         if to.contains(':') {
             return Ok(to.trim().to_owned());
@@ -110,6 +113,9 @@ impl Core {
             .peers
             .get(to)
             .ok_or_else(|| format!("no role `{to}` in the case"))?;
+        if peer.kind == RoleKind::Maap {
+            return Ok(super::bot_sip::DEFAULT_CHATBOT.to_owned());
+        }
         peer.subscriber
             .as_ref()
             .map(Subscriber::sip_uri)
@@ -244,6 +250,7 @@ pub(crate) async fn start(
         keeper: RegKeeper::default(),
         reg_subscription: RegSubscription::default(),
         autoconfig,
+        bots: super::bot_state::Bots::default(),
     });
     let msrp_addr = core.msrp.listen_addr(false);
     let reader = tokio::spawn(incoming::run(core.clone(), incoming));

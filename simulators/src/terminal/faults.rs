@@ -112,11 +112,37 @@ pub(crate) enum Fault {
     AkaResyncWithResponse,
     /// The AKA digest is computed with a wrong RES (RFC 3310 3.4; TRM-REG-003).
     AkaWrongRes,
+    /// A standalone message to a chatbot lacks the `rcs.chatbot.sa` Accept-Contact (protocols.md §7.1; TRM-BOT-001).
+    BotNoSaIari,
+    /// A chatbot session's SDP lacks the chatbot accept-wrapped-types (protocols.md §7.1; TRM-BOT-002).
+    BotSessionNoWrappedTypes,
+    /// A suggestion response carries the displayText as its postback data (protocols.md §7.5; TRM-BOT-003).
+    BotResponseWrongPostback,
+    /// A response to a bot message lacks InReplyTo-Contribution-ID (protocols.md §7.5; TRM-BOT-003).
+    BotNoInReplyTo,
+    /// `+g.gsma.rcs.isbot` in an OPTIONS answer does not make the peer a chatbot (protocols.md §3.1; TRM-CAP-004).
+    BotNoIsbotDetection,
+    /// A spam report carries more than 10 Message-IDs (protocols.md §7.6; TRM-BOT-010).
+    BotSpamTooManyIds,
+    /// The geo fallback location says `crs=wgs84` instead of `crs=gcj02` (protocols.md §7.5; TRM-BOT-008).
+    BotLocationWgs84,
+    /// Device specifics are sent uncut, over the schema lengths (protocols.md §7.5; TRM-BOT-007).
+    BotDeviceFieldsTooLong,
+    /// Bot information is asked for again without If-None-Match (protocols.md §7.6; TRM-BOT-009).
+    BotNoIfNoneMatch,
+    /// A rich card's media and thumbnail are never fetched (protocols.md §7.3; TRM-BOT-004).
+    BotCardMediaNotFetched,
+    /// Only the first card of a carousel offers its suggestions (protocols.md §7.3; TRM-BOT-005).
+    BotCarouselFirstCardOnly,
+    /// A tapped action's response is labelled `reply` instead of `action` (protocols.md §7.5; TRM-BOT-006).
+    BotActionResponseAsReply,
+    /// Messages of a blocked chatbot are still shown and IMDN'd (protocols.md §7.6; TRM-BOT-010).
+    BotBlockIgnored,
 }
 
 impl Fault {
     /// Every terminal fault, in catalogue order.
-    pub(crate) const ALL: [Self; 50] = [
+    pub(crate) const ALL: [Self; 63] = [
         Self::OmitSipInstance,
         Self::UnencodedIcsi,
         Self::OmitChatbotIari,
@@ -167,6 +193,19 @@ impl Fault {
         Self::Utf8Mangled,
         Self::AkaResyncWithResponse,
         Self::AkaWrongRes,
+        Self::BotNoSaIari,
+        Self::BotSessionNoWrappedTypes,
+        Self::BotResponseWrongPostback,
+        Self::BotNoInReplyTo,
+        Self::BotNoIsbotDetection,
+        Self::BotSpamTooManyIds,
+        Self::BotLocationWgs84,
+        Self::BotDeviceFieldsTooLong,
+        Self::BotNoIfNoneMatch,
+        Self::BotCardMediaNotFetched,
+        Self::BotCarouselFirstCardOnly,
+        Self::BotActionResponseAsReply,
+        Self::BotBlockIgnored,
     ];
 
     /// The catalogue id, e.g. `terminal.omit-sip-instance`.
@@ -224,6 +263,19 @@ impl Fault {
             Self::Utf8Mangled => "terminal.utf8-mangled",
             Self::AkaResyncWithResponse => "terminal.aka-resync-with-response",
             Self::AkaWrongRes => "terminal.aka-wrong-res",
+            Self::BotNoSaIari => "terminal.bot-no-sa-iari",
+            Self::BotSessionNoWrappedTypes => "terminal.bot-session-no-wrapped-types",
+            Self::BotResponseWrongPostback => "terminal.bot-response-wrong-postback",
+            Self::BotNoInReplyTo => "terminal.bot-no-in-reply-to",
+            Self::BotNoIsbotDetection => "terminal.bot-no-isbot-detection",
+            Self::BotSpamTooManyIds => "terminal.bot-spam-too-many-ids",
+            Self::BotLocationWgs84 => "terminal.bot-location-wgs84",
+            Self::BotDeviceFieldsTooLong => "terminal.bot-device-fields-too-long",
+            Self::BotNoIfNoneMatch => "terminal.bot-no-if-none-match",
+            Self::BotCardMediaNotFetched => "terminal.bot-card-media-not-fetched",
+            Self::BotCarouselFirstCardOnly => "terminal.bot-carousel-first-card-only",
+            Self::BotActionResponseAsReply => "terminal.bot-action-response-as-reply",
+            Self::BotBlockIgnored => "terminal.bot-block-ignored",
         }
     }
 }

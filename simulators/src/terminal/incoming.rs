@@ -241,6 +241,11 @@ fn on_message(core: &Core, request: &Message) -> (Message, Option<Received>) {
     if core.faults.has(Fault::RejectMessage) {
         return (reply(request, 488, "Not Acceptable Here").build(), None);
     }
+    if let Accepted::Chat(received) = &accepted
+        && super::bot_in::on_chat(core, request, received)
+    {
+        return (reply(request, 200, "OK").build(), None);
+    }
     let delivered = match accepted {
         Accepted::Chat(received) => {
             let wants = received

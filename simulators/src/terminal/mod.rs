@@ -12,14 +12,22 @@
 //! registration before expiry (`reg_keeper`) and subscribes to its own reg event, registering
 //! again when the network deactivates the binding (`reg_subscription`; RFC 3680).
 //!
-//! Not simulated yet: session refresh (UPDATE), CANCEL, isComposing, file transfer and chatbot
-//! conversations. Group chat (protocols.md §6) is `group*`: it creates groups at the conference
+//! Chatbot conversations (protocols.md §7) are `bot*`: detection, the chatbot Accept-Contact,
+//! bot messages validated and their suggestions tapped, bot information, spam reports and
+//! blocking. Not simulated yet: session refresh (UPDATE), CANCEL. Group chat (protocols.md §6) is `group*`: it creates groups at the conference
 //! factory, joins those a focus invites it to, and follows their conference state.
 
 mod actions;
 mod addr;
 mod autoconfig;
 mod autoconfig_actions;
+mod bot_actions;
+mod bot_in;
+mod bot_info;
+mod bot_location;
+mod bot_params;
+mod bot_sip;
+mod bot_state;
 mod chat;
 mod chat_actions;
 mod client;
@@ -160,6 +168,13 @@ pub const ACTIONS: &[ActionSpec] = &[
         "set-read-receipts",
         "turn the user's read receipts on or off",
     ),
+    action(bot_params::BOT_ACTIONS[0].0, bot_params::BOT_ACTIONS[0].1),
+    action(bot_params::BOT_ACTIONS[1].0, bot_params::BOT_ACTIONS[1].1),
+    action(bot_params::BOT_ACTIONS[2].0, bot_params::BOT_ACTIONS[2].1),
+    action(bot_params::BOT_ACTIONS[3].0, bot_params::BOT_ACTIONS[3].1),
+    action(bot_params::BOT_ACTIONS[4].0, bot_params::BOT_ACTIONS[4].1),
+    action(bot_params::BOT_ACTIONS[5].0, bot_params::BOT_ACTIONS[5].1),
+    action(bot_params::BOT_ACTIONS[6].0, bot_params::BOT_ACTIONS[6].1),
 ];
 
 const fn action(name: &'static str, description: &'static str) -> ActionSpec {
@@ -249,6 +264,7 @@ pub fn check_action(action: &str, params: &Map<String, Value>) -> Result<(), Str
         "message-status" => params::parse::<receipts::StatusParams>(params).map(|_| ()),
         "set-read-receipts" => params::parse::<receipts::ReadReceiptsParams>(params).map(|_| ()),
         group if group_params::is_group_action(group) => group_params::check(group, params),
+        bot if bot_params::is_bot_action(bot) => bot_params::check(bot, params),
         other => Err(format!("a terminal has no action `{other}`")),
     }
 }
@@ -347,7 +363,14 @@ mod tests {
                 "send-composing",
                 "open-message",
                 "message-status",
-                "set-read-receipts"
+                "set-read-receipts",
+                "bot-messages",
+                "tap-suggestion",
+                "share-device",
+                "share-location",
+                "get-bot-info",
+                "report-spam",
+                "block-bot"
             ]
         );
         assert!(ACTIONS.iter().all(|a| a.kind == RoleKind::Terminal));

@@ -190,6 +190,7 @@ impl Core {
             branch: &branch,
         };
         let Written { message, body } = pager::chat(&envelope, &conversation, &chat, &self.faults);
+        let message = super::bot_sip::adjust_pager(self, target, message)?;
         let message = adjust(message)?;
         let outcome = self.transact(&message, &branch, wait).await?;
         Ok(Sent {

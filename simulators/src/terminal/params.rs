@@ -236,6 +236,10 @@ pub(crate) struct Settings {
     /// IMDN CPIM From/To are `sip:anonymous@anonymous.invalid` (protocols.md §4.4).
     #[serde(default = "yes")]
     pub imdn_anonymous: bool,
+    /// URI hosts that are chatbots (protocols.md §7.1); by default the China Mobile and
+    /// CT/CU chatbot platform domains. `[]` leaves detection to `+g.gsma.rcs.isbot`.
+    #[serde(default)]
+    pub chatbot_domains: Option<Vec<String>>,
 }
 
 impl Settings {
@@ -290,6 +294,7 @@ impl Default for Settings {
             capability_discovery: false,
             read_receipts: true,
             imdn_anonymous: true,
+            chatbot_domains: None,
         }
     }
 }
