@@ -78,6 +78,12 @@ pub struct Settings {
     /// How long a file link stays valid, in seconds (`until`; protocols.md §12: 7 days).
     #[serde(default = "default_ft_validity")]
     pub ft_validity: u64,
+    /// The chatbot platform domains: requests to them go to the MaaP trunk (protocols.md §7.1).
+    #[serde(default = "default_chatbot_domains")]
+    pub chatbot_domains: Vec<String>,
+    /// The MaaP's SIP address (`host:port`); by default the case's `maap` role.
+    #[serde(default)]
+    pub maap_trunk: Option<std::net::SocketAddr>,
 }
 
 impl Default for Settings {
@@ -102,8 +108,17 @@ impl Default for Settings {
             ft_auth: true,
             max_size: default_ft_max_size(),
             ft_validity: default_ft_validity(),
+            chatbot_domains: default_chatbot_domains(),
+            maap_trunk: None,
         }
     }
+}
+
+fn default_chatbot_domains() -> Vec<String> {
+    super::trunk::DEFAULT_CHATBOT_DOMAINS
+        .iter()
+        .map(|d| (*d).to_owned())
+        .collect()
 }
 
 fn default_ft_max_size() -> u64 {

@@ -52,6 +52,7 @@ mod session_relay;
 mod sms_ip;
 mod store;
 mod task;
+mod trunk;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Mutex;
@@ -126,6 +127,7 @@ pub async fn start(
         clock,
     )
     .await?;
+    center.trunk.set_transport(spec.transport);
     let endpoints = center.endpoints();
     let configured = config_server_actions::start(&spec, settings, &endpoints, tls, tap);
     match configured.await {
@@ -170,6 +172,8 @@ pub struct MessageCenter {
     content: content::Hosted,
     /// Actions for the task that owns the core.
     commands: actions::Commands,
+    /// The SIP trunk to the chatbot platform.
+    trunk: trunk::Trunk,
 }
 
 impl MessageCenter {
@@ -237,6 +241,9 @@ impl MessageCenter {
                     config.faults.has(Fault::FocusRewritesCpimFrom),
                 ),
             );
+        let settings = &config.settings;
+        let trunk = trunk::Trunk::new(&settings.chatbot_domains, settings.maap_trunk);
+        let core = core.with_trunk(trunk.clone());
         let relays = Relays::new(Some(msrp.clone()), config.faults);
         let trigger = ShutdownTrigger::new();
         let (commands, queued) = tokio::sync::mpsc::channel(COMMAND_QUEUE);
@@ -255,6 +262,7 @@ impl MessageCenter {
             config_server: None,
             content,
             commands,
+            trunk,
         })
     }
 
@@ -317,6 +325,10 @@ impl Agent for MessageCenter {
             self.commands.send(command).await.map_err(|_| stopped())?;
             outcome.await.map_err(|_| stopped())?.map_err(bad)
         })
+    }
+
+    fn peers_ready(&self, peers: &std::collections::BTreeMap<String, rcs_harness::agent::Peer>) {
+        self.trunk.learn(peers);
     }
 
     fn shutdown(self: Box<Self>) -> BoxFuture<'static, ()> {

@@ -21,7 +21,7 @@ use rcs_proto::sip::transaction::{ServerNonInvite, ServerState, Timers, Transact
 use rcs_proto::sip::{Deviation, Message, Uri};
 
 use super::b2bua::{B2bua, MsrpUris, Origin, Route};
-use super::bindings::Bindings;
+use super::bindings::{Binding, Bindings};
 use super::config::{Config, Fault};
 use super::directory::Directory;
 use super::focus::{Focus, FocusMsrp};
@@ -36,6 +36,7 @@ use super::reply;
 use super::router::{self, Target};
 use super::saf::{self, Net, Saf};
 use super::session_relay::Command;
+use super::trunk::Trunk;
 use crate::net::Incoming;
 
 #[path = "focus_service.rs"]
@@ -98,6 +99,8 @@ pub struct Core {
     via_tls: Option<SocketAddr>,
     /// `message-center.stop-after-malformed` has struck: nothing is answered any more.
     wedged: bool,
+    /// The SIP trunk to the chatbot platform (protocols.md §7.1).
+    trunk: Trunk,
 }
 
 impl Core {
@@ -118,7 +121,14 @@ impl Core {
             via_addr,
             via_tls: None,
             wedged: false,
+            trunk: Trunk::default(),
         }
+    }
+
+    /// Relays requests to chatbot domains over `trunk` and trusts the identity of its requests.
+    pub fn with_trunk(mut self, trunk: Trunk) -> Self {
+        self.trunk = trunk;
+        self
     }
 
     /// Puts `addr`, the TLS listener, in Via of the requests relayed over TLS.
@@ -427,6 +437,9 @@ impl Core {
         let Some(uri) = request.request_uri().and_then(|uri| Uri::parse(uri).ok()) else {
             return respond(400, "Bad Request");
         };
+        if let Some(trunk) = self.trunk.binding_for(&uri, now) {
+            return self.to_trunk(request, trunk, upstream, now);
+        }
         if is_message
             && let Some((response, then)) = self.saf.on_revoke(request, saf_net!(self), now)
         {
@@ -445,7 +458,7 @@ impl Core {
         let binding = match target {
             Target::Online(binding) => binding,
             Target::Offline if is_message && router::is_cpim(request) => {
-                return self.store(request, &uri, now);
+                return self.store(request, &uri, upstream.src, now);
             }
             Target::Offline => return respond(480, "Temporarily Unavailable"),
             Target::Myself | Target::Unknown | Target::NotRcs => return respond(404, "Not Found"),
@@ -456,7 +469,8 @@ impl Core {
         if request.max_forwards().ok().flatten() == Some(0) {
             return respond(483, "Too Many Hops");
         }
-        let identity = router::asserted_identity(request, &self.directory, &self.bindings, now);
+        let identity = router::asserted_identity(request, &self.directory, &self.bindings, now)
+            .or_else(|| self.trunk.identity(request, upstream.src));
         let via_addr = match binding.transport {
             Transport::Tls => self.via_tls.unwrap_or(self.via_addr),
             Transport::Udp | Transport::Tcp => self.via_addr,
@@ -480,6 +494,41 @@ impl Core {
 
     /// An INVITE: a retransmission goes to its call; a new one for a CPM session or large
     /// message is checked like a MESSAGE (protocols.md §4.2, §4.5) and handed to the B2BUA.
+    /// Relays a request for a chatbot to the MaaP, or answers 404 without one (§7.1).
+    fn to_trunk(
+        &mut self,
+        request: &Message,
+        maap: Option<Binding>,
+        upstream: Upstream,
+        now: Instant,
+    ) -> Outcome {
+        let Some(maap) = maap else {
+            return Outcome::Respond(reply::response(request, 404, "Not Found").build());
+        };
+        let identity = router::asserted_identity(request, &self.directory, &self.bindings, now);
+        let via_addr = match maap.transport {
+            Transport::Tls => self.via_tls.unwrap_or(self.via_addr),
+            Transport::Udp | Transport::Tcp => self.via_addr,
+        };
+        let faults = &self.config.faults;
+        let forwarded = self.proxy.forward(
+            request,
+            &maap,
+            via_addr,
+            identity.as_deref(),
+            faults,
+            upstream,
+            now,
+        );
+        match forwarded {
+            Ok(out) => Outcome::Relayed(out),
+            Err(detail) => {
+                tracing::warn!("failed to relay to the maap: {detail}");
+                Outcome::Respond(reply::response(request, 503, "Service Unavailable").build())
+            }
+        }
+    }
+
     fn on_invite(
         &mut self,
         request: &Message,
@@ -511,10 +560,19 @@ impl Core {
         let Some(uri) = request.request_uri().and_then(|uri| Uri::parse(uri).ok()) else {
             return respond(400, "Bad Request");
         };
-        let binding = match router::resolve(&uri, &self.directory, &self.bindings, now) {
-            Target::Online(binding) => binding,
-            Target::Offline => return respond(480, "Temporarily Unavailable"),
-            Target::Myself | Target::Unknown | Target::NotRcs => return respond(404, "Not Found"),
+        let trunk = self.trunk.binding_for(&uri, now);
+        if matches!(trunk, Some(None)) {
+            return respond(404, "Not Found");
+        }
+        let binding = match trunk.as_ref().and_then(Option::as_ref) {
+            Some(maap) => maap,
+            None => match router::resolve(&uri, &self.directory, &self.bindings, now) {
+                Target::Online(binding) => binding,
+                Target::Offline => return respond(480, "Temporarily Unavailable"),
+                Target::Myself | Target::Unknown | Target::NotRcs => {
+                    return respond(404, "Not Found");
+                }
+            },
         };
         if request.max_forwards().ok().flatten() == Some(0) {
             return respond(483, "Too Many Hops");
@@ -610,11 +668,12 @@ impl Core {
 
 impl Core {
     /// A CPM MESSAGE for an RCS user who is offline: stored, or refused (protocols.md §4.8).
-    fn store(&mut self, request: &Message, uri: &Uri, now: Instant) -> Outcome {
+    fn store(&mut self, request: &Message, uri: &Uri, src: SocketAddr, now: Instant) -> Outcome {
         let Some(recipient) = self.directory.by_uri(uri).cloned() else {
             return Outcome::Respond(reply::response(request, 404, "Not Found").build());
         };
-        let identity = router::asserted_identity(request, &self.directory, &self.bindings, now);
+        let identity = router::asserted_identity(request, &self.directory, &self.bindings, now)
+            .or_else(|| self.trunk.identity(request, src));
         let (response, then) =
             self.saf
                 .on_offline(request, &recipient, identity, saf_net!(self), now);
