@@ -28,6 +28,7 @@ pub(crate) const ACTIONS: &[ActionSpec] = &[
         description: "the last message a user sent to a chatbot: content-type, body, postback, \
                       in-reply-to, sender, count",
     },
+    super::nbi_ctcu::VERIFY_CALLBACK,
 ];
 
 /// The parameters each action takes.
@@ -45,6 +46,9 @@ const PUSH_PARAMS: &[&str] = &[
 
 /// Checks an action's parameters at load time.
 pub(crate) fn check(action: &str, params: &Map<String, Value>) -> Result<(), String> {
+    if let Some(checked) = super::nbi_ctcu::check_action(action, params) {
+        return checked;
+    }
     let known: &[&str] = match action {
         "push" => PUSH_PARAMS,
         "last-uplink" => &[],
@@ -77,6 +81,9 @@ pub(crate) async fn act(
     check(action, params)?;
     match action {
         "push" => push(engine, params).await,
+        "verify-callback" => super::nbi_ctcu::act(engine, action, params)
+            .await
+            .unwrap_or_else(|| Err("the CT/CU API has no such action".to_owned())),
         _ => Ok(last_uplink(engine)),
     }
 }

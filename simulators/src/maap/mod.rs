@@ -22,6 +22,7 @@ pub(crate) mod http_routes;
 mod ids;
 mod mt_message;
 mod nbi_cmcc;
+mod nbi_ctcu;
 mod policy;
 mod revoke;
 mod session;
@@ -161,6 +162,7 @@ impl Agent for Maap {
     fn peers_ready(&self, peers: &BTreeMap<String, Peer>) {
         self.engine.core().learn_peers(peers);
         self.engine.reload_policy();
+        nbi_ctcu::peers_ready(&self.engine);
     }
 
     fn shutdown(self: Box<Self>) -> BoxFuture<'static, ()> {
