@@ -19,18 +19,13 @@ use serde_json::{Value, json};
 
 /// Chatbot to user (protocols.md §10.3 `record_type`).
 pub(crate) const A2P_MT: &str = "A2P_MT";
-/// User to chatbot.
-pub(crate) const P2A_MO: &str = "P2A_MO";
 /// A message delivered as SMS instead.
 pub(crate) const FALLBACK_SMS: &str = "FALLBACK_SMS";
 
-/// `final_status` values (§10.3).
+/// The `final_status` values this module acts on (§10.3; the engine writes the others:
+/// `sent`, `delivered`, `displayed`, `failed`, `revoked`).
 pub(crate) mod status {
     pub(crate) const SUBMITTED: &str = "submitted";
-    pub(crate) const DELIVERED: &str = "delivered";
-    pub(crate) const DISPLAYED: &str = "displayed";
-    pub(crate) const FAILED: &str = "failed";
-    pub(crate) const REVOKED: &str = "revoked";
     pub(crate) const FALLBACK_SMS: &str = "fallback_sms";
     pub(crate) const REJECTED_POLICY: &str = "rejected_policy";
 }
@@ -146,6 +141,7 @@ impl Cdrs {
     }
 
     /// Every record, oldest first.
+    #[cfg(test)]
     pub fn all(&self) -> Vec<Cdr> {
         lock(&self.records).clone()
     }

@@ -13,7 +13,7 @@ use rcs_harness::role::HOME_DOMAIN;
 use super::chatbots::Chatbot;
 use super::engine::{BotEvent, Delivery, Engine, FailCause, Outbound, Report};
 use super::mt_message::MtMessage;
-use super::sms_fallback::send_sms;
+use super::sms_fallback::send_chatbot_sms;
 use super::tracking::{Sent, number};
 use super::uac::{Outcome, RequestHead};
 
@@ -41,7 +41,7 @@ impl Engine {
         let delivery = match delivery {
             Delivery::Failed {
                 cause: FailCause::NotRcs,
-            } if out.sms_text.is_some() => self.fall_back(out, to).await,
+            } if out.sms_text.is_some() => self.fall_back(bot, out, to).await,
             other => other,
         };
         self.record_outcome(out, to, &delivery, values.status);
@@ -110,9 +110,9 @@ impl Engine {
     }
 
     /// The SMS fallback of §9.2: Delivery ToNetwork, or Failed NotRcs when it failed.
-    async fn fall_back(&self, out: &Outbound, to: &str) -> Delivery {
+    async fn fall_back(&self, bot: &Chatbot, out: &Outbound, to: &str) -> Delivery {
         let text = out.sms_text.as_deref().unwrap_or_default();
-        match send_sms(self.core(), to, text).await {
+        match send_chatbot_sms(self.core(), bot, to, text).await {
             Ok(segments) => {
                 let mut cdr = self.fallback_cdr(out, to);
                 cdr.segments = segments.into();

@@ -92,6 +92,7 @@ pub(crate) struct Policy {
 
 impl Policy {
     /// The policy of `settings`, without faults.
+    #[cfg(test)]
     pub fn new(settings: &MaapSettings) -> Policy {
         Self::with_faults(settings, PolicyFaults::default())
     }

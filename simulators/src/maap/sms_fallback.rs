@@ -20,18 +20,15 @@ use super::uac::RequestHead;
 /// The service centre the MaaP submits to (a China Mobile SMSC number, as the terminal uses).
 pub(crate) const SERVICE_CENTRE: &str = "+8613800100500";
 
-/// The sender of SMS the MaaP sends without a chatbot (its own access number).
+/// The sender of SMS for a chatbot whose service number is not all digits (the MaaP's own
+/// access number).
 pub(crate) const DEFAULT_SMS_SENDER: &str = "tel:10658000;phone-context=+86";
 
 /// The longest fallback text taken (the parts stay under the 255 a reference can number).
 pub(crate) const MAX_SMS_TEXT: usize = 4096;
 
-/// Sends `text` to `to_tel` from the MaaP's own access number; the number of parts sent.
-pub(crate) async fn send_sms(core: &MaapCore, to_tel: &str, text: &str) -> Result<u8, String> {
-    send_sms_from(core, DEFAULT_SMS_SENDER, to_tel, text).await
-}
-
-/// Sends `bot`'s fallback `text` to `to_tel`: from the chatbot's access number, signed.
+/// Sends `bot`'s fallback `text` to `to_tel`: from the chatbot's access number, signed; the
+/// number of parts sent.
 pub(crate) async fn send_chatbot_sms(
     core: &MaapCore,
     bot: &Chatbot,
