@@ -560,6 +560,10 @@ const MAAP: &[(&str, &str)] = &[
         "CT/CU: a user's spam report is not forwarded to the chatbot's server (notice/rcsspam)",
     ),
     (
+        "maap.cmcc-encoded-uri-refused",
+        "CMCC: a developer API path whose chatbot URI is percent-encoded is answered 404 (only the raw form is served)",
+    ),
+    (
         "maap.cmcc-accepts-bad-signature",
         "CMCC: a request whose Authorization signature does not match the password is served (instead of 401)",
     ),

@@ -63,6 +63,7 @@ pub(crate) struct CmccFaults {
     pub wrong_status_order: bool,
     pub revokes_delivered: bool,
     pub media_not_deleted: bool,
+    pub encoded_uri_refused: bool,
 }
 
 impl CmccFaults {
@@ -76,6 +77,7 @@ impl CmccFaults {
             wrong_status_order: has("wrong-status-order"),
             revokes_delivered: has("revokes-delivered"),
             media_not_deleted: has("media-not-deleted"),
+            encoded_uri_refused: has("encoded-uri-refused"),
         }
     }
 }
@@ -261,7 +263,8 @@ fn api_of(method: &str, path: &str) -> Option<Api> {
 }
 
 async fn answer(cmcc: &Arc<Cmcc>, path: &str, request: &Request) -> Response {
-    let Some(api) = api_of(request.method(), path) else {
+    let refuse_encoded = cmcc.faults.encoded_uri_refused && path.contains('%');
+    let Some(api) = api_of(request.method(), path).filter(|_| !refuse_encoded) else {
         let text = format!("no API `{} {path}`", request.method());
         return error(404, false, "SVC0002", &text, &[]);
     };
