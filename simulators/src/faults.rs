@@ -471,6 +471,10 @@ const MAAP: &[(&str, &str)] = &[
         "the chip list of a chatbot message loses its last suggestion on the way to the user",
     ),
     (
+        "maap.card-rewritten",
+        "a rich card's botmessage JSON is re-serialised (indented) instead of carried byte for byte",
+    ),
+    (
         "maap.uplink-ids-lost",
         "a user's message reaches the chatbot server without its conversation and contribution ids",
     ),
@@ -562,6 +566,10 @@ const MAAP: &[(&str, &str)] = &[
     (
         "maap.cmcc-encoded-uri-refused",
         "CMCC: a developer API path whose chatbot URI is percent-encoded is answered 404 (only the raw form is served)",
+    ),
+    (
+        "maap.cmcc-no-client-correlator",
+        "CMCC: the synchronous answer to a send does not echo the request's clientCorrelator",
     ),
     (
         "maap.cmcc-accepts-bad-signature",

@@ -7,7 +7,8 @@
 //!   date-offset? }`: `POST …/messaging/group/v1/outbound/{chatbot}/requests` (§8.1.3; with
 //!   `reply-to` the interaction URL and `inReplyToContributionID`; `form: flat` the plain API of
 //!   §8.1.4). Values `status`, `sent.message-id`, `sent.contribution-id`,
-//!   `sent.conversation-id`, `delivery.<n>.address|status`, `error.id|text`, `code`.
+//!   `sent.conversation-id`, `sent.content-type`, `sent.body`, `delivery.<n>.address|status`,
+//!   `error.id|text`, `code`.
 //! - `revoke { message-id, to? }`: `PUT …/messaging/v1/outbound/{chatbot}/requests/{id}/status`
 //!   with `RevokeRequested` (§8.1.2). Value `status`.
 //! - `upload-media { size?, content-type?, mode? }`: `POST /Content` (§8.1.6). Values `status`,

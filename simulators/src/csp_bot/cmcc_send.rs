@@ -230,6 +230,10 @@ pub(super) async fn send(
             done.values.insert(key.to_owned(), value.clone());
         }
     }
+    done.values
+        .insert("sent.content-type".to_owned(), out.content_type.clone());
+    done.values
+        .insert("sent.body".to_owned(), out.body_text.clone());
     if !(200..300).contains(&response.status()) {
         read_error(&mut done, response.body());
         return Ok(done);

@@ -64,6 +64,7 @@ pub(crate) struct CmccFaults {
     pub revokes_delivered: bool,
     pub media_not_deleted: bool,
     pub encoded_uri_refused: bool,
+    pub no_client_correlator: bool,
 }
 
 impl CmccFaults {
@@ -78,6 +79,7 @@ impl CmccFaults {
             revokes_delivered: has("revokes-delivered"),
             media_not_deleted: has("media-not-deleted"),
             encoded_uri_refused: has("encoded-uri-refused"),
+            no_client_correlator: has("no-client-correlator"),
         }
     }
 }

@@ -15,7 +15,8 @@
 //!   form: `200 {"code":"00000","msg":"success","messageId":…}`.
 //! - Refusals: unreadable request → 400 SVC0001; policy → 403 POL (rate and daily cap → 429).
 //!   With `maap.cmcc-group-all-or-nothing` one impossible address refuses the whole request;
-//!   with `maap.cmcc-no-interaction-check` the interaction right is not enforced.
+//!   with `maap.cmcc-no-interaction-check` the interaction right is not enforced; with
+//!   `maap.cmcc-no-client-correlator` the answer does not echo `clientCorrelator`.
 
 use std::sync::Arc;
 
@@ -84,7 +85,10 @@ pub(super) fn send(
                 .body(body.to_string()),
         );
     }
-    let correlator = parsed.client_correlator.as_deref();
+    let correlator = match cmcc.faults.no_client_correlator {
+        true => None,
+        false => parsed.client_correlator.as_deref(),
+    };
     respond(
         ResponseBuilder::new(201, "Created")
             .header("Content-Type", "application/xml; charset=utf-8")
