@@ -9,8 +9,9 @@
 //! `imdn.Disposition-Notification` lists the reports asked for. Each `maap.*` fault here removes
 //! or changes exactly one of these. This module builds bytes only; sending is `delivery`.
 
-use rcs_proto::bot::MAAP_NS;
+use rcs_proto::bot::{BOTMESSAGE_TYPE, BOTSUGGESTION_TYPE, MAAP_NS};
 use rcs_proto::cpim::CpimBuilder;
+use rcs_proto::multipart;
 use rcs_proto::sip::Message;
 
 use super::core::MaapCore;
@@ -96,9 +97,14 @@ impl MtMessage<'_> {
         {
             cpim = cpim.header("maap.Traffic-Type", traffic);
         }
-        cpim.content_type(self.content_type)
-            .body(self.body.to_vec())
-            .build()
+        let body = if core.has_fault("maap.suggestions-altered") {
+            without_last_suggestion(self.content_type, self.body)
+        } else if core.has_fault("maap.card-rewritten") {
+            rewritten_card(self.content_type, self.body)
+        } else {
+            self.body.to_vec()
+        };
+        cpim.content_type(self.content_type).body(body).build()
     }
 
     /// The SIP MESSAGE, with `head`'s Via, Call-ID and tag.
@@ -124,6 +130,51 @@ impl MtMessage<'_> {
     }
 }
 
+/// The content with the last suggestion of its chip list dropped (`maap.suggestions-altered`);
+/// content without a chip list is returned as it is.
+pub(crate) fn without_last_suggestion(content_type: &str, body: &[u8]) -> Vec<u8> {
+    let (Some(boundary), Ok(mut parts)) = (
+        multipart::boundary(content_type),
+        multipart::parse(content_type, body),
+    ) else {
+        return body.to_vec();
+    };
+    for part in &mut parts {
+        let is_chips = part
+            .content_type()
+            .is_some_and(|ct| ct.starts_with(BOTSUGGESTION_TYPE));
+        let Ok(mut doc) = serde_json::from_slice::<serde_json::Value>(&part.body) else {
+            continue;
+        };
+        let Some(list) = doc.get_mut("suggestions").and_then(|l| l.as_array_mut()) else {
+            continue;
+        };
+        if !is_chips || list.pop().is_none() {
+            continue;
+        }
+        part.body = doc.to_string().into_bytes();
+        let length = part.body.len().to_string();
+        for (name, value) in &mut part.headers {
+            if name.eq_ignore_ascii_case("Content-Length") {
+                value.clone_from(&length);
+            }
+        }
+    }
+    multipart::build(&parts, &boundary)
+}
+
+/// A botmessage re-serialised with indentation (`maap.card-rewritten`): the same JSON, other
+/// bytes. Other content is returned as it is.
+pub(crate) fn rewritten_card(content_type: &str, body: &[u8]) -> Vec<u8> {
+    if !content_type.starts_with(BOTMESSAGE_TYPE) {
+        return body.to_vec();
+    }
+    serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|doc| serde_json::to_vec_pretty(&doc).ok())
+        .unwrap_or_else(|| body.to_vec())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,6 +192,28 @@ mod tests {
              urn%3Aurn-7%3A3gpp-application.ims.iari.rcs.chatbot.sa\";+g.gsma.rcs.botversion=\"#=1,#=2\";+g.gsma.rcs.isbot"
         );
         assert!(!chatbot_contact("sip:x@y", &[CHATBOT_SA_IARI], true).contains("isbot"));
+    }
+
+    #[test]
+    fn the_altered_chip_list_loses_its_last_suggestion() {
+        let chips = serde_json::json!([
+            {"reply": {"displayText": "是", "postback": {"data": "yes"}}},
+            {"reply": {"displayText": "否", "postback": {"data": "no"}}}
+        ]);
+        let (ct, body) = rcs_proto::bot::with_suggestions("text/plain", "账单".as_bytes(), &chips);
+        let altered = without_last_suggestion(&ct, &body);
+        let left = rcs_proto::bot::suggestions_of(&ct, &altered);
+        assert_eq!(left.len(), 1);
+        assert_eq!(left[0].postback.as_deref(), Some("yes"));
+        assert_eq!(without_last_suggestion("text/plain", b"hi"), b"hi");
+        let card = br#"{"message":{"generalPurposeCard":{}}}"#;
+        let rewritten = rewritten_card(BOTMESSAGE_TYPE, card);
+        assert_ne!(rewritten, card);
+        let same: serde_json::Value = serde_json::from_slice(&rewritten).unwrap_or_default();
+        assert_eq!(
+            same,
+            serde_json::from_slice::<serde_json::Value>(card).unwrap_or_default()
+        );
     }
 
     #[test]
