@@ -2,7 +2,7 @@
 //! menu, §7.6 bot info; TRM-BOT-009).
 //!
 //! `get-bot-info` sends `GET /bot?id=<chatbot URI>&hl=<lang>&ho=<home operator>&v=3` to the HTTP
-//! server of the case's `maap` role, with `X-3GPP-Intended-Identity` (the user's tel URI) and
+//! server of the case's `maap` role (HTTPS when the case speaks TLS), with `X-3GPP-Intended-Identity` (the user's tel URI) and
 //! `If-None-Match` carrying the ETag it holds, so an unchanged document comes back 304 and the
 //! menu it has stays. The menu (`menu` or `persistentMenu` of the document, an object or a JSON
 //! string) is checked with rcs_proto::bot::validate_menu under the China limits, and the user is
@@ -11,6 +11,7 @@
 //! answered.
 
 use rcs_harness::agent::ActionOutput;
+use rcs_harness::events::Transport;
 use rcs_harness::role::RoleKind;
 use rcs_proto::bot::{self, BOTSUGGESTION_TYPE, Limits};
 use rcs_proto::http::RequestBuilder;
@@ -58,7 +59,9 @@ pub(crate) async fn get_bot_info(core: &Core, p: BotInfoParams) -> Result<Action
         .map_err(|e| format!("failed to write the bot info request: {e}"))?;
     let mut out = Output::new(String::new());
     out.set("sent.If-None-Match", etag.as_deref().unwrap_or_default());
-    let response = tokio::time::timeout(wait, core.ft.client.send(server, false, &request)).await;
+    // Bot information is served over HTTPS when the case speaks TLS (§7.6), else plain HTTP.
+    let tls = core.local.transport == Transport::Tls;
+    let response = tokio::time::timeout(wait, core.ft.client.send(server, tls, &request)).await;
     let response = match response {
         Ok(Ok(response)) => response,
         Ok(Err(error)) => {
