@@ -326,6 +326,61 @@ mod tests {
     }
 
     #[test]
+    fn http_and_sip_share_one_timeline_and_an_external_http_server_gets_its_role_lane() {
+        use rcs_harness::events::Protocol;
+        // The chatbot server (simulated) posts to the MaaP's developer API; the MaaP is an
+        // external system, so only the sender captured the request and the response.
+        let (bank_http, maap_http) = ("127.0.0.1:41000", "127.0.0.1:8443");
+        let mut post = wire(
+            1,
+            "bank",
+            Direction::Out,
+            "POST /messaging/group/v1/outbound/x/requests HTTP/1.1",
+        );
+        post.protocol = Protocol::Http;
+        post.transport = Transport::Tcp;
+        (post.src, post.dst) = (bank_http.parse().unwrap(), maap_http.parse().unwrap());
+        let mut created = wire(2, "bank", Direction::In, "HTTP/1.1 201 Created");
+        created.protocol = Protocol::Http;
+        created.transport = Transport::Tcp;
+        (created.src, created.dst) = (post.dst, post.src);
+        let mut message = wire(3, "alice", Direction::In, "MESSAGE sip:+86138 SIP/2.0");
+        (message.src, message.dst) = (
+            "127.0.0.1:5070".parse().unwrap(),
+            "127.0.0.1:40102".parse().unwrap(),
+        );
+        let mut maap = binding("maap", "maap", "external", "127.0.0.1:5070");
+        maap.http = Some(maap_http.parse().unwrap());
+        let mut bank = binding("bank", "csp-bot", "simulator", "127.0.0.1:1");
+        (bank.sip_udp, bank.http) = (None, Some("127.0.0.1:41001".parse().unwrap()));
+        let roles = vec![
+            binding("alice", "terminal", "simulator", "127.0.0.1:40102"),
+            maap,
+            bank,
+        ];
+        let case = case(vec![post, created, message], roles);
+        let (lanes, arrows) = ladder_for_case(&case, &BTreeSet::new());
+        let names: Vec<&str> = lanes.iter().map(|l| l.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["alice", "maap", "bank"],
+            "no lane for a bare address"
+        );
+        let ends: Vec<(usize, usize)> = arrows.iter().map(|a| (a.from, a.to)).collect();
+        assert_eq!(
+            ends,
+            [(2, 1), (1, 2), (1, 0)],
+            "HTTP then SIP, in frame order"
+        );
+        let svg = ladder_svg("C", &lanes, &arrows);
+        assert!(
+            svg.contains("POST /messaging/group/v1/outbound/x/requests"),
+            "{svg}"
+        );
+        assert!(svg.contains("MESSAGE sip:+86138"));
+    }
+
+    #[test]
     fn every_text_is_escaped() {
         let lanes = vec![Lane {
             name: "<script>alert(1)</script>".into(),
