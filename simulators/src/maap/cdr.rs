@@ -125,7 +125,8 @@ impl Cdrs {
     }
 
     /// Changes the newest record of `api_message_id` to `recipient` (any record type but
-    /// `FALLBACK_SMS`, which has its own leg); nothing when there is none.
+    /// `FALLBACK_SMS`, which has its own leg); nothing when there is none. A change that would
+    /// take a delivered or displayed record back to an earlier status is dropped.
     pub fn update(&self, api_message_id: &str, recipient: &str, f: impl FnOnce(&mut Cdr)) {
         let user = same_user(recipient);
         let mut records = lock(&self.records);
@@ -135,7 +136,13 @@ impl Cdrs {
                 && c.record_type != FALLBACK_SMS
         });
         if let Some(cdr) = found {
+            let before = cdr.clone();
             f(cdr);
+            if reached(&before.final_status) && !reached(&cdr.final_status) {
+                // A late outcome of the submission (the 200 to the MESSAGE processed after the
+                // delivery IMDN) never undoes the delivery.
+                *cdr = before;
+            }
             self.enforce(cdr);
         }
     }
@@ -185,6 +192,11 @@ impl Cdrs {
             }
         }
     }
+}
+
+/// Whether a message with this status reached the user's terminal.
+fn reached(final_status: &str) -> bool {
+    matches!(final_status, "delivered" | "displayed")
 }
 
 /// The field names a query may filter on: every record field, and `chatbot` for `chatbot_id`.

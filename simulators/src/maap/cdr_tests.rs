@@ -200,3 +200,24 @@ fn the_store_is_bounded() {
     assert_eq!(answer["count"], MAX_CDRS);
     assert_eq!(answer["cdrs"].as_array().unwrap().len(), MAX_QUERY_CDRS);
 }
+
+#[test]
+fn a_late_submission_outcome_does_not_undo_a_delivery() {
+    let to = "tel:+8613900000001";
+    let cdrs = Cdrs::default();
+    cdrs.record(a2p("m-6", to));
+    cdrs.update("m-6", to, |c| {
+        c.final_status = "delivered".to_owned();
+        c.deliver_time = Some("2025-03-08T10:00:00.000+08:00".to_owned());
+        c.chargeable = true;
+    });
+    cdrs.update("m-6", to, |c| {
+        c.final_status = "sent".to_owned();
+        c.chargeable = false;
+    });
+    let record = &cdrs.all()[0];
+    assert_eq!(record.final_status, "delivered");
+    assert!(record.chargeable);
+    cdrs.update("m-6", to, |c| c.final_status = "displayed".to_owned());
+    assert_eq!(cdrs.all()[0].final_status, "displayed");
+}
