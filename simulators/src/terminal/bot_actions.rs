@@ -27,7 +27,7 @@ use super::bot_params::{
 };
 use super::bot_state::BotMessage;
 use super::core::Core;
-use super::faults::Fault;
+use super::faults::{Fault, Faults};
 use super::ids;
 use super::outgoing::Sent;
 use super::pager::Chat;
@@ -160,7 +160,7 @@ async fn tap_suggestion(core: &Core, p: TapParams) -> Result<ActionOutput, Strin
         let summary = format!("executed {} (no postback to send)", kind_name(suggestion));
         return Ok(out.finish(summary));
     }
-    let body = serde_json::to_string(&response_doc(core, suggestion))
+    let body = serde_json::to_string(&response_doc(&core.faults, suggestion))
         .map_err(|e| format!("failed to write the suggestion response: {e}"))?;
     let (bot, reply_to) = match &carrier {
         Carrier::Menu(bot) => (bot.clone(), None),
@@ -240,17 +240,17 @@ fn flatten(prefix: &str, value: &Value, out: &mut Vec<(String, String)>, depth: 
 }
 
 /// The §7.5 response to a tap, as a faulty terminal may bend it.
-fn response_doc(core: &Core, s: &Suggestion) -> Value {
+fn response_doc(faults: &Faults, s: &Suggestion) -> Value {
     let mut doc = bot::response_for(s);
     let Some(response) = doc.get_mut("response").and_then(Value::as_object_mut) else {
         return doc;
     };
-    if core.faults.has(Fault::BotActionResponseAsReply)
+    if faults.has(Fault::BotActionResponseAsReply)
         && let Some(action) = response.remove("action")
     {
         response.insert("reply".to_owned(), action);
     }
-    if core.faults.has(Fault::BotResponseWrongPostback) {
+    if faults.has(Fault::BotResponseWrongPostback) {
         for inner in response.values_mut() {
             if let Some(postback) = inner.get_mut("postback").and_then(Value::as_object_mut) {
                 postback.insert("data".to_owned(), Value::String(s.display_text.clone()));
@@ -496,6 +496,26 @@ mod tests {
         let got = executed(&map);
         assert!(got.contains(&("executed.location.latitude".to_owned(), "39.9".to_owned())));
         assert!(got.contains(&("executed.location.label".to_owned(), "网点".to_owned())));
+    }
+
+    fn faults(ids: &[&str]) -> Faults {
+        let ids: Vec<String> = ids.iter().map(|f| (*f).to_owned()).collect();
+        Faults::from_ids(&ids).unwrap()
+    }
+
+    #[test]
+    fn the_response_names_the_tap_unless_a_fault_bends_it() {
+        let s = action(json!({ "urlAction": { "openUrl": { "url": "https://bank.example.cn" } } }));
+        let clean = response_doc(&faults(&[]), &s);
+        assert_eq!(
+            clean,
+            json!({ "response": { "action": { "displayText": "打开网页", "postback": { "data": "open_bill" } } } })
+        );
+        let as_reply = response_doc(&faults(&["terminal.bot-action-response-as-reply"]), &s);
+        assert_eq!(as_reply["response"]["reply"], clean["response"]["action"]);
+        assert!(as_reply["response"].get("action").is_none());
+        let wrong = response_doc(&faults(&["terminal.bot-response-wrong-postback"]), &s);
+        assert_eq!(wrong["response"]["action"]["postback"]["data"], "打开网页");
     }
 
     #[test]
