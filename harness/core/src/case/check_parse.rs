@@ -17,7 +17,7 @@ pub enum CheckUse {
 }
 
 /// The subject keys, for messages.
-const SUBJECTS: &str = "header, feature-tags, status, reason, request-uri, body, cpim, imdn, digest, sdp, part, message, query, form, xml, json";
+const SUBJECTS: &str = "header, feature-tags, status, reason, request-uri, body, cpim, imdn, digest, sdp, part, message, query, form, xml, json, bot";
 
 /// The fields of `message:` (RFC 4975 §7.3.1: the message rebuilt from its chunks).
 pub const MESSAGE_FIELDS: [&str; 6] = [
@@ -163,6 +163,10 @@ fn subject(raw: &RawCheck) -> Result<(Subject, Option<String>), String> {
             },
             None,
         ));
+    }
+    if let Some(field) = &raw.bot {
+        let field = crate::case::bot_field::BotField::parse(field)?;
+        found.push((Subject::Bot { field }, None));
     }
     found.extend(http_subject(raw)?);
     if let Some(what) = &raw.digest {

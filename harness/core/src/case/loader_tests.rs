@@ -213,3 +213,43 @@ fn http_subjects_elsewhere_and_msrp_fields_on_http_are_located_errors() {
     );
     assert!(e.message.contains("bad `xml` path"), "{e}");
 }
+
+#[test]
+fn bot_subjects_load_in_checks_filters_and_saves() {
+    let case = load(
+        "  - expect:\n      at: bob\n      sip: MESSAGE\n      rule: RCC.07 3.6.10\n      where: [{ bot: content-type, equals: text/plain }]\n      checks:\n        - { bot: valid, equals: true, rule: RCC.07 3.6.10 }\n        - { bot: suggestions, equals: 11, rule: protocols 7.4 }\n      save: { pb: { bot: suggestion.2.postback } }\n  - expect:\n      at: bob\n      http: POST\n      rule: protocols 8.3\n      checks: [{ bot: response.postback, equals: \"${pb}\", rule: protocols 7.5 }]\n",
+    )
+    .unwrap();
+    let StepKind::Expect(e) = &case.steps[1].kind else {
+        panic!("not an expectation")
+    };
+    assert_eq!(e.filter[0].subject.to_string(), "chatbot content-type");
+    assert_eq!(e.checks[1].subject.to_string(), "chatbot suggestions");
+    assert_eq!(e.save[0].1.to_string(), "chatbot suggestion.2.postback");
+}
+
+#[test]
+fn unknown_bot_fields_are_located_errors() {
+    let e = only_error(
+        "  - expect:\n      at: bob\n      msrp: SEND\n      rule: RCC.07 3.6.10\n      checks:\n        - { bot: sugestions, equals: 3, rule: RCC.07 3.6.10 }\n",
+    );
+    assert_eq!((e.line, e.column), (14, 11));
+    assert_eq!(
+        e.message,
+        "unknown `bot` field `sugestions`: did you mean `suggestions`?"
+    );
+    let e = only_error(
+        "  - expect:\n      at: bob\n      sip: MESSAGE\n      rule: RCC.07 3.6.10\n      where: [{ bot: suggestion.0.text, exists: true }]\n",
+    );
+    assert_eq!((e.line, e.column), (13, 15));
+    assert!(e.message.contains("count from 1"), "{e}");
+    let e = only_error(
+        "  - expect:\n      at: bob\n      http: POST\n      rule: protocols 8.3\n      save: { x: { bot: response.data } }\n",
+    );
+    assert_eq!(e.line, 13);
+    assert!(
+        e.message
+            .starts_with("bad `save` entry `x`: unknown `bot` field `response.data`"),
+        "{e}"
+    );
+}

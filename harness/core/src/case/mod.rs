@@ -1,5 +1,6 @@
 //! Case files: the model, the loader with located diagnostics, and the JSON Schema for editors.
 
+pub mod bot_field;
 pub mod check_parse;
 pub mod duration;
 pub mod error;

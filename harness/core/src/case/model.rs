@@ -339,6 +339,11 @@ pub enum Subject {
     Json {
         pointer: String,
     },
+    /// A field of the chatbot content (protocols.md §7.2-§7.5): the CPIM inner content of a SIP
+    /// MESSAGE or MSRP SEND, or what an HTTP body carries.
+    Bot {
+        field: crate::case::bot_field::BotField,
+    },
 }
 
 /// What `form: <name>.<field>` reads of a form part besides its body.
@@ -350,7 +355,7 @@ impl Subject {
         use Protocol::{Http, Msrp, Sip};
         match self {
             Self::Header { .. } | Self::Status | Self::Reason | Self::Body => &[Sip, Msrp, Http],
-            Self::Xml { .. } | Self::Json { .. } => &[Sip, Msrp, Http],
+            Self::Xml { .. } | Self::Json { .. } | Self::Bot { .. } => &[Sip, Msrp, Http],
             Self::Cpim { .. } | Self::Imdn { .. } => &[Sip, Msrp],
             Self::RequestUri | Self::Digest => &[Sip, Http],
             Self::FeatureTags { .. } | Self::Sdp { .. } | Self::Part { .. } => &[Sip],
@@ -383,6 +388,7 @@ impl Subject {
             Self::Form { .. } => "form",
             Self::Xml { .. } => "xml",
             Self::Json { .. } => "json",
+            Self::Bot { .. } => "bot",
         }
     }
 }
@@ -414,6 +420,7 @@ impl std::fmt::Display for Subject {
             } => write!(f, "{x} of form part {name}"),
             Self::Xml { path } => write!(f, "XML {path}"),
             Self::Json { pointer } => write!(f, "JSON {pointer}"),
+            Self::Bot { field } => write!(f, "chatbot {field}"),
         }
     }
 }

@@ -348,6 +348,11 @@ pub struct RawCheck {
     pub xml: Option<String>,
     /// A value of the JSON body by RFC 6901 pointer, e.g. `/messages/0/id`.
     pub json: Option<String>,
+    /// A field of the chatbot content (CPIM inner content, or what an HTTP body carries):
+    /// `valid`, `errors`, `gsma-errors`, `suggestions`, `suggestion.<n>.text`,
+    /// `suggestion.<n>.postback`, `suggestion.<n>.kind`, `cards`, `content-type`,
+    /// `response.postback`, `response.text`.
+    pub bot: Option<String>,
     // Predicates.
     pub equals: Option<Value>,
     pub not_equals: Option<Value>,

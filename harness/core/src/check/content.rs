@@ -29,7 +29,7 @@ fn is_multipart(content_type: &str) -> bool {
 
 /// The body of the part of type `media_type`: the whole body when it is of that type, else the
 /// matching part of a multipart body.
-fn part_body(msg: &Message, media_type: &str) -> Result<Option<Vec<u8>>, String> {
+pub(crate) fn part_body(msg: &Message, media_type: &str) -> Result<Option<Vec<u8>>, String> {
     let ct = msg.header("Content-Type").unwrap_or_default();
     if is_type(ct, media_type) {
         return Ok(Some(msg.body().to_vec()));

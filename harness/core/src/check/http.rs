@@ -144,6 +144,9 @@ pub fn observe(msg: &HttpMessage, subject: &Subject, list: bool) -> Observed {
         Subject::Message { field } => body_field(msg.body(), msg.content_type(), field),
         Subject::Xml { path } => body_xml(msg.body(), path, list),
         Subject::Json { pointer } => body_json(msg.body(), pointer, list),
+        Subject::Bot { field } => {
+            crate::check::bot::observe(crate::check::bot_content::http(msg), field, list)
+        }
         Subject::FeatureTags { .. } | Subject::Sdp { .. } | Subject::Part { .. } => {
             Observed::NotApplicable("not a SIP message")
         }

@@ -1,5 +1,7 @@
 //! Checks: reading a subject from a message (SIP, MSRP or HTTP) and judging it against a predicate.
 
+pub mod bot;
+pub mod bot_content;
 pub mod content;
 pub mod group;
 pub mod http;

@@ -51,6 +51,29 @@ pub fn observe(group: &[&Msg], field: &str) -> Observed {
     }
 }
 
+/// The whole content of the message `frame` is a chunk of: the frame's own body when it carries
+/// all of it (no Byte-Range, or `1-<n>/<n>`, and ends in `$`), else the message rebuilt from the
+/// SENDs of `group` that share its Message-ID; the error says why it is incomplete.
+pub(crate) fn whole_content(frame: &Frame, group: &[&Msg]) -> Result<Vec<u8>, String> {
+    let whole = match frame.byte_range() {
+        Ok(None) => true,
+        Ok(Some(r)) => r.start == 1 && r.total == Some(frame.body.len() as u64),
+        Err(e) => return Err(e.to_string()),
+    };
+    if whole && frame.flag == Flag::Complete {
+        return Ok(frame.body.to_vec());
+    }
+    let Some(id) = frame.message_id() else {
+        return Err("the chunk has no Message-ID to find the others by".to_owned());
+    };
+    let chunks: Vec<&Frame> = group
+        .iter()
+        .filter_map(|m| m.as_msrp())
+        .filter(|f| f.method() == Some("SEND") && f.message_id() == Some(id))
+        .collect();
+    rebuild(&chunks)
+}
+
 fn content_field(content: &[u8], field: &str) -> Observed {
     match field {
         "size" => Observed::One(content.len().to_string()),

@@ -69,6 +69,9 @@ pub fn observe_in(msg: &Msg, group: &[&Msg], subject: &Subject, list: bool) -> O
             Observed::NotApplicable("not an HTTP message")
         }
         (Msg::Msrp(_), Subject::Message { field }) => crate::check::rebuilt::observe(group, field),
+        (Msg::Msrp(f), Subject::Bot { field }) => {
+            crate::check::bot::observe(crate::check::bot_content::msrp(f, group), field, list)
+        }
         (Msg::Sip(_), Subject::Message { .. }) => Observed::NotApplicable("not an MSRP frame"),
         (Msg::Sip(m), Subject::Xml { path }) => crate::check::http::body_xml(m.body(), path, list),
         (Msg::Sip(m), Subject::Json { pointer }) => {
@@ -109,6 +112,9 @@ fn observe_sip(msg: &Message, subject: &Subject, list: bool) -> Observed {
         Subject::Cpim { name } => cpim(content::sip_cpim(msg), name),
         Subject::Imdn { field } => imdn(content::sip_cpim(msg), field),
         Subject::Digest => opt(msg.header("Authorization")),
+        Subject::Bot { field } => {
+            crate::check::bot::observe(crate::check::bot_content::sip(msg), field, list)
+        }
         Subject::Sdp { name } => content::sdp(msg, name, list),
         Subject::Part { media_type } => content::part(msg, media_type),
         Subject::Message { .. } => Observed::NotApplicable("not an MSRP frame"),
@@ -163,9 +169,10 @@ fn observe_msrp(frame: &Frame, subject: &Subject, list: bool) -> Observed {
             Observed::NotApplicable("not an HTTP message")
         }
         // Read by `observe_in`, which has the matched chunks and the body readers.
-        Subject::Message { .. } | Subject::Xml { .. } | Subject::Json { .. } => {
-            Observed::NotApplicable("not a rebuilt message")
-        }
+        Subject::Message { .. }
+        | Subject::Xml { .. }
+        | Subject::Json { .. }
+        | Subject::Bot { .. } => Observed::NotApplicable("not a rebuilt message"),
     }
 }
 

@@ -358,4 +358,28 @@ mod tests {
         let errs = parse_rule(Path::new("R1.yaml"), &both).unwrap_err();
         assert!(errs[0].message.contains("not several"), "{errs:?}");
     }
+
+    #[test]
+    fn chatbot_rules_read_the_bot_subject() {
+        let ok = "id: R1\ntitle: t\nrefs: [RCC.07 3.6.10]\napplies-to: { msrp: SEND, where: [{ bot: content-type, equals: application/vnd.gsma.botsuggestion.response.v1.0+json }] }\nchecks:\n  - { bot: valid, equals: true, rule: RCC.07 3.6.10 }\nrefers-to:\n  sip: MESSAGE\n  where: [{ bot: suggestion.1.postback, equals: \"${this.bot.response.postback}\" }]\n  rule: RCC.07 3.6.10\n";
+        let r = parse_rule(Path::new("R1.yaml"), ok).unwrap();
+        let refers = r.refers_to.unwrap();
+        assert_eq!(refers.this[0].0, "this.bot.response.postback");
+        assert_eq!(refers.this[0].1.key(), "bot");
+        let typo = ok.replace("bot: valid", "bot: vaild");
+        let errs = parse_rule(Path::new("R1.yaml"), &typo).unwrap_err();
+        assert_eq!((errs[0].line, errs[0].column), (6, 5));
+        assert!(
+            errs[0].message.contains("did you mean `valid`?"),
+            "{errs:?}"
+        );
+        let bad_ref = ok.replace("this.bot.response.postback", "this.bot.respons.postback");
+        let errs = parse_rule(Path::new("R1.yaml"), &bad_ref).unwrap_err();
+        assert!(
+            errs[0]
+                .message
+                .contains("`${this.bot.respons.postback}`: unknown `bot` field"),
+            "{errs:?}"
+        );
+    }
 }

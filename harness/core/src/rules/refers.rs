@@ -58,19 +58,20 @@ pub fn this_subject(reference: &str) -> Result<Subject, String> {
         "part" => raw.part = text(),
         "query" => raw.query = text(),
         "form" => raw.form = text(),
+        "bot" => raw.bot = text(),
         "status" => raw.status = Some(Value::Bool(true)),
         "reason" => raw.reason = Some(Value::Bool(true)),
         "body" => raw.body = Some(Value::Bool(true)),
         "request-uri" => raw.request_uri = Some(Value::Bool(true)),
         other => {
             return Err(format!(
-                "`${{{reference}}}`: `{other}` is not a subject; write `this.header.<name>`, `this.cpim.<header>`, `this.imdn.<field>`, `this.sdp.<name>`, `this.part.<type>`, `this.query.<name>`, `this.form.<name>`, `this.status`, `this.reason`, `this.body` or `this.request-uri`"
+                "`${{{reference}}}`: `{other}` is not a subject; write `this.header.<name>`, `this.cpim.<header>`, `this.imdn.<field>`, `this.sdp.<name>`, `this.part.<type>`, `this.query.<name>`, `this.form.<name>`, `this.bot.<field>`, `this.status`, `this.reason`, `this.body` or `this.request-uri`"
             ));
         }
     }
     let needs_arg = matches!(
         key,
-        "header" | "cpim" | "imdn" | "sdp" | "part" | "query" | "form"
+        "header" | "cpim" | "imdn" | "sdp" | "part" | "query" | "form" | "bot"
     );
     if needs_arg == arg.is_empty() {
         return Err(format!(
