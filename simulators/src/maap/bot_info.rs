@@ -96,8 +96,24 @@ fn document(bot: &Chatbot, callback: Option<String>) -> Value {
         "emailAddress": format!("service@{}", bot.domain()),
         "backgroundImage": format!("https://{}/bg/{service}.png", bot.domain()),
         "address": "北京市西城区",
+        "menu": menu(bot),
         "family": bot.family.as_str(),
     })
+}
+
+/// The chatbot's persistent menu (§7.4 menu, within the CT/CU limits: 3 top-level entries,
+/// 2 levels).
+fn menu(bot: &Chatbot) -> Value {
+    json!({"menu": {"entries": [
+        {"reply": {"displayText": "查询账单", "postback": {"data": "menu_bill"}}},
+        {"action": {"displayText": "官方网站", "postback": {"data": "menu_site"},
+            "urlAction": {"openUrl": {"url": format!("https://{}/", bot.domain()), "application": "browser"}}}},
+        {"menu": {"displayText": "更多服务", "entries": [
+            {"reply": {"displayText": "账单分期", "postback": {"data": "menu_installments"}}},
+            {"action": {"displayText": "客服热线", "postback": {"data": "menu_call"},
+                "dialerAction": {"dialPhoneNumber": {"phoneNumber": "+8695588"}}}}
+        ]}}
+    ]}})
 }
 
 /// A strong entity tag: the first 16 bytes of the document's SHA-256, quoted.
@@ -142,6 +158,8 @@ mod tests {
         assert_eq!(doc["domain"], "botplatform.rcs.chinamobile.com");
         assert_eq!(doc["status"], 0);
         assert_eq!(doc["url"], "http://127.0.0.1:9");
+        let menu = &doc["menu"];
+        assert!(rcs_proto::bot::validate_menu(menu, rcs_proto::bot::Limits::China).is_empty());
         assert_eq!(
             etag(doc.to_string().as_bytes()),
             etag(doc.to_string().as_bytes())
