@@ -10,7 +10,7 @@
 //! reply's always. Like every action they report what they sent and never judge.
 
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use rcs_harness::agent::ActionOutput;
 use rcs_proto::bot::{
@@ -42,6 +42,12 @@ const DEVICE: [&str; 4] = [
     "14.2.0.301(C00E301)",
 ];
 
+/// How long an action waits for a bot message the runner has just seen arrive.
+const RECEIVED_GRACE: Duration = Duration::from_secs(1);
+
+/// How often it looks again.
+const POLL: Duration = Duration::from_millis(10);
+
 /// Where a location is shared from by default (Beijing, GCJ-02).
 const LOCATION: (f64, f64, &str) = (39.908_722, 116.397_499, "天安门广场");
 
@@ -58,19 +64,18 @@ pub(crate) async fn act(
         "share-location" => share_location(core, params::parse(map)?).await,
         "get-bot-info" => super::bot_info::get_bot_info(core, params::parse(map)?).await,
         "report-spam" => report_spam(core, params::parse(map)?).await,
-        "block-bot" => block_bot(core, params::parse(map)?),
+        "block-bot" => block_bot(core, params::parse(map)?).await,
         other => Err(format!("a terminal has no action `{other}`")),
     }
 }
 
-/// The chatbot a `bot` parameter names; by default the sender of the last bot message.
-pub(crate) fn bot_uri(core: &Core, bot: Option<&str>) -> Result<String, String> {
+/// The chatbot a `bot` parameter names; by default the sender of the last bot message (waited
+/// for a moment when none was read yet).
+pub(crate) async fn bot_uri(core: &Core, bot: Option<&str>) -> Result<String, String> {
     match bot {
         Some(bot) => core.target(bot),
-        None => core
-            .bots
-            .last(None)
-            .1
+        None => arrived(|| core.bots.last(None).1)
+            .await
             .map(|m| m.bot)
             .ok_or_else(|| "no chatbot message received yet; give `bot`".to_owned()),
     }
@@ -122,7 +127,7 @@ async fn tap_suggestion(core: &Core, p: TapParams) -> Result<ActionOutput, Strin
     let wait = params::timeout(p.timeout.as_deref())?;
     let (list, carrier) = match p.menu {
         true => {
-            let bot = bot_uri(core, p.bot.as_deref())?;
+            let bot = bot_uri(core, p.bot.as_deref()).await?;
             let menu = core
                 .bots
                 .menu(&bot)
@@ -130,7 +135,7 @@ async fn tap_suggestion(core: &Core, p: TapParams) -> Result<ActionOutput, Strin
             (menu.entries, Carrier::Menu(bot))
         }
         false => {
-            let message = carrying(core, p.bot.as_deref(), p.message_id.as_deref())?;
+            let message = carrying(core, p.bot.as_deref(), p.message_id.as_deref()).await?;
             (
                 message.suggestions.clone(),
                 Carrier::Message(Box::new(message)),
@@ -189,19 +194,29 @@ enum Carrier {
     Message(Box<BotMessage>),
 }
 
-/// The bot message a tap or share answers.
-fn carrying(core: &Core, bot: Option<&str>, id: Option<&str>) -> Result<BotMessage, String> {
+/// The bot message a tap or share answers. One the runner has just seen arrive may still be
+/// being read: it is waited for a moment.
+async fn carrying(core: &Core, bot: Option<&str>, id: Option<&str>) -> Result<BotMessage, String> {
     let bot = bot.map(|b| core.target(b)).transpose()?;
-    match id {
-        Some(id) => core
-            .bots
-            .by_id(id)
-            .ok_or_else(|| format!("no chatbot message {id} received")),
-        None => core
-            .bots
-            .last(bot.as_deref())
-            .1
-            .ok_or_else(|| "no chatbot message received yet".to_owned()),
+    let find = || match id {
+        Some(id) => core.bots.by_id(id),
+        None => core.bots.last(bot.as_deref()).1,
+    };
+    arrived(find).await.ok_or_else(|| match id {
+        Some(id) => format!("no chatbot message {id} received"),
+        None => "no chatbot message received yet".to_owned(),
+    })
+}
+
+/// `find()`, polled for at most [`RECEIVED_GRACE`] until it finds something.
+async fn arrived<T>(find: impl Fn() -> Option<T>) -> Option<T> {
+    let deadline = tokio::time::Instant::now() + RECEIVED_GRACE;
+    loop {
+        let found = find();
+        if found.is_some() || tokio::time::Instant::now() >= deadline {
+            return found;
+        }
+        tokio::time::sleep(POLL).await;
     }
 }
 
@@ -262,7 +277,7 @@ fn response_doc(faults: &Faults, s: &Suggestion) -> Value {
 
 async fn share_device(core: &Core, p: ShareDeviceParams) -> Result<ActionOutput, String> {
     let wait = params::timeout(p.timeout.as_deref())?;
-    let bot = bot_uri(core, p.bot.as_deref())?;
+    let bot = bot_uri(core, p.bot.as_deref()).await?;
     let [model, platform, vendor, version] = [p.model, p.platform, p.vendor, p.version]
         .into_iter()
         .zip(DEVICE)
@@ -299,7 +314,7 @@ async fn share_location(core: &Core, p: ShareLocationParams) -> Result<ActionOut
         .form
         .as_deref()
         .map_or(Ok(LocationForm::Geo), location_form)?;
-    let bot = bot_uri(core, p.bot.as_deref())?;
+    let bot = bot_uri(core, p.bot.as_deref()).await?;
     let latitude = p.latitude.unwrap_or(LOCATION.0);
     let longitude = p.longitude.unwrap_or(LOCATION.1);
     let label = p.label.unwrap_or_else(|| LOCATION.2.to_owned());
@@ -326,7 +341,7 @@ async fn share_location(core: &Core, p: ShareLocationParams) -> Result<ActionOut
 
 async fn report_spam(core: &Core, p: SpamParams) -> Result<ActionOutput, String> {
     let wait = params::timeout(p.timeout.as_deref())?;
-    let bot = bot_uri(core, p.bot.as_deref())?;
+    let bot = bot_uri(core, p.bot.as_deref()).await?;
     let mut message_ids = match p.message_ids.is_empty() {
         true => core.bots.recent_ids(&bot, 1),
         false => p.message_ids,
@@ -353,8 +368,8 @@ async fn report_spam(core: &Core, p: SpamParams) -> Result<ActionOutput, String>
     Ok(out.finish(summary))
 }
 
-fn block_bot(core: &Core, p: BlockParams) -> Result<ActionOutput, String> {
-    let bot = bot_uri(core, p.bot.as_deref())?;
+async fn block_bot(core: &Core, p: BlockParams) -> Result<ActionOutput, String> {
+    let bot = bot_uri(core, p.bot.as_deref()).await?;
     core.bots.set_blocked(&bot, p.blocked);
     let mut out = Output::new(String::new());
     out.set("blocked", &p.blocked.to_string());

@@ -30,7 +30,7 @@ const HOME_OPERATOR: &str = "46000";
 
 pub(crate) async fn get_bot_info(core: &Core, p: BotInfoParams) -> Result<ActionOutput, String> {
     let wait = params::timeout(p.timeout.as_deref())?;
-    let bot = bot_uri(core, p.bot.as_deref())?;
+    let bot = bot_uri(core, p.bot.as_deref()).await?;
     let server = core
         .peers
         .values()
