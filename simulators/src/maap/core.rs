@@ -94,12 +94,6 @@ impl MaapCore {
         peers.values().find(|p| p.kind == kind).cloned()
     }
 
-    /// A peer by its role name.
-    pub(crate) fn peer(&self, name: &str) -> Option<Peer> {
-        let peers = self.peers.lock().unwrap_or_else(|p| p.into_inner());
-        peers.get(name).cloned()
-    }
-
     /// The tel URI of a role name (its subscriber), a `+` number or a tel URI as given.
     pub(crate) fn tel_of(&self, user: &str) -> String {
         let peers = self.peers.lock().unwrap_or_else(|p| p.into_inner());
@@ -155,6 +149,3 @@ impl MaapCore {
         }
     }
 }
-
-/// Shared handle.
-pub(crate) type Core = Arc<MaapCore>;

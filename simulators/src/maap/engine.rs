@@ -33,12 +33,16 @@ pub(crate) struct Outbound {
     pub in_reply_to: Option<String>,
     pub traffic_type: Option<String>,
     pub reports: Vec<Report>,
+    /// `storeSupported` (§8.3); the message center decides store-and-forward here.
+    #[allow(dead_code)]
     pub store: bool,
     /// The SMS fallback text; None: no SMS fallback.
     pub sms_text: Option<String>,
     pub rcs_fallback: Option<(String, Vec<u8>)>,
     /// A reply through the interaction API (needs the interaction right) rather than a push.
     pub interaction: bool,
+    /// The API the request came in through (the engine finds the family from the chatbot).
+    #[allow(dead_code)]
     pub family: Family,
 }
 
@@ -91,8 +95,10 @@ pub(crate) enum FailCause {
     Blocked = 5,
 }
 
-/// Something the chatbot's server is to be told.
+/// Something the chatbot's server is to be told. The family modules read what they need; the
+/// chatbot and sender fields are there for every reader.
 #[derive(Clone, Debug)]
+#[allow(dead_code)]
 pub(crate) enum BotEvent {
     Status {
         chatbot: String,

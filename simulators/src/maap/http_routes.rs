@@ -48,15 +48,6 @@ pub(crate) fn status(code: u16, reason: &str) -> Response {
     build(ResponseBuilder::new(code, reason))
 }
 
-/// A JSON response.
-pub(crate) fn json(code: u16, reason: &str, body: &serde_json::Value) -> Response {
-    build(
-        ResponseBuilder::new(code, reason)
-            .header("Content-Type", "application/json; charset=utf-8")
-            .body(body.to_string()),
-    )
-}
-
 /// The response a builder writes (a builder's own bytes always read back).
 pub(crate) fn build(builder: ResponseBuilder) -> Response {
     builder.build().unwrap_or_else(|_| fallback())

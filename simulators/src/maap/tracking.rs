@@ -103,11 +103,6 @@ impl Tracking {
             .cloned()
     }
 
-    /// The message sent last.
-    pub(crate) fn last_sent(&self) -> Option<Sent> {
-        lock(&self.sent).back().cloned()
-    }
-
     /// Remembers a user's message to a chatbot.
     pub(crate) fn uplink(&self, uplink: LastUplink) {
         *lock(&self.uplink) = Some(uplink);

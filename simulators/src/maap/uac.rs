@@ -48,13 +48,6 @@ impl Outcome {
             Self::TransportError(_) => 503,
         }
     }
-
-    pub(crate) fn response(&self) -> Option<&Message> {
-        match self {
-            Self::Final(response) => Some(response),
-            _ => None,
-        }
-    }
 }
 
 /// Transactions waiting for responses, by branch.

@@ -438,7 +438,7 @@ impl Core {
             return respond(400, "Bad Request");
         };
         if let Some(trunk) = self.trunk.binding_for(&uri, now) {
-            return self.to_trunk(request, trunk, upstream, now);
+            return self.relay_to_trunk(request, trunk, upstream, now);
         }
         if is_message
             && let Some((response, then)) = self.saf.on_revoke(request, saf_net!(self), now)
@@ -495,7 +495,7 @@ impl Core {
     /// An INVITE: a retransmission goes to its call; a new one for a CPM session or large
     /// message is checked like a MESSAGE (protocols.md §4.2, §4.5) and handed to the B2BUA.
     /// Relays a request for a chatbot to the MaaP, or answers 404 without one (§7.1).
-    fn to_trunk(
+    fn relay_to_trunk(
         &mut self,
         request: &Message,
         maap: Option<Binding>,
