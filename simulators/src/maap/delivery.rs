@@ -115,7 +115,7 @@ impl Engine {
         match send_chatbot_sms(self.core(), bot, to, text).await {
             Ok(segments) => {
                 let mut cdr = self.fallback_cdr(out, to);
-                cdr.segments = segments.into();
+                cdr.segments = segments;
                 self.cdrs().record(cdr);
                 Delivery::ToNetwork
             }

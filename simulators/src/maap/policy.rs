@@ -36,6 +36,10 @@ const DAY: Duration = Duration::from_secs(24 * 60 * 60);
 /// The most chatbots whose counts are kept (a lab platform never has more).
 const MAX_COUNTED_CHATBOTS: usize = 1024;
 
+/// The most instants kept per chatbot for the rate window (a per-second quota above this is
+/// treated as this).
+const RECENT_KEPT: usize = 100_000;
+
 /// The misbehaviours of the `maap` fault table that bend a policy decision.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct PolicyFaults {
@@ -227,10 +231,6 @@ impl Policy {
         (now.saturating_duration_since(start).as_secs()) / DAY.as_secs()
     }
 }
-
-/// The most instants kept per chatbot for the rate window (a per-second quota above this is
-/// treated as this).
-const RECENT_KEPT: usize = 100_000;
 
 /// A user identity reduced for comparison: `tel:` and parameters dropped, visual separators
 /// removed (RFC 3966 5.1.1), so `tel:+86-139-0000-0002` equals `+8613900000002`.
