@@ -115,3 +115,21 @@ async fn every_case_passes_clean_and_fails_against_each_fault_over_tcp() {
 async fn every_case_passes_clean_and_fails_against_each_fault_over_tls() {
     run(Transport::Tls).await;
 }
+
+/// A fault no case lists is a simulator deviation nothing shows the suite can catch.
+#[test]
+fn every_fault_of_the_catalogue_is_detected_by_a_case() {
+    use rcs_harness::agent::AgentFactory;
+    let cases = all_cases();
+    let undetected: Vec<_> = Simulators
+        .faults()
+        .into_iter()
+        .filter(|f| !cases.iter().any(|c| c.detects.iter().any(|d| d.fault == f.id)))
+        .map(|f| f.id)
+        .collect();
+    assert!(
+        undetected.is_empty(),
+        "faults no case detects: {}",
+        undetected.join(", ")
+    );
+}
