@@ -72,7 +72,13 @@ fn allowed(action: &str) -> Option<&'static [&'static str]> {
     Some(match action {
         "send" => send::PARAMS,
         "revoke" => &["message-id", "to", "bad-signature", "date-offset"],
-        "upload-media" => &["size", "content-type", "mode", "bad-signature", "date-offset"],
+        "upload-media" => &[
+            "size",
+            "content-type",
+            "mode",
+            "bad-signature",
+            "date-offset",
+        ],
         "delete-media" => &["tid", "bad-signature", "date-offset"],
         "fetch-media" => &["url"],
         _ => return None,
@@ -242,7 +248,11 @@ pub(crate) fn read_code(out: &mut ActionOutput, body: &[u8]) {
     };
     for key in ["code", "msg", "tid", "url", "messageId"] {
         if let Some(value) = doc.get(key).and_then(Value::as_str) {
-            let name = if key == "messageId" { "message-id" } else { key };
+            let name = if key == "messageId" {
+                "message-id"
+            } else {
+                key
+            };
             out.values.insert(name.to_owned(), value.to_owned());
         }
     }
@@ -262,14 +272,22 @@ mod tests {
     #[test]
     fn checks_know_their_actions_and_leave_foreign_parameters_alone() {
         assert_eq!(check("query-cdrs", &Map::new()), None);
-        assert_eq!(check("send", &params(json!({"to": "alice", "token": "x"}))), None);
+        assert_eq!(
+            check("send", &params(json!({"to": "alice", "token": "x"}))),
+            None
+        );
         assert_eq!(
             check("revoke", &params(json!({"to": "alice"}))),
             Some(Err("`revoke` needs `message-id`".to_owned()))
         );
         assert_eq!(
-            check("delete-media", &params(json!({"tid": "t", "date-offset": "soon"}))),
-            Some(Err("`date-offset` must be an integer, not `soon`".to_owned()))
+            check(
+                "delete-media",
+                &params(json!({"tid": "t", "date-offset": "soon"}))
+            ),
+            Some(Err(
+                "`date-offset` must be an integer, not `soon`".to_owned()
+            ))
         );
         assert_eq!(
             check("upload-media", &params(json!({"date-offset": -3600}))),

@@ -25,7 +25,8 @@ enum Notice {
 }
 
 fn notice_of(path: &str) -> Option<Notice> {
-    let segment = |name: &str| path.contains(&format!("/{name}/")) || path.ends_with(&format!("/{name}"));
+    let segment =
+        |name: &str| path.contains(&format!("/{name}/")) || path.ends_with(&format!("/{name}"));
     if segment("InboundMessageNotification") {
         Some(Notice::Inbound)
     } else if segment("DeliveryInfoNotification") {
@@ -38,10 +39,16 @@ fn notice_of(path: &str) -> Option<Notice> {
 }
 
 /// Answers a CMCC callback; None when the path is not one.
-pub(super) fn answer(_core: &Arc<BotCore>, request: &Request) -> Option<(Response, Option<Callback>)> {
+pub(super) fn answer(
+    _core: &Arc<BotCore>,
+    request: &Request,
+) -> Option<(Response, Option<Callback>)> {
     let notice = notice_of(request.path())?;
     if request.method() != "POST" {
-        return Some((status(405, "Method Not Allowed", "callbacks are POSTed\n"), None));
+        return Some((
+            status(405, "Method Not Allowed", "callbacks are POSTed\n"),
+            None,
+        ));
     }
     Some(match read(notice, request) {
         Ok(callback) => (status(204, "No Content", ""), Some(callback)),
@@ -145,7 +152,8 @@ mod tests {
     use super::*;
 
     fn post(path: &str, headers: &[(&str, &str)], body: &[u8]) -> Request {
-        let mut builder = RequestBuilder::new("POST", path).header("Content-Type", "application/xml");
+        let mut builder =
+            RequestBuilder::new("POST", path).header("Content-Type", "application/xml");
         for (name, value) in headers {
             builder = builder.header(name, value);
         }
@@ -155,9 +163,18 @@ mod tests {
     #[test]
     fn paths_name_their_notification() {
         let bot = "sip%3A12599%40botplatform.rcs.chinamobile.com";
-        assert_eq!(notice_of(&format!("/cb/InboundMessageNotification/{bot}")), Some(Notice::Inbound));
-        assert_eq!(notice_of(&format!("/DeliveryInfoNotification/{bot}")), Some(Notice::Delivery));
-        assert_eq!(notice_of("/x/MessageStatusNotification/b"), Some(Notice::Revoke));
+        assert_eq!(
+            notice_of(&format!("/cb/InboundMessageNotification/{bot}")),
+            Some(Notice::Inbound)
+        );
+        assert_eq!(
+            notice_of(&format!("/DeliveryInfoNotification/{bot}")),
+            Some(Notice::Delivery)
+        );
+        assert_eq!(
+            notice_of("/x/MessageStatusNotification/b"),
+            Some(Notice::Revoke)
+        );
         assert_eq!(notice_of("/notice/rcsspam"), None);
     }
 
@@ -203,7 +220,11 @@ mod tests {
             status: "DeliveredToTerminal".into(),
             description: Some("UP2".into()),
         };
-        let request = post("/DeliveryInfoNotification/b", &[], &cmcc::delivery_notification(&info));
+        let request = post(
+            "/DeliveryInfoNotification/b",
+            &[],
+            &cmcc::delivery_notification(&info),
+        );
         let callback = read(Notice::Delivery, &request).unwrap();
         assert_eq!(callback.status.as_deref(), Some("DeliveredToTerminal"));
         assert_eq!(callback.message_id.as_deref(), Some("m-1"));
@@ -212,12 +233,21 @@ mod tests {
         let callback = read(Notice::Revoke, &request).unwrap();
         assert_eq!(callback.status.as_deref(), Some("Revoked"));
         assert_eq!(callback.message_id.as_deref(), Some("m-2"));
-        assert!(read(Notice::Delivery, &post("/DeliveryInfoNotification/b", &[], b"<x/>")).is_err());
+        assert!(
+            read(
+                Notice::Delivery,
+                &post("/DeliveryInfoNotification/b", &[], b"<x/>")
+            )
+            .is_err()
+        );
     }
 
     #[test]
     fn sip_numbers_become_tel_uris() {
-        assert_eq!(tel_of("sip:+8613800138002@bj.ims.mnc000.mcc460.3gppnetwork.org"), "tel:+8613800138002");
+        assert_eq!(
+            tel_of("sip:+8613800138002@bj.ims.mnc000.mcc460.3gppnetwork.org"),
+            "tel:+8613800138002"
+        );
         assert_eq!(tel_of("tel:+861"), "tel:+861");
         assert_eq!(tel_of("sip:alice@x"), "sip:alice@x");
     }

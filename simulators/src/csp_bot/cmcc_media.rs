@@ -34,8 +34,8 @@ pub(super) async fn revoke(
         path_escape(&core.settings.chatbot),
         path_escape(&message_id)
     );
-    let mut builder =
-        RequestBuilder::new("PUT", &target).header("Content-Type", "application/xml; charset=utf-8");
+    let mut builder = RequestBuilder::new("PUT", &target)
+        .header("Content-Type", "application/xml; charset=utf-8");
     if let Some(to) = text_param(params, "to") {
         let tel = core.tel_of(&to);
         builder = builder.header("Address", tel.trim_start_matches("tel:"));
@@ -67,7 +67,8 @@ pub(super) async fn upload(
         return Err(format!("`size` must be 1 to {MAX_SIZE} bytes, not {size}"));
     }
     let size = usize::try_from(size).map_err(|_| format!("`size` {size} is too large"))?;
-    let content_type = text_param(params, "content-type").unwrap_or_else(|| "image/jpeg".to_owned());
+    let content_type =
+        text_param(params, "content-type").unwrap_or_else(|| "image/jpeg".to_owned());
     let tid = uuid::Uuid::new_v4().to_string();
     let name = if content_type.starts_with("image/") {
         "media.jpg"

@@ -60,10 +60,10 @@ pub(super) fn check(params: &Map<String, Value>) -> Result<(), String> {
             report_name(&report)?;
         }
     }
-    if let Some(suggestions) = params.get("suggestions") {
-        if !matches!(suggestions, Value::Array(_) | Value::String(_)) {
-            return Err("`suggestions` must be a list of suggestions".to_owned());
-        }
+    if let Some(suggestions) = params.get("suggestions")
+        && !matches!(suggestions, Value::Array(_) | Value::String(_))
+    {
+        return Err("`suggestions` must be a list of suggestions".to_owned());
     }
     Ok(())
 }
@@ -271,11 +271,19 @@ mod tests {
         assert!(err.contains("needs one of"), "{err}");
         let err = check(&params(json!({"to": "a", "text": "x", "form": "flatter"}))).unwrap_err();
         assert_eq!(err, "form `flatter` is not `nested` or `flat`");
-        let err = check(&params(json!({"to": "a", "text": "x", "reports": ["read"]}))).unwrap_err();
+        let err = check(&params(
+            json!({"to": "a", "text": "x", "reports": ["read"]}),
+        ))
+        .unwrap_err();
         assert!(err.starts_with("report `read`"), "{err}");
         let err = check(&params(json!({"to": "a", "body": "x"}))).unwrap_err();
         assert_eq!(err, "`send` takes `body` and `content-type` together");
-        assert!(check(&params(json!({"to": ["a", "b"], "card": {}, "reports": "delivered,displayed"}))).is_ok());
+        assert!(
+            check(&params(
+                json!({"to": ["a", "b"], "card": {}, "reports": "delivered,displayed"})
+            ))
+            .is_ok()
+        );
     }
 
     #[test]

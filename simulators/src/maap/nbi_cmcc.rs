@@ -123,7 +123,9 @@ impl Cmcc {
 
     /// The provisioned CMCC chatbot with this URI.
     pub(crate) fn chatbot(&self, uri: &str) -> Option<Chatbot> {
-        self.engine.chatbot(uri).filter(|bot| bot.family == Family::Cmcc)
+        self.engine
+            .chatbot(uri)
+            .filter(|bot| bot.family == Family::Cmcc)
     }
 
     /// The case clock's wall time, in Unix seconds.
@@ -153,7 +155,7 @@ impl Cmcc {
     }
 
     /// Checks `Authorization` and `Date` (§8.1.1) for `bot`.
-    fn authorise(&self, bot: &Chatbot, request: &Request) -> Result<(), Response> {
+    fn authorise(&self, bot: &Chatbot, request: &Request) -> Result<(), Box<Response>> {
         let authorization = request.header("Authorization").unwrap_or_default();
         let date = request.header("Date").unwrap_or_default();
         let skew = match self.faults.ignores_date {
@@ -164,13 +166,13 @@ impl Cmcc {
         match cmcc::verify(authorization, date, self.wall_unix(), skew, password_of) {
             Ok(_) => Ok(()),
             Err(AuthError::BadSignature) if self.faults.accepts_bad_signature => Ok(()),
-            Err(err) => Err(error(
+            Err(err) => Err(Box::new(error(
                 401,
                 false,
                 "SVC0401",
                 &format!("authorization refused: {err}"),
                 &["Authorization"],
-            )),
+            ))),
         }
     }
 }
@@ -201,7 +203,9 @@ pub(crate) fn route(cmcc: Arc<Cmcc>) -> Route {
         }
         let cmcc = cmcc.clone();
         let request = request.clone();
-        Some(Box::pin(async move { answer(&cmcc, &path, &request).await }))
+        Some(Box::pin(
+            async move { answer(&cmcc, &path, &request).await },
+        ))
     })
 }
 
@@ -278,10 +282,16 @@ async fn answer(cmcc: &Arc<Cmcc>, path: &str, request: &Request) -> Response {
         _ => media_chatbot(cmcc, request),
     };
     let Some(bot) = chatbot else {
-        return error(404, false, "SVC0004", "no such CMCC chatbot", &["chatbotURI"]);
+        return error(
+            404,
+            false,
+            "SVC0004",
+            "no such CMCC chatbot",
+            &["chatbotURI"],
+        );
     };
     if let Err(refused) = cmcc.authorise(&bot, request) {
-        return refused;
+        return *refused;
     }
     match api {
         Api::Send {
@@ -310,7 +320,13 @@ fn media_chatbot(cmcc: &Cmcc, request: &Request) -> Option<Chatbot> {
 }
 
 /// A `common:requestError` answer (§8.1.3).
-pub(crate) fn error(status: u16, policy: bool, id: &str, text: &str, variables: &[&str]) -> Response {
+pub(crate) fn error(
+    status: u16,
+    policy: bool,
+    id: &str,
+    text: &str,
+    variables: &[&str],
+) -> Response {
     respond(
         ResponseBuilder::new(status, reason(status))
             .header("Content-Type", "application/xml; charset=utf-8")
@@ -324,7 +340,13 @@ pub(crate) fn json(status: u16, reason: &str, code: &str, msg: &str) -> Response
 }
 
 /// A JSON answer with the media `tid` header (§8.1.6).
-pub(crate) fn json_tid(status: u16, reason: &str, code: &str, msg: &str, tid: Option<&str>) -> Response {
+pub(crate) fn json_tid(
+    status: u16,
+    reason: &str,
+    code: &str,
+    msg: &str,
+    tid: Option<&str>,
+) -> Response {
     let mut builder = ResponseBuilder::new(status, reason)
         .header("Content-Type", "application/json; charset=utf-8");
     if let Some(tid) = tid {
@@ -372,13 +394,37 @@ mod tests {
             interaction,
         };
         let p = |s: &str| format!("/messaging/{s}");
-        assert_eq!(api_of("POST", &p(&format!("group/v1/outbound/{enc}/requests"))), Some(send(false, false)));
-        assert_eq!(api_of("POST", &p(&format!("group/v1/outbound/{raw}/requests"))), Some(send(false, false)));
-        assert_eq!(api_of("POST", &p(&format!("interaction/v1/outbound/{enc}/requests"))), Some(send(true, false)));
-        assert_eq!(api_of("POST", &p(&format!("single/plain/outbound/{enc}/requests"))), Some(send(false, true)));
-        assert_eq!(api_of("POST", &p(&format!("group/plain/outbound/{enc}/requests"))), Some(send(false, true)));
-        assert_eq!(api_of("POST", &p(&format!("single/v1/outbound/{enc}/requests"))), None);
-        assert_eq!(api_of("GET", &p(&format!("group/v1/outbound/{enc}/requests"))), None);
+        assert_eq!(
+            api_of("POST", &p(&format!("group/v1/outbound/{enc}/requests"))),
+            Some(send(false, false))
+        );
+        assert_eq!(
+            api_of("POST", &p(&format!("group/v1/outbound/{raw}/requests"))),
+            Some(send(false, false))
+        );
+        assert_eq!(
+            api_of(
+                "POST",
+                &p(&format!("interaction/v1/outbound/{enc}/requests"))
+            ),
+            Some(send(true, false))
+        );
+        assert_eq!(
+            api_of("POST", &p(&format!("single/plain/outbound/{enc}/requests"))),
+            Some(send(false, true))
+        );
+        assert_eq!(
+            api_of("POST", &p(&format!("group/plain/outbound/{enc}/requests"))),
+            Some(send(false, true))
+        );
+        assert_eq!(
+            api_of("POST", &p(&format!("single/v1/outbound/{enc}/requests"))),
+            None
+        );
+        assert_eq!(
+            api_of("GET", &p(&format!("group/v1/outbound/{enc}/requests"))),
+            None
+        );
         assert_eq!(
             api_of("PUT", &p(&format!("v1/outbound/{enc}/requests/m-1/status"))),
             Some(Api::Revoke {
@@ -394,7 +440,8 @@ mod tests {
 
     #[test]
     fn faults_are_read_by_name() {
-        let faults = CmccFaults::from_ids(&["maap.cmcc-ignores-date".to_owned(), "maap.other".to_owned()]);
+        let faults =
+            CmccFaults::from_ids(&["maap.cmcc-ignores-date".to_owned(), "maap.other".to_owned()]);
         assert!(faults.ignores_date);
         assert_eq!(
             CmccFaults {
@@ -407,10 +454,19 @@ mod tests {
 
     #[test]
     fn errors_are_request_error_documents() {
-        let response = error(401, false, "SVC0401", "authorization refused", &["Authorization"]);
+        let response = error(
+            401,
+            false,
+            "SVC0401",
+            "authorization refused",
+            &["Authorization"],
+        );
         assert_eq!(response.status(), 401);
         let (id, text) = cmcc::parse_request_error(response.body()).unwrap();
-        assert_eq!((id.as_str(), text.as_str()), ("SVC0401", "authorization refused"));
+        assert_eq!(
+            (id.as_str(), text.as_str()),
+            ("SVC0401", "authorization refused")
+        );
         let response = json(200, "OK", "00000", "success");
         assert_eq!(response.body(), br#"{"code":"00000","msg":"success"}"#);
     }

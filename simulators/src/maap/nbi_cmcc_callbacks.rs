@@ -12,11 +12,14 @@
 //! - `InboundMessageNotification/{chatbot}?chatbotURI=…` with headers `tid` and `Authstatus: 0`:
 //!   a media audit result, the stored file's file-info as body.
 //!
-//! Callbacks are posted one at a time in the order the events came (a single queue), so a
-//! chatbot sees MessageSent before DeliveredToTerminal; with `maap.cmcc-wrong-status-order` a
-//! MessageSent is held back and posted after the next status of the same message and user.
+//! Callbacks are posted one at a time in the order the events came (a single queue), except
+//! that a delivery or display report that overtook the answer to the MESSAGE inside the platform
+//! waits for MessageSent: a chatbot sees MessageSent, DeliveredToTerminal, MessageDisplayed in
+//! that order. With `maap.cmcc-wrong-status-order` a MessageSent is held back and posted after
+//! the next status of the same message and user.
 //! A failed post is logged, not retried. Spam reports have no CMCC callback and are dropped.
 
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
@@ -51,11 +54,34 @@ pub(crate) struct CmccNorthbound {
     wrong_order: bool,
     queue: mpsc::UnboundedSender<Post>,
     held: Mutex<Vec<Held>>,
+    /// (message id, recipient) the chatbot was told were delivered or displayed, newest last.
+    delivered: Mutex<VecDeque<(String, String)>>,
+    /// (message id, recipient) whose MessageSent was posted, newest last.
+    sent: Mutex<VecDeque<(String, String)>>,
+    /// (message id, recipient) submitted through this API, newest last.
+    expected: Mutex<VecDeque<(String, String)>>,
+}
+
+/// Most (message, recipient) pairs remembered in each list.
+const MAX_REMEMBERED: usize = 4096;
+
+/// Adds a pair to a bounded list.
+fn remember(list: &Mutex<VecDeque<(String, String)>>, message_id: &str, recipient: &str) {
+    let mut list = lock(list);
+    if list.len() >= MAX_REMEMBERED {
+        list.pop_front();
+    }
+    list.push_back((message_id.to_owned(), recipient.to_owned()));
 }
 
 impl CmccNorthbound {
     /// A poster on `client`; its queue runs in a task until the poster is dropped.
-    pub(crate) fn new(core: Arc<MaapCore>, client: HttpClient, https: bool, wrong_order: bool) -> Self {
+    pub(crate) fn new(
+        core: Arc<MaapCore>,
+        client: HttpClient,
+        https: bool,
+        wrong_order: bool,
+    ) -> Self {
         let (queue, mut jobs) = mpsc::unbounded_channel::<Post>();
         let role = core.role.clone();
         tokio::spawn(async move {
@@ -75,6 +101,9 @@ impl CmccNorthbound {
             wrong_order,
             queue,
             held: Mutex::default(),
+            delivered: Mutex::default(),
+            sent: Mutex::default(),
+            expected: Mutex::default(),
         }
     }
 
@@ -87,7 +116,14 @@ impl CmccNorthbound {
     }
 
     /// Queues a POST of `body` to `<base>/<notice>/<chatbot>[query]` with `headers`.
-    fn post(&self, bot: &Chatbot, notice: &str, query: &str, headers: &[(&str, &str)], body: Vec<u8>) -> Option<Post> {
+    fn post(
+        &self,
+        bot: &Chatbot,
+        notice: &str,
+        query: &str,
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> Option<Post> {
         let Some((addr, tls, prefix)) = self.base(bot) else {
             tracing::warn!(chatbot = %bot.uri, "no callback address for the chatbot");
             return None;
@@ -116,7 +152,13 @@ impl CmccNorthbound {
     }
 
     /// Posts `MessageStatusNotification` (a revoke's result).
-    pub(crate) fn revoke_result(&self, bot: &Chatbot, message_id: &str, address: &str, status: &str) {
+    pub(crate) fn revoke_result(
+        &self,
+        bot: &Chatbot,
+        message_id: &str,
+        address: &str,
+        status: &str,
+    ) {
         let body = cmcc::status_notification(message_id, address, status);
         self.enqueue(self.post(bot, "MessageStatusNotification", "", &[], body));
     }
@@ -125,11 +167,27 @@ impl CmccNorthbound {
     pub(crate) fn audit(&self, bot: &Chatbot, tid: &str, file_info: String) {
         let query = format!("?chatbotURI={}", percent_encode(&bot.uri, b""));
         let headers = [("tid", tid), ("Authstatus", "0")];
-        let post = self.post(bot, "InboundMessageNotification", &query, &headers, file_info.into_bytes());
+        let post = self.post(
+            bot,
+            "InboundMessageNotification",
+            &query,
+            &headers,
+            file_info.into_bytes(),
+        );
         self.enqueue(post);
     }
 
+    /// Whether the chatbot was told `message_id` reached `recipient`.
+    pub(crate) fn was_delivered(&self, message_id: &str, recipient: &str) -> bool {
+        lock(&self.delivered)
+            .iter()
+            .any(|(id, to)| id == message_id && number(to) == number(recipient))
+    }
+
     fn status(&self, bot: &Chatbot, message_id: String, recipient: String, delivery: &Delivery) {
+        if matches!(delivery, Delivery::Delivered | Delivery::Displayed) {
+            remember(&self.delivered, &message_id, &recipient);
+        }
         let Some((status, description)) = delivery_status(delivery) else {
             return;
         };
@@ -139,21 +197,71 @@ impl CmccNorthbound {
             status: status.to_owned(),
             description,
         };
-        let post = self.post(bot, "DeliveryInfoNotification", "", &[], cmcc::delivery_notification(&info));
+        let post = self.post(
+            bot,
+            "DeliveryInfoNotification",
+            "",
+            &[],
+            cmcc::delivery_notification(&info),
+        );
         let Some(post) = post else { return };
-        if !self.wrong_order {
-            return self.enqueue(Some(post));
-        }
-        if *delivery == Delivery::Sent {
-            lock(&self.held).push((message_id, recipient, post));
+        let reached = matches!(delivery, Delivery::Delivered | Delivery::Displayed);
+        let hold = match self.wrong_order {
+            // The fault: MessageSent waits for the next status of the message.
+            true => *delivery == Delivery::Sent,
+            // A report from the phone can overtake the answer to the MESSAGE inside the
+            // platform: it waits for MessageSent.
+            false => {
+                reached
+                    && self.is_expected(&message_id, &recipient)
+                    && !self.was_sent(&message_id, &recipient)
+            }
+        };
+        if hold {
+            let mut held = lock(&self.held);
+            if held.len() >= MAX_REMEMBERED {
+                held.remove(0);
+            }
+            held.push((message_id, recipient, post));
             return;
         }
+        if *delivery == Delivery::Sent {
+            remember(&self.sent, &message_id, &recipient);
+        }
         self.enqueue(Some(post));
+        if self.wrong_order || *delivery == Delivery::Sent {
+            self.release(&message_id, &recipient);
+        }
+    }
+
+    /// Remembers that `message_id` was submitted to `recipients` through this API.
+    pub(crate) fn expect(&self, message_id: &str, recipients: &[String]) {
+        for to in recipients {
+            remember(&self.expected, message_id, to);
+        }
+    }
+
+    /// Whether `message_id` was submitted to `recipient` through this API.
+    fn is_expected(&self, message_id: &str, recipient: &str) -> bool {
+        lock(&self.expected)
+            .iter()
+            .any(|(id, to)| id == message_id && to == recipient)
+    }
+
+    /// Whether MessageSent was posted for `message_id` to `recipient`.
+    fn was_sent(&self, message_id: &str, recipient: &str) -> bool {
+        lock(&self.sent)
+            .iter()
+            .any(|(id, to)| id == message_id && to == recipient)
+    }
+
+    /// Posts, in order, what was held back for `message_id` to `recipient`.
+    fn release(&self, message_id: &str, recipient: &str) {
         let released: Vec<Post> = {
             let mut held = lock(&self.held);
             let (mine, rest): (Vec<Held>, Vec<Held>) = held
                 .drain(..)
-                .partition(|(id, to, _)| *id == message_id && *to == recipient);
+                .partition(|(id, to, _)| id == message_id && to == recipient);
             *held = rest;
             mine.into_iter().map(|(_, _, post)| post).collect()
         };
@@ -164,7 +272,13 @@ impl CmccNorthbound {
 
     fn uplink(&self, bot: &Chatbot, inbound: Inbound) {
         let address = number(&inbound.sender_address).to_owned();
-        let post = self.post(bot, "InboundMessageNotification", "", &[("Address", &address)], inbound.to_xml());
+        let post = self.post(
+            bot,
+            "InboundMessageNotification",
+            "",
+            &[("Address", &address)],
+            inbound.to_xml(),
+        );
         self.enqueue(post);
     }
 }
@@ -241,7 +355,11 @@ fn split_base(url: &str) -> Option<(SocketAddr, bool, String)> {
         None => (url.strip_prefix("http://")?, false),
     };
     let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    Some((authority.parse().ok()?, tls, path.trim_end_matches('/').to_owned()))
+    Some((
+        authority.parse().ok()?,
+        tls,
+        path.trim_end_matches('/').to_owned(),
+    ))
 }
 
 /// `POST /Content`: stores the upload, answers `00000` with the `tid` header, then posts the
@@ -294,18 +412,26 @@ mod tests {
 
     #[test]
     fn deliveries_map_to_cmcc_statuses() {
-        assert_eq!(delivery_status(&Delivery::Sent), Some(("MessageSent", None)));
+        assert_eq!(
+            delivery_status(&Delivery::Sent),
+            Some(("MessageSent", None))
+        );
         assert_eq!(
             delivery_status(&Delivery::Delivered),
             Some(("DeliveredToTerminal", Some("UP2".to_owned())))
         );
-        assert_eq!(delivery_status(&Delivery::Displayed), Some(("MessageDisplayed", None)));
+        assert_eq!(
+            delivery_status(&Delivery::Displayed),
+            Some(("MessageDisplayed", None))
+        );
         assert_eq!(
             delivery_status(&Delivery::ToNetwork),
             Some(("DeliveredToNetwork", Some("SMS".to_owned())))
         );
         assert_eq!(
-            delivery_status(&Delivery::Failed { cause: FailCause::NotRcs }),
+            delivery_status(&Delivery::Failed {
+                cause: FailCause::NotRcs
+            }),
             Some(("DeliveryImpossible", Some("SVC1002".to_owned())))
         );
         assert_eq!(delivery_status(&Delivery::Revoked), None);

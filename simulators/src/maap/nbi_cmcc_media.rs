@@ -157,22 +157,34 @@ mod tests {
     fn an_upload_is_read_stored_described_and_deleted() {
         let file = read_upload(&upload(Some("t-1"))).unwrap();
         assert_eq!(file.tid, "t-1");
-        assert_eq!((file.name.as_str(), file.content_type.as_str()), ("a.jpg", "image/jpeg"));
+        assert_eq!(
+            (file.name.as_str(), file.content_type.as_str()),
+            ("a.jpg", "image/jpeg")
+        );
         assert_eq!(file.bytes.len(), 100);
         assert_eq!(read_upload(&upload(None)).unwrap().tid, "t-form");
 
         let xml = file_info(&file, "http://127.0.0.1:9");
         let parsed = FileTransferInfo::parse(xml.as_bytes()).unwrap();
         assert_eq!(parsed.file.size, Some(100));
-        assert_eq!(parsed.file.data.url, format!("http://127.0.0.1:9{FILES}{}", file.id));
+        assert_eq!(
+            parsed.file.data.url,
+            format!("http://127.0.0.1:9{FILES}{}", file.id)
+        );
 
         let store = MediaStore::default();
         store.put(file.clone());
         assert!(store.has("t-1"));
-        assert_eq!(download(&store, &format!("{FILES}{}", file.id)).status(), 200);
+        assert_eq!(
+            download(&store, &format!("{FILES}{}", file.id)).status(),
+            200
+        );
         assert!(store.remove("t-1"));
         assert!(!store.remove("t-1"));
-        assert_eq!(download(&store, &format!("{FILES}{}", file.id)).status(), 404);
+        assert_eq!(
+            download(&store, &format!("{FILES}{}", file.id)).status(),
+            404
+        );
     }
 
     #[test]
@@ -183,7 +195,10 @@ mod tests {
             .body(body)
             .build()
             .unwrap();
-        assert_eq!(read_upload(&request).unwrap_err(), "the form has no `File` part");
+        assert_eq!(
+            read_upload(&request).unwrap_err(),
+            "the form has no `File` part"
+        );
     }
 
     #[test]

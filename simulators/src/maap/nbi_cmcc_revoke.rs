@@ -5,7 +5,8 @@
 //!
 //! The request is answered `200 OK` at once (the report echoed back); each recipient's outcome
 //! comes later as a `MessageStatusNotification`: `Revoked` when the engine withdrew a message not
-//! yet delivered, `RevokeFailed` otherwise. With `maap.cmcc-revokes-delivered` a failed revoke is
+//! yet delivered, `RevokeFailed` otherwise (and always for a message whose delivery the chatbot
+//! was already notified of). With `maap.cmcc-revokes-delivered` a failed revoke is
 //! reported as `Revoked`. A message this API never sent is answered 404.
 
 use std::sync::Arc;
@@ -40,13 +41,26 @@ pub(super) fn revoke(
     };
     let recipients = match request.header("Address").map(tel) {
         Some(user) if sent_to.contains(&user) => vec![user],
-        Some(_) => return error(404, false, "SVC0004", "the message was not sent to this address", &["Address"]),
+        Some(_) => {
+            return error(
+                404,
+                false,
+                "SVC0004",
+                "the message was not sent to this address",
+                &["Address"],
+            );
+        }
         None => sent_to,
     };
     let (cmcc, bot, id) = (cmcc.clone(), bot.clone(), message_id.to_owned());
     tokio::spawn(async move {
         for to in recipients {
-            let outcome = cmcc.engine.revoke(&bot.uri, &id, &to).await;
+            // A message the chatbot was told is delivered is past revoking, whatever the
+            // engine's record says.
+            let outcome = match cmcc.northbound.was_delivered(&id, &to) {
+                true => Delivery::RevokeFailed,
+                false => cmcc.engine.revoke(&bot.uri, &id, &to).await,
+            };
             let status = match outcome {
                 Delivery::Revoked => "Revoked",
                 _ if cmcc.faults.revokes_delivered => "Revoked",
@@ -69,7 +83,11 @@ fn tel(address: &str) -> String {
         return address.to_owned();
     }
     let number = super::super::tracking::number(address);
-    let number = if address.starts_with('+') { address } else { number };
+    let number = if address.starts_with('+') {
+        address
+    } else {
+        number
+    };
     format!("tel:{number}")
 }
 

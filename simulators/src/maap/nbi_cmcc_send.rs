@@ -75,6 +75,7 @@ pub(super) fn send(
         Err(refusal) => return refused(&refusal),
     }
     cmcc.remember(&bot.uri, &out.message_id, &out.to);
+    cmcc.northbound.expect(&out.message_id, &out.to);
     let message_id = out.message_id.clone();
     cmcc.engine.submit(out);
     if flat {
@@ -183,14 +184,22 @@ fn refused(refusal: &Refusal) -> Response {
     let (status, id, text) = match refusal {
         Refusal::UnknownChatbot => (404, "SVC0004", "no such chatbot".to_owned()),
         Refusal::Paused => (403, "POL3001", "the chatbot is paused".to_owned()),
-        Refusal::NoPushRight => (403, "POL3002", "the chatbot may not push messages".to_owned()),
+        Refusal::NoPushRight => (
+            403,
+            "POL3002",
+            "the chatbot may not push messages".to_owned(),
+        ),
         Refusal::NoInteractionRight => (
             403,
             "POL3003",
             "the chatbot may not reply to users (no interaction right)".to_owned(),
         ),
         Refusal::RateLimited => (429, "POL3004", "too many messages per second".to_owned()),
-        Refusal::DailyCap => (429, "POL3005", "the daily message cap is reached".to_owned()),
+        Refusal::DailyCap => (
+            429,
+            "POL3005",
+            "the daily message cap is reached".to_owned(),
+        ),
         Refusal::SensitiveWord(word) => (403, "POL3006", format!("sensitive word: {word}")),
         Refusal::InvalidContent(detail) => (400, "SVC0002", format!("invalid content: {detail}")),
     };
@@ -205,10 +214,20 @@ mod tests {
 
     #[test]
     fn reports_always_hold_the_platform_ones() {
-        let asked = ["Delivered".to_owned(), "Displayed".to_owned(), "Sent".to_owned()];
+        let asked = [
+            "Delivered".to_owned(),
+            "Displayed".to_owned(),
+            "Sent".to_owned(),
+        ];
         assert_eq!(
             reports(&asked),
-            [Report::Sent, Report::Failed, Report::ToNetwork, Report::Delivered, Report::Displayed]
+            [
+                Report::Sent,
+                Report::Failed,
+                Report::ToNetwork,
+                Report::Delivered,
+                Report::Displayed
+            ]
         );
         assert_eq!(reports(&[]).len(), 3);
     }
@@ -232,7 +251,10 @@ mod tests {
         let out = outbound(&bot, &req, false).unwrap();
         assert_eq!(out.to, ["tel:+8613800000001", "tel:+8613800000002"]);
         assert_eq!(out.body, "余额".as_bytes());
-        assert_eq!((out.message_id.as_str(), out.contribution_id.as_str()), ("m-1", "c-1"));
+        assert_eq!(
+            (out.message_id.as_str(), out.contribution_id.as_str()),
+            ("m-1", "c-1")
+        );
         assert_eq!(out.conversation_id.len(), 36);
         assert_eq!(out.in_reply_to.as_deref(), Some("up-1"));
         assert!(out.interaction, "a reply is an interaction on any URL");
