@@ -53,7 +53,10 @@ pub fn actions() -> Vec<ActionSpec> {
 
 /// Checks an action's parameters at load time (either family may own it).
 pub fn check_action(action: &str, params: &Map<String, Value>) -> Result<(), String> {
+    // The family is a setting the check does not see: what either family accepts passes.
+    let ctcu_accepts = matches!(ctcu::check(action, params), Some(Ok(())));
     cmcc::check(action, params)
+        .filter(|checked| checked.is_ok() || !ctcu_accepts)
         .or_else(|| ctcu::check(action, params))
         .or_else(|| actions::check(action, params))
         .unwrap_or_else(|| {
