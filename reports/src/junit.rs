@@ -213,6 +213,7 @@ mod tests {
                 header: header(key, suite),
                 roles: vec![],
                 virtual_time: true,
+                carriers: Default::default(),
             }));
             if *verdict == Verdict::Fail {
                 report.event(&Event::Check(CheckOutcome {

@@ -112,6 +112,7 @@ mod tests {
             peers: BTreeMap::new(),
             settings: Map::new(),
             tls: Default::default(),
+            carrier: Default::default(),
         }
     }
 

@@ -333,6 +333,7 @@ fn spec(role: &str, kind: RoleKind, sub: Option<Subscriber>) -> AgentSpec {
         peers: BTreeMap::new(),
         settings: Map::new(),
         tls: Default::default(),
+        carrier: Default::default(),
     }
 }
 
@@ -360,6 +361,7 @@ async fn network(alice_faults: &[&str]) -> Net {
             sip_tcp: ep.sip_tcp,
             sip_tls: ep.sip_tls,
             http: None,
+            carrier: Default::default(),
         },
     );
     for (n, name) in [(1, "alice"), (2, "bob")] {
@@ -373,6 +375,7 @@ async fn network(alice_faults: &[&str]) -> Net {
                 sip_tcp: None,
                 sip_tls: None,
                 http: None,
+                carrier: Default::default(),
             },
         );
     }

@@ -35,6 +35,7 @@ fn spec(role: &str, kind: RoleKind, transport: Transport, sub: Option<Subscriber
         peers: BTreeMap::new(),
         settings: Map::new(),
         tls: Default::default(),
+        carrier: Default::default(),
     }
 }
 
@@ -60,6 +61,7 @@ async fn network(mc_faults: &[&str], transport: Transport) -> Net {
             sip_tcp: mc.endpoints().sip_tcp,
             sip_tls: mc.endpoints().sip_tls,
             http: None,
+            carrier: Default::default(),
         },
     );
     for (n, role) in (1..).zip(ROLES) {
@@ -73,6 +75,7 @@ async fn network(mc_faults: &[&str], transport: Transport) -> Net {
                 sip_tcp: None,
                 sip_tls: None,
                 http: None,
+                carrier: Default::default(),
             },
         );
     }

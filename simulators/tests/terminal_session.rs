@@ -39,6 +39,7 @@ fn peer(name: &str, kind: RoleKind, subscriber: Option<Subscriber>) -> Peer {
         sip_tcp: None,
         sip_tls: None,
         http: None,
+        carrier: Default::default(),
     }
 }
 
@@ -60,6 +61,7 @@ fn spec(
         peers: peers.into_iter().map(|p| (p.name.clone(), p)).collect(),
         settings: serde_json::Map::new(),
         tls: Default::default(),
+        carrier: Default::default(),
     }
 }
 

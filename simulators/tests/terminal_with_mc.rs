@@ -37,6 +37,7 @@ fn spec(role: &str, kind: RoleKind, transport: Transport, sub: Option<Subscriber
         peers: BTreeMap::new(),
         settings: Map::new(),
         tls: Default::default(),
+        carrier: Default::default(),
     }
 }
 
@@ -58,6 +59,7 @@ async fn network(alice_faults: &[&str]) -> Net {
         sip_tcp: mc.endpoints().sip_tcp,
         sip_tls: mc.endpoints().sip_tls,
         http: None,
+        carrier: Default::default(),
     };
     let (a, b) = (Subscriber::builtin(1, true), Subscriber::builtin(2, true));
     let terminal_peer = |name: &str, sub: &Subscriber| Peer {
@@ -68,6 +70,7 @@ async fn network(alice_faults: &[&str]) -> Net {
         sip_tcp: None,
         sip_tls: None,
         http: None,
+        carrier: Default::default(),
     };
     let mut peers = BTreeMap::new();
     peers.insert("mc".to_owned(), mc_peer);

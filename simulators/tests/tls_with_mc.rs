@@ -27,6 +27,7 @@ fn spec(role: &str, kind: RoleKind, sub: Option<Subscriber>) -> AgentSpec {
         peers: BTreeMap::new(),
         settings: Map::new(),
         tls: Default::default(),
+        carrier: Default::default(),
     }
 }
 
@@ -74,6 +75,7 @@ async fn register_options_and_chat_go_over_tls() {
         sip_tcp: None,
         sip_tls: tls,
         http: None,
+        carrier: Default::default(),
     };
     let mut peers = BTreeMap::new();
     peers.insert(
@@ -187,6 +189,7 @@ async fn a_terminal_trusting_another_ca_reports_a_transport_error() {
             sip_tcp: None,
             sip_tls: mc.endpoints().sip_tls,
             http: None,
+            carrier: Default::default(),
         },
     );
     let alice = Simulators

@@ -17,7 +17,7 @@ use tokio::sync::mpsc;
 
 use crate::clock::Clock;
 use crate::events::{Direction, Protocol, Transport};
-use crate::role::{RoleKind, Subscriber};
+use crate::role::{Carrier, RoleKind, Subscriber};
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -50,6 +50,8 @@ pub struct Peer {
     pub sip_tls: Option<SocketAddr>,
     /// Its HTTP server, if it has one (a MaaP's developer API, a chatbot server's callbacks).
     pub http: Option<SocketAddr>,
+    /// The carrier whose network it belongs to (a terminal: the one it is subscribed at).
+    pub carrier: Carrier,
 }
 
 impl Peer {
@@ -71,6 +73,8 @@ pub struct AgentSpec {
     /// Role name in the case, e.g. `alice`.
     pub role: String,
     pub kind: RoleKind,
+    /// The carrier whose network this role belongs to (a terminal: the one it is subscribed at).
+    pub carrier: Carrier,
     /// Faults to inject (ids from [`AgentFactory::faults`]).
     pub faults: Vec<String>,
     /// SIP transport this role uses for the requests it originates.

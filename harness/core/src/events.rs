@@ -4,6 +4,7 @@
 //! events.jsonl, pcapng) is a function of this stream alone, and `events.jsonl` holds the whole stream,
 //! so any other report can be rebuilt from it. Nothing here knows about sockets or simulators.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
 use serde::{Deserialize, Serialize};
@@ -80,6 +81,10 @@ pub struct CaseStarted {
     pub roles: Vec<RoleBinding>,
     /// True when every role is simulated and the case runs on virtual time.
     pub virtual_time: bool,
+    /// The carrier bound to each symbol (`a`, `b`, `c`) of the case in this execution; empty for a
+    /// case without symbols.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub carriers: BTreeMap<String, String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -97,6 +102,9 @@ pub struct RoleBinding {
     /// Its HTTP server (developer API, callbacks), when it has one.
     #[serde(default)]
     pub http: Option<SocketAddr>,
+    /// The carrier whose network the role belongs to (`cmcc`, `cucc`, `ctcc`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carrier: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

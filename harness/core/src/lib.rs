@@ -6,6 +6,7 @@
 
 pub mod agent;
 pub mod capability;
+pub mod carrier;
 pub mod case;
 pub mod check;
 pub mod clock;

@@ -1,17 +1,48 @@
-//! Planning a run: which cases, how many times (clean, or against each fault they claim to detect).
+//! Planning a run: which cases, how many times (clean, or against each fault they claim to detect),
+//! and for a case with carrier symbols, once per binding of its symbols to carriers.
 
 use std::sync::Arc;
 
-use crate::case::Case;
+use crate::case::carriers::{Binding, bindings};
+use crate::case::{CarrierRef, Case};
+use crate::role::{Carrier, RoleKind};
 
 /// One execution of one case.
 #[derive(Clone, Debug)]
 pub struct Execution {
     pub case: Arc<Case>,
-    /// Unique in the run: the id, plus `[fault]` for a fault run.
+    /// Unique in the run: the id, plus `[cmcc>cucc]` for a binding of carrier symbols, plus
+    /// `[fault]` for a fault run.
     pub key: String,
     /// Fault injected into the simulated role under test.
     pub fault: Option<String>,
+    /// The carriers bound to the case's symbols (empty for a case without symbols).
+    pub binding: Binding,
+}
+
+impl Execution {
+    /// The carrier `r` stands for in this execution.
+    pub fn carrier(&self, r: CarrierRef) -> Carrier {
+        self.binding.resolve(r)
+    }
+
+    /// The carrier whose network role `name` belongs to (China Mobile for an unknown name).
+    pub fn carrier_of(&self, name: &str) -> Carrier {
+        self.case
+            .role(name)
+            .map(|r| self.carrier(r.carrier))
+            .unwrap_or_default()
+    }
+
+    /// For a terminal: the carrier whose number range its number comes from.
+    pub fn number_range_of(&self, name: &str) -> Carrier {
+        match self.case.role(name) {
+            Some(r) if r.kind == RoleKind::Terminal => {
+                self.carrier(r.number_from.unwrap_or(r.carrier))
+            }
+            _ => self.carrier_of(name),
+        }
+    }
 }
 
 /// Which fault runs to add.
@@ -26,19 +57,34 @@ pub enum Faults {
     Only(String),
 }
 
-/// The executions for `cases` whose id matches `filter` (`*` wildcards, case-insensitive).
+/// The executions for `cases` whose id matches `filter` (`*` wildcards, case-insensitive), with
+/// symbols bound to all three carriers.
 pub fn plan(cases: &[Arc<Case>], filter: Option<&str>, faults: &Faults) -> Vec<Execution> {
+    plan_carriers(cases, filter, faults, &Carrier::ALL)
+}
+
+/// As [`plan`], binding symbols to the given carriers only (`run --carriers cmcc,cucc`). A case
+/// with symbols runs clean once per binding and against its faults on the first binding only; a
+/// case with more symbols than carriers given is left out.
+pub fn plan_carriers(
+    cases: &[Arc<Case>],
+    filter: Option<&str>,
+    faults: &Faults,
+    carriers: &[Carrier],
+) -> Vec<Execution> {
     let mut out = Vec::new();
     for case in cases
         .iter()
         .filter(|c| filter.is_none_or(|f| matches_pattern(f, &c.id)))
     {
+        let all = bindings(&case.symbols(), carriers);
+        let Some(first) = all.first() else {
+            continue;
+        };
         if !matches!(faults, Faults::Only(_)) {
-            out.push(Execution {
-                case: case.clone(),
-                key: case.id.clone(),
-                fault: None,
-            });
+            for binding in &all {
+                out.push(execution(case, binding, None));
+            }
         }
         for d in &case.detects {
             let wanted = match faults {
@@ -47,15 +93,28 @@ pub fn plan(cases: &[Arc<Case>], filter: Option<&str>, faults: &Faults) -> Vec<E
                 Faults::Only(f) => *f == d.fault,
             };
             if wanted {
-                out.push(Execution {
-                    case: case.clone(),
-                    key: format!("{}[{}]", case.id, d.fault),
-                    fault: Some(d.fault.clone()),
-                });
+                out.push(execution(case, first, Some(&d.fault)));
             }
         }
     }
     out
+}
+
+/// `ID`, `ID[cmcc>cucc]`, `ID[fault]` or `ID[cmcc>cucc][fault]`.
+fn execution(case: &Arc<Case>, binding: &Binding, fault: Option<&String>) -> Execution {
+    let mut key = case.id.clone();
+    if !binding.is_empty() {
+        key.push_str(&format!("[{}]", binding.label()));
+    }
+    if let Some(f) = fault {
+        key.push_str(&format!("[{f}]"));
+    }
+    Execution {
+        case: case.clone(),
+        key,
+        fault: fault.cloned(),
+        binding: binding.clone(),
+    }
 }
 
 /// `PLT-REG-*`, `*MSG*`, or a plain substring; case-insensitive. Comma-separated alternatives.

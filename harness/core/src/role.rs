@@ -5,6 +5,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::carrier::Carrier;
+
 /// A network role a case can name. Each can be a built-in simulator or an external system under test.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -97,6 +99,9 @@ pub struct Subscriber {
     /// The AKA sequence number the USIM (SQN_MS) and the network (SQN_HE) start from.
     #[serde(default)]
     pub sqn: u64,
+    /// The carrier the user is subscribed at (for a ported number, not the one that issued it).
+    #[serde(default, skip_serializing_if = "is_default_carrier")]
+    pub carrier: Carrier,
 }
 
 /// The test AKA keys of a built-in subscriber, derived from its number so that the simulated
@@ -110,6 +115,10 @@ pub fn builtin_aka_keys(msisdn: &str) -> (String, String) {
         .take(30)
         .collect();
     (format!("6b{digits:0>30}"), format!("6f{digits:0>30}"))
+}
+
+fn is_default_carrier(c: &Carrier) -> bool {
+    *c == Carrier::default()
 }
 
 fn yes() -> bool {
@@ -128,22 +137,45 @@ impl Subscriber {
 
     /// The built-in subscriber `n` of another home domain (a real system under test's).
     pub fn builtin_in(n: usize, rcs: bool, domain: &str) -> Self {
-        let msisdn = if rcs {
-            format!("+861380000{n:04}")
+        Self::built(n, rcs, Carrier::Cmcc, Carrier::Cmcc, domain)
+    }
+
+    /// The built-in subscriber `n` subscribed at `carrier`, with a number of `range`'s built-in
+    /// prefix (`+86130` ... for China Unicom RCS users). `range` other than `carrier` is a number
+    /// ported from `range` to `carrier`: the domain and the carrier are `carrier`'s.
+    pub fn builtin_of(n: usize, rcs: bool, carrier: Carrier, range: Carrier) -> Self {
+        Self::built(n, rcs, carrier, range, carrier.home_domain())
+    }
+
+    fn built(n: usize, rcs: bool, carrier: Carrier, range: Carrier, domain: &str) -> Self {
+        let prefix = if rcs {
+            range.rcs_prefix()
         } else {
-            format!("+861390000{n:04}")
+            range.non_rcs_prefix()
         };
+        let msisdn = format!("{prefix}0000{n:04}");
         let (k, opc) = builtin_aka_keys(&msisdn);
-        Self {
-            impi: format!("{}@{domain}", msisdn.trim_start_matches('+')),
+        let mut out = Self {
+            impi: String::new(),
             password: format!("secret-{}", msisdn.trim_start_matches('+')),
             msisdn,
             rcs,
-            domain: domain.to_owned(),
+            domain: String::new(),
             k: Some(k),
             opc: Some(opc),
             sqn: 0,
-        }
+            carrier,
+        };
+        out.move_to(carrier, domain);
+        out
+    }
+
+    /// The same number subscribed at `carrier` in `domain` (number portability): the private
+    /// identity follows the domain, the number, password and keys stay.
+    pub fn move_to(&mut self, carrier: Carrier, domain: &str) {
+        self.impi = format!("{}@{domain}", self.msisdn.trim_start_matches('+'));
+        self.domain = domain.to_owned();
+        self.carrier = carrier;
     }
 
     /// The SIP public identity (IMPU).
@@ -178,10 +210,29 @@ mod tests {
     }
 
     #[test]
+    fn builtin_of_takes_the_range_number_and_the_carrier_domain() {
+        let cmcc = Subscriber::builtin_of(1, true, Carrier::Cmcc, Carrier::Cmcc);
+        assert_eq!(cmcc, Subscriber::builtin(1, true));
+        let cucc = Subscriber::builtin_of(2, false, Carrier::Cucc, Carrier::Cucc);
+        assert_eq!(cucc.msisdn, "+8613100000002");
+        assert_eq!(cucc.domain, Carrier::Cucc.home_domain());
+        assert_eq!(cucc.impi, "8613100000002@ims.mnc001.mcc460.3gppnetwork.org");
+        let ported = Subscriber::builtin_of(3, true, Carrier::Cucc, Carrier::Cmcc);
+        assert_eq!(ported.msisdn, "+8613800000003");
+        assert_eq!(Carrier::of_number(&ported.msisdn), Some(Carrier::Cmcc));
+        assert_eq!(
+            (ported.carrier, ported.domain.as_str()),
+            (Carrier::Cucc, Carrier::Cucc.home_domain())
+        );
+        assert_eq!(ported.k, Subscriber::builtin(3, true).k);
+    }
+
+    #[test]
     fn aka_fields_are_optional_in_profiles() {
         let plain: Subscriber =
             serde_json::from_str(r#"{"msisdn": "+1", "impi": "1@x", "password": "p"}"#).unwrap();
         assert_eq!((plain.k, plain.opc, plain.sqn), (None, None, 0));
+        assert_eq!(plain.carrier, Carrier::Cmcc);
         let aka: Subscriber = serde_json::from_str(
             r#"{"msisdn": "+1", "impi": "1@x", "password": "p", "k": "00", "opc": "11", "sqn": 9}"#,
         )

@@ -272,6 +272,7 @@ mod tests {
             sip_tcp: None,
             sip_tls: None,
             http: None,
+            carrier: None,
         }
     }
 

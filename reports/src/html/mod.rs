@@ -106,6 +106,7 @@ mod tests {
             header: h.clone(),
             roles: vec![],
             virtual_time: true,
+            carriers: Default::default(),
         }));
         log.apply(&Event::Check(CheckOutcome {
             case: h.key.clone(),

@@ -116,6 +116,7 @@ fn role(
         sip_tcp: tcp.map(addr),
         sip_tls: None,
         http: None,
+        carrier: None,
     }
 }
 
@@ -353,6 +354,7 @@ pub fn fixture_events() -> Vec<Event> {
             header: h.clone(),
             roles,
             virtual_time: true,
+            carriers: Default::default(),
         })
     };
     let ids = |n: &str| format!("sip:{n}@ims.mnc000.mcc460.3gppnetwork.org");

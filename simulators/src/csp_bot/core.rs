@@ -365,11 +365,13 @@ mod tests {
                     k: None,
                     opc: None,
                     sqn: 0,
+                    carrier: Default::default(),
                 }),
                 sip_udp: None,
                 sip_tcp: None,
                 sip_tls: None,
                 http: None,
+                carrier: Default::default(),
             },
         );
         peers.insert(
@@ -382,6 +384,7 @@ mod tests {
                 sip_tcp: None,
                 sip_tls: None,
                 http: Some("127.0.0.1:9".parse().unwrap()),
+                carrier: Default::default(),
             },
         );
         assert!(core.maap_addr().is_err());

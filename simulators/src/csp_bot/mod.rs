@@ -220,6 +220,7 @@ mod tests {
             peers: BTreeMap::new(),
             settings: settings.as_object().unwrap().clone(),
             tls: Default::default(),
+            carrier: Default::default(),
         }
     }
 

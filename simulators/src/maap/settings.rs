@@ -217,6 +217,7 @@ mod tests {
             sip_tcp: None,
             sip_tls: None,
             http: None,
+            carrier: Default::default(),
         };
         let tel = alice.subscriber.as_ref().unwrap().tel_uri();
         s.resolve(&BTreeMap::from([("alice".to_owned(), alice)]));

@@ -185,6 +185,7 @@ mod tests {
             sip_tcp: Some(udp),
             sip_tls: None,
             http: None,
+            carrier: Default::default(),
         };
         BTreeMap::from([("maap".to_owned(), peer)])
     }

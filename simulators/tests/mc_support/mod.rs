@@ -60,6 +60,7 @@ pub async fn start(faults: &[&str], settings: Value) -> Mc {
         peers: BTreeMap::new(),
         settings: settings.as_object().cloned().unwrap_or_else(Map::new),
         tls: Default::default(),
+        carrier: Default::default(),
     };
     let tap = WireTap::new("mc", clock.clone(), tx);
     let agent = Simulators.start(spec, tap, clock.clone()).await.unwrap();

@@ -75,6 +75,7 @@ async fn build(
             sip_tcp: Some(mc_tcp.unwrap_or(mc_addr)),
             sip_tls: None,
             http: None,
+            carrier: Default::default(),
         },
     );
     peers.insert(
@@ -87,6 +88,7 @@ async fn build(
             sip_tcp: None,
             sip_tls: None,
             http: None,
+            carrier: Default::default(),
         },
     );
     let spec = AgentSpec {
@@ -100,6 +102,7 @@ async fn build(
         peers,
         settings: object(settings),
         tls: Default::default(),
+        carrier: Default::default(),
     };
     let (tx, tap) = mpsc::unbounded_channel();
     let wire = WireTap::new("alice", clock.clone(), tx);

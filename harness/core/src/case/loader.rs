@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use serde_saphyr::Spanned;
 
 use crate::agent::AgentFactory;
+use crate::case::carriers::{CarrierRef, Symbol};
 use crate::case::check_parse::{CheckUse, parse_check};
 use crate::case::duration::CaseDuration;
 use crate::case::error::CaseError;
@@ -200,7 +201,12 @@ impl Validator<'_> {
                 hint(&raw.under_test, names),
             );
         }
-        let mut saved = BTreeSet::new();
+        // `${a.carrier}`: the symbols the roles use are known values from the start.
+        let mut saved: BTreeSet<String> = roles
+            .iter()
+            .flat_map(RoleDecl::symbols)
+            .map(|s| s.as_str().to_owned())
+            .collect();
         let steps: Vec<Step> = raw
             .steps
             .iter()
@@ -310,6 +316,8 @@ impl Validator<'_> {
             let RawRole {
                 kind,
                 rcs,
+                carrier,
+                number_from,
                 settings,
             } = &spanned.value;
             let Ok(kind) = kind.parse::<RoleKind>() else {
@@ -338,15 +346,63 @@ impl Validator<'_> {
                     format!("`{name}` is a step keyword and cannot name a role"),
                 );
             }
+            if number_from.is_some() && kind != RoleKind::Terminal {
+                self.err(
+                    line,
+                    col,
+                    format!("`number-from` applies to terminals; `{name}` is a {kind}"),
+                );
+            }
             out.push(RoleDecl {
                 name: name.clone(),
                 kind,
                 rcs: rcs.unwrap_or(true),
+                carrier: self.carrier_ref(carrier.as_ref()).unwrap_or_default(),
+                number_from: self.carrier_ref(number_from.as_ref()),
                 settings: settings.clone(),
                 line,
             });
         }
+        self.symbol_names(&out);
         out
+    }
+
+    /// A `carrier:` or `number-from:` value; an unknown one is an error at its location.
+    fn carrier_ref(&mut self, raw: Option<&Spanned<String>>) -> Option<CarrierRef> {
+        let raw = raw?;
+        let (line, col) = loc(raw);
+        match raw.value.parse::<CarrierRef>() {
+            Ok(r) => Some(r),
+            Err(message) => {
+                self.err_hint(
+                    line,
+                    col,
+                    format!("{message} (carriers: cmcc, cucc, ctcc; symbols: a, b, c)"),
+                    hint(&raw.value, CarrierRef::WORDS),
+                );
+                None
+            }
+        }
+    }
+
+    /// In a case with symbols, `${a.carrier}` names the symbol: no role may be called `a`, `b`, `c`.
+    fn symbol_names(&mut self, roles: &[RoleDecl]) {
+        let used: BTreeSet<Symbol> = roles.iter().flat_map(RoleDecl::symbols).collect();
+        if used.is_empty() {
+            return;
+        }
+        for role in roles {
+            if Symbol::parse(&role.name).is_some() {
+                self.err(
+                    role.line,
+                    1,
+                    format!(
+                        "`{}` is a carrier symbol in this case and cannot name a role",
+                        role.name
+                    ),
+                );
+            }
+        }
     }
 
     fn step(
@@ -773,3 +829,7 @@ mod tests {
 #[cfg(test)]
 #[path = "loader_tests.rs"]
 mod session_tests;
+
+#[cfg(test)]
+#[path = "carrier_loader_tests.rs"]
+mod carrier_tests;

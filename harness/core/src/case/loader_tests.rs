@@ -15,7 +15,7 @@ use crate::events::Protocol;
 use crate::role::RoleKind;
 
 /// A factory that knows one terminal action and no faults: enough to load cases.
-struct Stub;
+pub(super) struct Stub;
 
 impl AgentFactory for Stub {
     fn faults(&self) -> Vec<FaultSpec> {

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use serde_json::{Map, Value};
 
+use crate::case::carriers::{CarrierRef, Symbol};
 use crate::case::duration::CaseDuration;
 use crate::events::{Direction, Protocol, Transport};
 use crate::role::RoleKind;
@@ -62,6 +63,15 @@ impl Case {
         self.roles.iter().find(|r| r.name == name)
     }
 
+    /// The carrier symbols the roles use, sorted, each once: a case with symbols runs once per
+    /// binding of them to carriers.
+    pub fn symbols(&self) -> Vec<Symbol> {
+        let mut out: Vec<Symbol> = self.roles.iter().flat_map(RoleDecl::symbols).collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
     /// Kind of the role under test.
     pub fn under_test_kind(&self) -> RoleKind {
         self.role(&self.under_test)
@@ -76,8 +86,23 @@ pub struct RoleDecl {
     pub kind: RoleKind,
     /// For terminals: has a 5G Messaging subscription.
     pub rcs: bool,
+    /// The carrier whose network the role belongs to (`carrier:`; China Mobile when not said).
+    pub carrier: CarrierRef,
+    /// For terminals: the carrier whose number range the number comes from, when it is not the
+    /// carrier's own (`number-from:`, a ported number).
+    pub number_from: Option<CarrierRef>,
     pub settings: Map<String, Value>,
     pub line: usize,
+}
+
+impl RoleDecl {
+    /// The symbols this role names, in `carrier:` then `number-from:` order.
+    pub fn symbols(&self) -> impl Iterator<Item = Symbol> + '_ {
+        [Some(self.carrier), self.number_from]
+            .into_iter()
+            .flatten()
+            .filter_map(CarrierRef::symbol)
+    }
 }
 
 /// A fault the case must catch, and the rule of the check that must catch it.

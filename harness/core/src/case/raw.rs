@@ -58,6 +58,10 @@ pub struct RawCase {
 pub struct RawRole {
     pub kind: String,
     pub rcs: Option<bool>,
+    /// `cmcc`, `cucc`, `ctcc`, or a symbol `a`, `b`, `c`.
+    pub carrier: Option<Spanned<String>>,
+    /// For a terminal: the carrier (or symbol) whose number range its number comes from.
+    pub number_from: Option<Spanned<String>>,
     pub settings: Map<String, Value>,
 }
 
@@ -67,6 +71,10 @@ struct RawRoleMap {
     kind: String,
     #[serde(default)]
     rcs: Option<bool>,
+    #[serde(default)]
+    carrier: Option<Spanned<String>>,
+    #[serde(default)]
+    number_from: Option<Spanned<String>>,
     #[serde(default)]
     settings: Map<String, Value>,
 }
@@ -78,13 +86,15 @@ impl<'de> Deserialize<'de> for RawRole {
             type Value = RawRole;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(
-                    "a role kind such as `terminal`, or a map with `kind`, `rcs`, `settings`",
+                    "a role kind such as `terminal`, or a map with `kind`, `rcs`, `carrier`, `number-from`, `settings`",
                 )
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<RawRole, E> {
                 Ok(RawRole {
                     kind: v.to_owned(),
                     rcs: None,
+                    carrier: None,
+                    number_from: None,
                     settings: Map::new(),
                 })
             }
@@ -93,6 +103,8 @@ impl<'de> Deserialize<'de> for RawRole {
                 Ok(RawRole {
                     kind: m.kind,
                     rcs: m.rcs,
+                    carrier: m.carrier,
+                    number_from: m.number_from,
                     settings: m.settings,
                 })
             }
@@ -114,6 +126,7 @@ impl JsonSchema for RawRole {
             "sms-center",
             "csp-bot",
         ];
+        let carriers = crate::case::carriers::CarrierRef::WORDS;
         json_schema!({
             "description": "A role: its kind, or a map with the kind and options.",
             "oneOf": [
@@ -125,6 +138,8 @@ impl JsonSchema for RawRole {
                     "properties": {
                         "kind": { "type": "string", "enum": kinds },
                         "rcs": { "type": "boolean", "description": "Terminal has a 5G Messaging subscription (default true)." },
+                        "carrier": { "type": "string", "enum": carriers, "description": "Carrier whose network the role belongs to (default cmcc); a, b, c are symbols bound per execution." },
+                        "number-from": { "type": "string", "enum": carriers, "description": "Terminal only: carrier (or symbol) whose number range its number comes from (a ported number)." },
                         "settings": { "type": "object", "description": "Simulator settings of this role." }
                     }
                 }

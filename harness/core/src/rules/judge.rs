@@ -102,9 +102,11 @@ fn judge_rule(
                 sip_tcp: None,
                 sip_tls: None,
                 http: None,
+                carrier: None,
             })
             .collect(),
         virtual_time: false,
+        carriers: Default::default(),
     }));
     let mut failed = 0;
     for (index, wire, msg) in &matching {

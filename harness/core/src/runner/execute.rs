@@ -20,7 +20,7 @@ use crate::profile::Hook;
 use crate::runner::RunContext;
 use crate::runner::hooks::{self, HookResult};
 use crate::runner::observe::{Observations, collect};
-use crate::runner::topology::{Lease, external_under_test, role_vars};
+use crate::runner::topology::{Lease, external_under_test, role_vars, symbol_vars};
 use crate::verdict::Verdict;
 
 /// One check's result, before it becomes an event.
@@ -260,7 +260,7 @@ impl CaseRun<'_> {
         external: Option<&crate::profile::External>,
     ) -> Result<(), String> {
         let case = &self.exec.case;
-        let lease = self.ctx.subscribers.lease(case).await?;
+        let lease = self.ctx.subscribers.lease(self.exec).await?;
         let subscribers = lease.by_role.clone();
         self.lease = Some(lease);
         let all_subs: Vec<_> = subscribers.values().cloned().collect();
@@ -280,6 +280,7 @@ impl CaseRun<'_> {
                 sip_tcp: None,
                 sip_tls: None,
                 http: None,
+                carrier: self.exec.carrier_of(&role.name),
             };
             self.peers.insert(role.name.clone(), peer);
         }
@@ -297,6 +298,7 @@ impl CaseRun<'_> {
                         sip_tcp: at(Transport::Tcp),
                         sip_tls: at(Transport::Tls),
                         http: ext.http,
+                        carrier: self.exec.carrier_of(&role.name),
                     },
                 );
                 continue;
@@ -306,6 +308,7 @@ impl CaseRun<'_> {
                 case: self.exec.key.clone(),
                 role: role.name.clone(),
                 kind: role.kind,
+                carrier: self.exec.carrier_of(&role.name),
                 faults: if under_test {
                     self.exec.fault.iter().cloned().collect()
                 } else {
@@ -345,6 +348,7 @@ impl CaseRun<'_> {
                     sip_tcp: ep.sip_tcp,
                     sip_tls: ep.sip_tls,
                     http: ep.http,
+                    carrier: self.exec.carrier_of(&role.name),
                 },
             );
             self.agents.insert(role.name.clone(), agent);
@@ -353,6 +357,7 @@ impl CaseRun<'_> {
             agent.peers_ready(&self.peers);
         }
         self.vars = role_vars(&self.peers);
+        self.vars.extend(symbol_vars(&self.exec.binding));
         if let Some(domain) = external.and_then(|e| e.domain.clone()) {
             self.vars
                 .insert(format!("{}.domain", case.under_test), domain);
@@ -379,6 +384,7 @@ impl CaseRun<'_> {
                 sip_tcp: peer.and_then(|p| p.sip_tcp),
                 sip_tls: peer.and_then(|p| p.sip_tls),
                 http: peer.and_then(|p| p.http),
+                carrier: Some(self.exec.carrier_of(&r.name).as_str().to_owned()),
             }
         });
         self.emit(Event::CaseStarted(CaseStarted {
@@ -386,6 +392,7 @@ impl CaseRun<'_> {
             header: super::execute::case_header(self.exec),
             roles: roles.collect(),
             virtual_time,
+            carriers: self.exec.binding.names(),
         }));
     }
 

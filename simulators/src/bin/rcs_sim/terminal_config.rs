@@ -114,6 +114,7 @@ pub(crate) fn spec(file: &FileConfig, faults: Vec<String>) -> AgentSpec {
             sip_tcp: Some(file.registrar),
             sip_tls: None,
             http: None,
+            carrier: Default::default(),
         },
     );
     let mut subscribers = vec![file.subscriber.clone()];
@@ -130,6 +131,7 @@ pub(crate) fn spec(file: &FileConfig, faults: Vec<String>) -> AgentSpec {
                 sip_tcp: None,
                 sip_tls: None,
                 http: None,
+                carrier: Default::default(),
             },
         );
     }
@@ -144,6 +146,7 @@ pub(crate) fn spec(file: &FileConfig, faults: Vec<String>) -> AgentSpec {
         peers,
         settings: file.settings.clone(),
         tls: TlsTrust::default(),
+        carrier: file.subscriber.carrier,
     }
 }
 
@@ -160,6 +163,7 @@ fn like_builtin(msisdn: &str, domain: &str) -> Subscriber {
         k: Some(k),
         opc: Some(opc),
         sqn: 0,
+        carrier: Default::default(),
     }
 }
 
