@@ -154,6 +154,130 @@ fn wildcard(p: &str, s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::case::{Detect, RoleDecl, Suite, Symbol};
+
+    fn role(name: &str, kind: RoleKind, carrier: CarrierRef) -> RoleDecl {
+        RoleDecl {
+            name: name.into(),
+            kind,
+            rcs: true,
+            carrier,
+            number_from: None,
+            settings: Default::default(),
+            line: 1,
+        }
+    }
+
+    /// `alice` at `a`, `bob` at `b` (with a number from `a`'s range when `ported`), a gateway at `c`
+    /// when `three`; detects two faults.
+    fn case(id: &str, symbols: &[Symbol], ported: bool) -> Arc<Case> {
+        let mut roles = vec![role("mc", RoleKind::MessageCenter, CarrierRef::default())];
+        let names = ["alice", "bob", "carol"];
+        for (name, symbol) in names.iter().zip(symbols) {
+            roles.push(role(name, RoleKind::Terminal, CarrierRef::Symbol(*symbol)));
+        }
+        if ported && let Some(bob) = roles.get_mut(2) {
+            bob.number_from = Some(CarrierRef::Symbol(Symbol::A));
+        }
+        let detect = |fault: &str| Detect {
+            fault: fault.into(),
+            rule: "IR.90".into(),
+            line: 1,
+        };
+        Arc::new(Case {
+            id: id.into(),
+            title: String::new(),
+            suite: Suite::Interworking,
+            feature: "nni".into(),
+            description: None,
+            file: Default::default(),
+            under_test: "mc".into(),
+            refs: Vec::new(),
+            transport: None,
+            requires: Vec::new(),
+            roles,
+            steps: Vec::new(),
+            detects: vec![detect("peer-carrier.x"), detect("peer-carrier.y")],
+        })
+    }
+
+    fn keys(execs: &[Execution]) -> Vec<&str> {
+        execs.iter().map(|e| e.key.as_str()).collect()
+    }
+
+    #[test]
+    fn a_case_without_symbols_runs_once_per_fault_as_before() {
+        let execs = plan(&[case("PLT-X-001", &[], false)], None, &Faults::Listed);
+        assert_eq!(
+            keys(&execs),
+            [
+                "PLT-X-001",
+                "PLT-X-001[peer-carrier.x]",
+                "PLT-X-001[peer-carrier.y]"
+            ]
+        );
+        assert!(execs.iter().all(|e| e.binding.is_empty()));
+        assert_eq!(execs[0].carrier_of("alice"), Carrier::Cmcc);
+    }
+
+    #[test]
+    fn two_symbols_run_on_six_pairs_and_faults_on_the_first() {
+        let c = case("IWK-NNI-001", &[Symbol::A, Symbol::B], false);
+        let execs = plan(&[c], None, &Faults::Listed);
+        assert_eq!(
+            keys(&execs),
+            [
+                "IWK-NNI-001[cmcc>cucc]",
+                "IWK-NNI-001[cmcc>ctcc]",
+                "IWK-NNI-001[cucc>cmcc]",
+                "IWK-NNI-001[cucc>ctcc]",
+                "IWK-NNI-001[ctcc>cmcc]",
+                "IWK-NNI-001[ctcc>cucc]",
+                "IWK-NNI-001[cmcc>cucc][peer-carrier.x]",
+                "IWK-NNI-001[cmcc>cucc][peer-carrier.y]",
+            ]
+        );
+        let third = &execs[2];
+        assert_eq!(third.carrier_of("alice"), Carrier::Cucc);
+        assert_eq!(third.carrier_of("bob"), Carrier::Cmcc);
+        assert_eq!(third.carrier_of("mc"), Carrier::Cmcc);
+        assert_eq!(third.binding.names()["b"], "cmcc");
+        assert_eq!(execs[6].fault.as_deref(), Some("peer-carrier.x"));
+        assert_eq!(execs[6].binding, execs[0].binding);
+    }
+
+    #[test]
+    fn only_one_fault_runs_on_the_first_binding_of_the_given_carriers() {
+        let c = case("IWK-NNI-010", &[Symbol::A, Symbol::B], true);
+        let only = Faults::Only("peer-carrier.y".into());
+        let execs = plan_carriers(&[c], None, &only, &[Carrier::Ctcc, Carrier::Cucc]);
+        assert_eq!(keys(&execs), ["IWK-NNI-010[ctcc>cucc][peer-carrier.y]"]);
+        // bob is at b (cucc) with a number from a's range (ctcc).
+        assert_eq!(execs[0].carrier_of("bob"), Carrier::Cucc);
+        assert_eq!(execs[0].number_range_of("bob"), Carrier::Ctcc);
+        assert_eq!(execs[0].number_range_of("alice"), Carrier::Ctcc);
+    }
+
+    #[test]
+    fn carriers_restrict_the_bindings_and_too_few_leave_the_case_out() {
+        let two = case("IWK-NNI-001", &[Symbol::A, Symbol::B], false);
+        let three = case("IWK-NNI-005", &Symbol::ALL, false);
+        let plain = case("PLT-X-001", &[], false);
+        let cases = [two, three, plain];
+        let pair = [Carrier::Cmcc, Carrier::Cucc];
+        let execs = plan_carriers(&cases, None, &Faults::None, &pair);
+        assert_eq!(
+            keys(&execs),
+            [
+                "IWK-NNI-001[cmcc>cucc]",
+                "IWK-NNI-001[cucc>cmcc]",
+                "PLT-X-001"
+            ]
+        );
+        let execs = plan(&cases, Some("IWK-NNI-005"), &Faults::None);
+        assert_eq!(execs.len(), 6);
+        assert_eq!(execs[0].key, "IWK-NNI-005[cmcc>cucc>ctcc]");
+    }
 
     #[test]
     fn patterns() {

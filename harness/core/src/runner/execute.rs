@@ -587,3 +587,7 @@ mod expect;
 #[cfg(test)]
 #[path = "execute_tests.rs"]
 mod expectation_tests;
+
+#[cfg(test)]
+#[path = "carrier_tests.rs"]
+mod carrier_tests;
