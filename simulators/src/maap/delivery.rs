@@ -7,6 +7,10 @@
 //! 480/408 → Failed Offline; 403 → Blocked; 415/488 → BadContent; anything else → NotFound. IMDNs
 //! coming back later (`southbound`) move the recipient to Delivered and Displayed. Every outcome
 //! is reported to the chatbot's Northbound when its request asked for that report.
+//!
+//! The MESSAGE's outcome is reported before any later status of the same message and recipient,
+//! whatever reaches the MaaP first: a phone's IMDN that overtakes the 200 is held in `tracking`
+//! until [`Engine::conclude`] has reported the outcome, then handled in the order it came.
 
 use rcs_harness::role::HOME_DOMAIN;
 
@@ -44,9 +48,27 @@ impl Engine {
             } if out.sms_text.is_some() => self.fall_back(bot, out, to).await,
             other => other,
         };
-        self.record_outcome(out, to, &delivery, values.status);
-        self.report(bot, out, to, delivery);
+        self.conclude(bot, out, to, delivery, values.status);
         values
+    }
+
+    /// Settles the SIP outcome of `out` to `to`: the A2P_MT record, the report of the outcome,
+    /// then the IMDNs that came before it. The outcome is reported before it is settled in
+    /// tracking, so a report arriving meanwhile is held too and never overtakes it.
+    pub(crate) fn conclude(
+        &self,
+        bot: &Chatbot,
+        out: &Outbound,
+        to: &str,
+        delivery: Delivery,
+        status: u16,
+    ) {
+        self.record_outcome(out, to, &delivery, status);
+        self.report(bot, out, to, delivery.clone());
+        let early = self.tracking().settle(&out.message_id, to, delivery);
+        for (sent, reported) in early {
+            self.on_report(bot, &sent, reported);
+        }
     }
 
     /// Sends the §7.2 MESSAGE through the trunk; the SIP outcome as a delivery state.
@@ -128,9 +150,8 @@ impl Engine {
         }
     }
 
-    /// Records the SIP outcome in tracking and the A2P_MT record.
+    /// Records the SIP outcome in the A2P_MT record.
     fn record_outcome(&self, out: &Outbound, to: &str, delivery: &Delivery, status: u16) {
-        self.tracking().set(&out.message_id, to, delivery.clone());
         let (final_status, cause) = match delivery {
             Delivery::Sent => ("sent", String::new()),
             Delivery::ToNetwork => ("fallback_sms", status.to_string()),
@@ -218,8 +239,21 @@ pub(crate) fn reports(report: Report, delivery: &Delivery) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    use rcs_harness::agent::{BoxFuture, WireTap};
+    use rcs_harness::clock::Clock;
+    use rcs_harness::events::Transport;
+
     use super::*;
+    use crate::maap::chatbots::{DEFAULT_CHATBOT, Family};
+    use crate::maap::core::MaapCore;
+    use crate::maap::engine::Northbound;
+    use crate::maap::settings::MaapSettings;
+    use crate::net::SipEndpoint;
 
     #[test]
     fn final_statuses_map_to_deliveries() {
@@ -267,5 +301,123 @@ mod tests {
             }
         ));
         assert!(!asked(&[], &Delivery::Sent));
+    }
+
+    /// Records the events given to it; the MessageSent callback takes longer to post.
+    struct Recorder(Arc<Mutex<Vec<Delivery>>>);
+
+    impl Northbound for Recorder {
+        fn notify(&self, _bot: &Chatbot, event: BotEvent) -> BoxFuture<'static, ()> {
+            let seen = self.0.clone();
+            Box::pin(async move {
+                if let BotEvent::Status { delivery, .. } = event {
+                    if delivery == Delivery::Sent {
+                        tokio::time::sleep(Duration::from_millis(30)).await;
+                    }
+                    seen.lock().unwrap().push(delivery);
+                }
+            })
+        }
+    }
+
+    async fn engine() -> (Engine, Arc<Mutex<Vec<Delivery>>>) {
+        let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+        let tap = WireTap::new("maap", Clock::real(), tx);
+        let (endpoint, _incoming) = SipEndpoint::bind(tap).await.unwrap();
+        let settings = MaapSettings::default();
+        let core = MaapCore::new(
+            "maap",
+            endpoint,
+            Transport::Udp,
+            Clock::real(),
+            settings,
+            vec![],
+            vec![],
+        );
+        let engine = Engine::new(Arc::new(core));
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        engine.set_northbound(Family::Cmcc, Arc::new(Recorder(seen.clone())));
+        (engine, seen)
+    }
+
+    fn outbound(to: &str) -> Outbound {
+        Outbound {
+            chatbot: DEFAULT_CHATBOT.into(),
+            to: vec![to.into()],
+            content_type: "text/plain".into(),
+            body: b"hello".to_vec(),
+            message_id: "Msg0001".into(),
+            conversation_id: "conv".into(),
+            contribution_id: "contrib".into(),
+            in_reply_to: None,
+            traffic_type: None,
+            reports: vec![Report::Sent, Report::Delivered, Report::Displayed],
+            store: false,
+            sms_text: None,
+            rcs_fallback: None,
+            interaction: false,
+            family: Family::Cmcc,
+        }
+    }
+
+    fn tracked(out: &Outbound, to: &str) -> Sent {
+        Sent {
+            chatbot: out.chatbot.clone(),
+            message_id: out.message_id.clone(),
+            imdn_id: out.message_id.clone(),
+            recipient: to.into(),
+            target: to.into(),
+            reports: out.reports.clone(),
+            delivery: Delivery::Sent,
+            call_id: "call-1".into(),
+            conversation_id: out.conversation_id.clone(),
+            contribution_id: out.contribution_id.clone(),
+        }
+    }
+
+    async fn statuses(seen: &Arc<Mutex<Vec<Delivery>>>, count: usize) -> Vec<Delivery> {
+        for _ in 0..200 {
+            if seen.lock().unwrap().len() >= count {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        seen.lock().unwrap().clone()
+    }
+
+    #[tokio::test]
+    async fn imdns_that_overtake_the_answer_are_reported_after_it() {
+        let (engine, seen) = engine().await;
+        let to = "tel:+8613800000001";
+        let (bot, out) = (engine.chatbot(DEFAULT_CHATBOT).unwrap(), outbound(to));
+        let sent = tracked(&out, to);
+        engine.tracking().sent(sent.clone());
+        engine.on_report(&bot, &sent, Delivery::Delivered);
+        engine.on_report(&bot, &sent, Delivery::Displayed);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(
+            seen.lock().unwrap().is_empty(),
+            "reported before the answer"
+        );
+        engine.conclude(&bot, &out, to, Delivery::Sent, 200);
+        let order = [Delivery::Sent, Delivery::Delivered, Delivery::Displayed];
+        assert_eq!(statuses(&seen, 3).await, order);
+        let now = engine.tracking().get("Msg0001", to).unwrap();
+        assert_eq!(now.delivery, Delivery::Displayed);
+    }
+
+    #[tokio::test]
+    async fn reports_after_the_answer_go_out_at_once_and_in_order() {
+        let (engine, seen) = engine().await;
+        let to = "tel:+8613800000002";
+        let (bot, out) = (engine.chatbot(DEFAULT_CHATBOT).unwrap(), outbound(to));
+        let sent = tracked(&out, to);
+        engine.tracking().sent(sent.clone());
+        engine.conclude(&bot, &out, to, Delivery::Sent, 200);
+        engine.on_report(&bot, &sent, Delivery::Delivered);
+        assert_eq!(
+            statuses(&seen, 2).await,
+            [Delivery::Sent, Delivery::Delivered]
+        );
     }
 }

@@ -6,11 +6,15 @@
 //! as a [`BotEvent::Status`] to the family's [`Northbound`]; user messages and IMDNs coming up
 //! the southbound side become [`BotEvent`]s too (`southbound`). The types here are the contract
 //! between the engine and the family modules; the delivery steps are in `delivery`.
+//!
+//! Events reach a chatbot's Northbound in the order the engine gives them: each chatbot has one
+//! queue, and the callback one event makes is finished before the next event's starts.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use rcs_harness::agent::BoxFuture;
+use tokio::sync::mpsc;
 
 use super::cdr::{Cdr, CdrFaults, Cdrs};
 use super::chatbots::{Chatbot, Family};
@@ -141,6 +145,8 @@ struct Inner {
     policy: Mutex<Arc<Policy>>,
     cdrs: Arc<Cdrs>,
     northbound: Mutex<HashMap<&'static str, Arc<dyn Northbound>>>,
+    /// Per chatbot URI, the queue of its callbacks (posted one after the other).
+    notices: Mutex<HashMap<String, mpsc::UnboundedSender<BoxFuture<'static, ()>>>>,
     tracking: Tracking,
 }
 
@@ -161,6 +167,7 @@ impl Engine {
                 policy: Mutex::new(Arc::new(policy)),
                 cdrs: Arc::new(cdrs),
                 northbound: Mutex::new(HashMap::new()),
+                notices: Mutex::new(HashMap::new()),
                 tracking: Tracking::default(),
             }),
         }
@@ -241,17 +248,32 @@ impl Engine {
         lock(&self.inner.northbound).insert(family.as_str(), nb);
     }
 
-    /// Gives `event` to the Northbound of `bot`'s family, in a task of its own.
+    /// Gives `event` to the Northbound of `bot`'s family; what it posts goes after everything
+    /// given before for the same chatbot.
     pub(crate) fn notify(&self, bot: &Chatbot, event: BotEvent) {
         let nb = lock(&self.inner.northbound)
             .get(bot.family.as_str())
             .cloned();
         match nb {
-            Some(nb) => {
-                tokio::spawn(nb.notify(bot, event));
-            }
+            Some(nb) => self.queue(&bot.uri, nb.notify(bot, event)),
             None => tracing::debug!(chatbot = %bot.uri, ?event, "no northbound for the family"),
         }
+    }
+
+    /// Runs `work` after the work queued before for `chatbot`, in the chatbot's queue task.
+    fn queue(&self, chatbot: &str, work: BoxFuture<'static, ()>) {
+        let mut notices = lock(&self.inner.notices);
+        let sender = notices.entry(chatbot.to_owned()).or_insert_with(|| {
+            let (tx, mut rx) = mpsc::unbounded_channel::<BoxFuture<'static, ()>>();
+            tokio::spawn(async move {
+                while let Some(work) = rx.recv().await {
+                    work.await;
+                }
+            });
+            tx
+        });
+        // The queue task ends only when the engine (which holds the sender) is dropped.
+        let _ = sender.send(work);
     }
 
     /// The A2P_MT record of `out` for `to`, before its outcome is known.

@@ -2,6 +2,11 @@
 //! back map to the API message id, protocols.md §8.3, and a revoke knows whether the message was
 //! delivered), the last message it sent, and the last message a user sent to a chatbot (for the
 //! `last-uplink` action). Bounded: the oldest entries are dropped first.
+//!
+//! It also keeps the order of a message's reports right: until the answer to the MESSAGE is
+//! settled ([`Tracking::settle`]), a delivery or display report from the phone that overtook that
+//! answer is held ([`Tracking::hold_early`]) and handed back by `settle`, so the chatbot hears
+//! the submission outcome (MessageSent) before any later status of the same message and user.
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
@@ -45,10 +50,23 @@ pub(crate) struct LastUplink {
     pub conversation_id: Option<String>,
 }
 
+/// A report that arrived before the MESSAGE's answer: the entry as the report named it, and
+/// the state it reports.
+pub(crate) type Early = (Sent, Delivery);
+
+/// One sent message as tracked: the message, whether its SIP outcome is settled, and the
+/// reports held until it is.
+#[derive(Debug)]
+struct Entry {
+    sent: Sent,
+    settled: bool,
+    early: Vec<Early>,
+}
+
 /// The MaaP's memory of its traffic.
 #[derive(Debug, Default)]
 pub(crate) struct Tracking {
-    sent: Mutex<VecDeque<Sent>>,
+    sent: Mutex<VecDeque<Entry>>,
     uplink: Mutex<Option<LastUplink>>,
     uplinks: Mutex<u64>,
 }
@@ -60,7 +78,11 @@ impl Tracking {
         if sent.len() >= MAX_SENT {
             sent.pop_front();
         }
-        sent.push_back(entry);
+        sent.push_back(Entry {
+            sent: entry,
+            settled: false,
+            early: Vec::new(),
+        });
     }
 
     /// Sets the delivery state of `message_id` to `recipient`; returns the entry as it now is.
@@ -74,16 +96,61 @@ impl Tracking {
         let entry = sent
             .iter_mut()
             .rev()
-            .find(|s| s.message_id == message_id && s.recipient == recipient)?;
-        entry.delivery = delivery;
-        Some(entry.clone())
+            .find(|e| e.sent.message_id == message_id && e.sent.recipient == recipient)?;
+        entry.sent.delivery = delivery;
+        Some(entry.sent.clone())
+    }
+
+    /// Holds a report for `sent` (found by its Call-ID and recipient) while the answer to its
+    /// MESSAGE is not settled; false when it is (or the entry is gone): report it now.
+    pub(crate) fn hold_early(&self, sent: &Sent, delivery: &Delivery) -> bool {
+        let mut entries = lock(&self.sent);
+        let found = entries
+            .iter_mut()
+            .rev()
+            .find(|e| e.sent.call_id == sent.call_id && e.sent.recipient == sent.recipient);
+        match found {
+            Some(entry) if !entry.settled => {
+                entry.early.push((sent.clone(), delivery.clone()));
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Settles the SIP outcome of `message_id` to `recipient`: its state becomes `delivery`
+    /// (a revoke decided meanwhile stands) and the reports held for it are handed back, in the
+    /// order they came.
+    pub(crate) fn settle(
+        &self,
+        message_id: &str,
+        recipient: &str,
+        delivery: Delivery,
+    ) -> Vec<Early> {
+        let mut entries = lock(&self.sent);
+        let found = entries
+            .iter_mut()
+            .rev()
+            .find(|e| e.sent.message_id == message_id && e.sent.recipient == recipient);
+        let Some(entry) = found else {
+            return Vec::new();
+        };
+        if entry.sent.delivery != Delivery::Revoked {
+            entry.sent.delivery = delivery;
+        }
+        entry.settled = true;
+        std::mem::take(&mut entry.early)
     }
 
     /// The entry whose `imdn.Message-ID` is `imdn_id`, sent to the SIP user `from` (an IMDN
     /// comes from the recipient): matched by the user part of the recipient or target.
     pub(crate) fn by_imdn(&self, imdn_id: &str, from_user: &str) -> Option<Sent> {
         let sent = lock(&self.sent);
-        let matching = sent.iter().rev().filter(|s| s.imdn_id == imdn_id);
+        let matching = sent
+            .iter()
+            .rev()
+            .map(|e| &e.sent)
+            .filter(|s| s.imdn_id == imdn_id);
         let mut first = None;
         for s in matching {
             if number(&s.recipient) == from_user || number(&s.target) == from_user {
@@ -99,6 +166,7 @@ impl Tracking {
         let sent = lock(&self.sent);
         sent.iter()
             .rev()
+            .map(|e| &e.sent)
             .find(|s| s.message_id == message_id && number(&s.recipient) == number(recipient))
             .cloned()
     }
@@ -138,7 +206,7 @@ mod tests {
             target: to.into(),
             reports: vec![Report::Delivered],
             delivery: Delivery::Sent,
-            call_id: "c".into(),
+            call_id: format!("{id}/{to}"),
             conversation_id: "v".into(),
             contribution_id: "b".into(),
         }
@@ -158,6 +226,35 @@ mod tests {
         assert_eq!(set.delivery, Delivery::Delivered);
         let got = t.get("m1", "sip:+8613800000002@ims.example").unwrap();
         assert_eq!(got.delivery, Delivery::Delivered);
+    }
+
+    #[test]
+    fn reports_before_the_answer_are_held_until_it_is_settled() {
+        let t = Tracking::default();
+        let sent = entry("m1", "tel:+8613800000001");
+        t.sent(sent.clone());
+        assert!(t.hold_early(&sent, &Delivery::Delivered));
+        assert!(t.hold_early(&sent, &Delivery::Displayed));
+        let early = t.settle("m1", "tel:+8613800000001", Delivery::Sent);
+        let states: Vec<Delivery> = early.into_iter().map(|(_, d)| d).collect();
+        assert_eq!(states, [Delivery::Delivered, Delivery::Displayed]);
+        assert!(!t.hold_early(&sent, &Delivery::Displayed));
+        assert!(
+            t.settle("m1", "tel:+8613800000001", Delivery::Sent)
+                .is_empty()
+        );
+        let unknown = entry("m2", "tel:+8613800000001");
+        assert!(!t.hold_early(&unknown, &Delivery::Delivered));
+    }
+
+    #[test]
+    fn a_revoke_decided_before_the_answer_stands() {
+        let t = Tracking::default();
+        t.sent(entry("m1", "tel:+8613800000001"));
+        t.set("m1", "tel:+8613800000001", Delivery::Revoked);
+        t.settle("m1", "tel:+8613800000001", Delivery::Sent);
+        let got = t.get("m1", "tel:+8613800000001").unwrap();
+        assert_eq!(got.delivery, Delivery::Revoked);
     }
 
     #[test]

@@ -180,7 +180,12 @@ pub(crate) async fn follow_up(engine: Engine, followup: Followup) {
 
 impl Engine {
     /// A delivery or display report from a recipient: tracking, CDR, and the status callback.
+    /// One that overtook the answer to the MESSAGE waits for it (`delivery`).
     pub(crate) fn on_report(&self, bot: &Chatbot, sent: &Sent, delivery: Delivery) {
+        if self.tracking().hold_early(sent, &delivery) {
+            tracing::debug!(id = %sent.message_id, "report held until the message's answer");
+            return;
+        }
         let now = ids::now_rfc3339();
         let current = self
             .tracking()
