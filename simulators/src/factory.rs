@@ -1,8 +1,7 @@
 //! The agent factory of the built-in simulators: what the command-line crate hands the runner.
 //!
 //! [`Simulators`] lists the fault catalogue and every action, validates actions, settings and
-//! faults before a run, and starts the simulator of a role kind. Kinds without a simulator yet
-//! (maap, peer-carrier, sms-center, csp-bot) are refused with a harness error naming the kind.
+//! faults before a run, and starts the simulator of a role kind.
 
 use rcs_harness::agent::{
     ActionSpec, Agent, AgentError, AgentFactory, AgentSpec, BoxFuture, FaultSpec, WireTap,
@@ -12,7 +11,7 @@ use rcs_harness::role::RoleKind;
 use serde_json::{Map, Value};
 
 use crate::faults::{catalogue, check_faults};
-use crate::{csp_bot, maap, message_center, sms_center, terminal};
+use crate::{csp_bot, iwg, maap, message_center, sms_center, terminal};
 
 /// Starts the built-in simulators for the runner.
 #[derive(Clone, Copy, Debug, Default)]
@@ -47,7 +46,7 @@ impl AgentFactory for Simulators {
             RoleKind::CspBot => csp_bot::check_action(action, params),
             RoleKind::SmsCenter => sms_center::check_action(action, params),
             RoleKind::Maap => maap::check_action(action, params),
-            other => Err(no_simulator(other)),
+            RoleKind::PeerCarrier => iwg::check_action(action, params),
         }
     }
 
@@ -58,7 +57,7 @@ impl AgentFactory for Simulators {
             RoleKind::CspBot => csp_bot::check_settings(settings),
             RoleKind::SmsCenter => sms_center::check_settings(settings),
             RoleKind::Maap => maap::check_settings(settings),
-            other => Err(no_simulator(other)),
+            RoleKind::PeerCarrier => iwg::check_settings(settings),
         }
     }
 
@@ -79,14 +78,10 @@ impl AgentFactory for Simulators {
                 RoleKind::CspBot => csp_bot::start(spec, tap, clock).await,
                 RoleKind::SmsCenter => sms_center::start(spec, tap, clock).await,
                 RoleKind::Maap => maap::start(spec, tap, clock).await,
-                other => Err(AgentError::Harness(no_simulator(other))),
+                RoleKind::PeerCarrier => iwg::start(spec, tap, clock).await,
             }
         })
     }
-}
-
-fn no_simulator(kind: RoleKind) -> String {
-    format!("find a simulator: no simulator for {kind} yet")
 }
 
 #[cfg(test)]
@@ -144,7 +139,7 @@ mod tests {
         let err = Simulators
             .check_action(RoleKind::PeerCarrier, "send", &Map::new())
             .unwrap_err();
-        assert_eq!(err, "find a simulator: no simulator for peer-carrier yet");
+        assert_eq!(err, "a peer-carrier has no action `send` (it has none)");
         assert!(
             Simulators
                 .check_action(RoleKind::MessageCenter, "register", &Map::new())
@@ -171,10 +166,10 @@ mod tests {
             .err()
             .unwrap();
         assert!(matches!(err, AgentError::BadAction { .. }), "{err}");
-        let err = start(spec(RoleKind::PeerCarrier, &[])).await.err().unwrap();
-        assert_eq!(
-            err.to_string(),
-            "failed to find a simulator: no simulator for peer-carrier yet"
-        );
+        let gateway = start(spec(RoleKind::PeerCarrier, &["peer-carrier.new-icid"]))
+            .await
+            .unwrap();
+        assert!(gateway.endpoints().sip_udp.is_some());
+        gateway.shutdown().await;
     }
 }

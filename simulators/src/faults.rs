@@ -613,6 +613,7 @@ pub fn catalogue() -> Vec<FaultSpec> {
     specs(RoleKind::MessageCenter, MESSAGE_CENTER)
         .chain(specs(RoleKind::Terminal, TERMINAL))
         .chain(specs(RoleKind::Maap, MAAP))
+        .chain(specs(RoleKind::PeerCarrier, crate::iwg::FAULTS))
         .collect()
 }
 
@@ -674,7 +675,8 @@ mod tests {
     #[test]
     fn ids_are_unique_and_prefixed_by_their_kind() {
         let all = catalogue();
-        assert_eq!(all.len(), MESSAGE_CENTER.len() + TERMINAL.len() + MAAP.len());
+        let gateway = crate::iwg::FAULTS.len();
+        assert_eq!(all.len(), MESSAGE_CENTER.len() + TERMINAL.len() + MAAP.len() + gateway);
         let ids: HashSet<_> = all.iter().map(|f| f.id).collect();
         assert_eq!(ids.len(), all.len());
         for fault in &all {

@@ -14,6 +14,7 @@
 //! - [`csp_bot`]: the chatbot server (a bank's) behind the MaaP's developer APIs.
 //! - [`maap`]: the chatbot platform (MaaP): chatbots' SIP side, bot info, developer APIs.
 //! - [`sms_center`]: the SMS center taking SMS-over-IP fallback messages.
+//! - [`iwg`]: the interworking gateway between carriers (role kind `peer-carrier`).
 //! - [`faults`]: the fault catalogue.
 //!
 //! The command-line crate reaches them through [`Simulators`], the
@@ -23,6 +24,7 @@ pub mod content_server;
 pub mod csp_bot;
 pub mod faults;
 pub mod http;
+pub mod iwg;
 pub mod maap;
 pub mod message_center;
 pub mod msrp;

@@ -21,6 +21,7 @@ mod b2bua;
 #[cfg(test)]
 mod b2bua_tests;
 mod bindings;
+mod carriers;
 pub mod config;
 mod config_server;
 mod config_server_actions;
@@ -41,8 +42,8 @@ mod reg_state;
 mod regevent;
 mod registrar;
 mod relay_task;
-mod reply;
-mod rewrite;
+pub(crate) mod reply;
+pub(crate) mod rewrite;
 mod router;
 mod saf;
 mod saf_notify;
@@ -68,6 +69,8 @@ use serde_json::{Map, Value};
 pub use config::{Config, Fault, Faults, Settings};
 pub(crate) use config_server::{imsi_of, lookup as config_server_at};
 pub use config_server_actions::CONFIG_ACTIONS;
+/// Whether a MESSAGE carries an IMDN (for the interworking gateway's `drop-imdn` fault).
+pub(crate) use router::is_imdn as is_imdn_request;
 
 use b2bua::MsrpUris;
 use focus::FocusMsrp;
@@ -121,13 +124,15 @@ pub async fn start(
     let mut center = MessageCenter::start_with_tls(
         any,
         config,
-        spec.subscribers.clone(),
+        carriers::provisioned(spec.carrier, &spec.subscribers),
         tls.clone(),
         tap.clone(),
         clock,
     )
     .await?;
     center.trunk.set_transport(spec.transport);
+    center.carriers.configure(spec.carrier, &spec.subscribers);
+    center.carriers.set_transport(spec.transport);
     let endpoints = center.endpoints();
     let configured = config_server_actions::start(&spec, settings, &endpoints, tls, tap);
     match configured.await {
@@ -174,6 +179,8 @@ pub struct MessageCenter {
     commands: actions::Commands,
     /// The SIP trunk to the chatbot platform.
     trunk: trunk::Trunk,
+    /// The other carriers, through its carrier's interworking gateway.
+    carriers: carriers::Carriers,
 }
 
 impl MessageCenter {
@@ -244,6 +251,8 @@ impl MessageCenter {
         let settings = &config.settings;
         let trunk = trunk::Trunk::new(&settings.chatbot_domains, settings.maap_trunk);
         let core = core.with_trunk(trunk.clone());
+        let carriers = carriers::Carriers::default();
+        let core = core.with_carriers(carriers.clone());
         let relays = Relays::new(Some(msrp.clone()), config.faults);
         let trigger = ShutdownTrigger::new();
         let (commands, queued) = tokio::sync::mpsc::channel(COMMAND_QUEUE);
@@ -263,6 +272,7 @@ impl MessageCenter {
             content,
             commands,
             trunk,
+            carriers,
         })
     }
 
@@ -329,6 +339,7 @@ impl Agent for MessageCenter {
 
     fn peers_ready(&self, peers: &std::collections::BTreeMap<String, rcs_harness::agent::Peer>) {
         self.trunk.learn(peers);
+        self.carriers.learn(peers);
     }
 
     fn shutdown(self: Box<Self>) -> BoxFuture<'static, ()> {

@@ -22,6 +22,7 @@ use rcs_proto::sip::{Deviation, Message, Uri};
 
 use super::b2bua::{B2bua, MsrpUris, Origin, Route};
 use super::bindings::{Binding, Bindings};
+use super::carriers::Carriers;
 use super::config::{Config, Fault};
 use super::directory::Directory;
 use super::focus::{Focus, FocusMsrp};
@@ -101,6 +102,8 @@ pub struct Core {
     wedged: bool,
     /// The SIP trunk to the chatbot platform (protocols.md §7.1).
     trunk: Trunk,
+    /// The other carriers, through the interworking gateway (protocols.md §9.1).
+    carriers: Carriers,
 }
 
 impl Core {
@@ -122,7 +125,15 @@ impl Core {
             via_tls: None,
             wedged: false,
             trunk: Trunk::default(),
+            carriers: Carriers::default(),
         }
+    }
+
+    /// Relays requests for other carriers' targets to their gateway and keeps the identity of
+    /// the gateway's requests.
+    pub fn with_carriers(mut self, carriers: Carriers) -> Self {
+        self.carriers = carriers;
+        self
     }
 
     /// Relays requests to chatbot domains over `trunk` and trusts the identity of its requests.
@@ -437,6 +448,9 @@ impl Core {
         let Some(uri) = request.request_uri().and_then(|uri| Uri::parse(uri).ok()) else {
             return respond(400, "Bad Request");
         };
+        if let Some(gateway) = self.carriers.binding_for(&uri, &self.directory, now) {
+            return self.relay_to_trunk(request, Some(gateway), upstream, now);
+        }
         if let Some(trunk) = self.trunk.binding_for(&uri, now) {
             return self.relay_to_trunk(request, trunk, upstream, now);
         }
@@ -470,7 +484,8 @@ impl Core {
             return respond(483, "Too Many Hops");
         }
         let identity = router::asserted_identity(request, &self.directory, &self.bindings, now)
-            .or_else(|| self.trunk.identity(request, upstream.src));
+            .or_else(|| self.trunk.identity(request, upstream.src))
+            .or_else(|| self.carriers.identity(request, upstream.src));
         let via_addr = match binding.transport {
             Transport::Tls => self.via_tls.unwrap_or(self.via_addr),
             Transport::Udp | Transport::Tcp => self.via_addr,
@@ -673,7 +688,8 @@ impl Core {
             return Outcome::Respond(reply::response(request, 404, "Not Found").build());
         };
         let identity = router::asserted_identity(request, &self.directory, &self.bindings, now)
-            .or_else(|| self.trunk.identity(request, src));
+            .or_else(|| self.trunk.identity(request, src))
+            .or_else(|| self.carriers.identity(request, src));
         let (response, then) =
             self.saf
                 .on_offline(request, &recipient, identity, saf_net!(self), now);

@@ -231,7 +231,11 @@ pub(crate) async fn start(
         role: spec.role.clone(),
         state: Mutex::new(State::new(&subscriber)),
         tags: ContactTags::new(&ids::uuid(), faults.clone()),
-        proxy: spec.peer_of_kind(RoleKind::MessageCenter).cloned(),
+        // The message center of the carrier it is subscribed at (protocols.md §9.1), else any.
+        proxy: (spec.peers.values())
+            .find(|p| p.kind == RoleKind::MessageCenter && p.carrier == spec.carrier)
+            .or_else(|| spec.peer_of_kind(RoleKind::MessageCenter))
+            .cloned(),
         peers: spec.peers,
         subscriber,
         endpoint,

@@ -1,0 +1,228 @@
+//! The interworking gateway's settings and faults, read from the case (contracts B).
+//!
+//! Settings: `trusted` (the carriers whose networks are in its trust domain, RFC 3325 2.3;
+//! default every carrier), `nni-max-chunk` (the largest MSRP chunk sent across the NNI, bytes,
+//! default 2048; IR.90 "MSRP Chunk Size Handling"), `portability` (route by the number portability
+//! database, default true) and `fallback` (`sms` or `none`: what the IWF does for a user who is
+//! not RCS; only `none` is acted on, the gateway answers as the far network does). Each fault id
+//! of [`FAULTS`] switches one rule off.
+
+use rcs_harness::role::Carrier;
+use serde_json::{Map, Value};
+
+use super::border::BorderFaults;
+
+/// The largest MSRP chunk across the NNI unless the case says otherwise.
+pub const DEFAULT_NNI_MAX_CHUNK: usize = 2048;
+
+/// The smallest and largest `nni-max-chunk` accepted.
+const CHUNK_LIMITS: (usize, usize) = (64, 1 << 20);
+
+/// `(id, description)` of every interworking gateway fault.
+pub const FAULTS: &[(&str, &str)] = &[
+    (
+        "peer-carrier.identity-to-untrusted",
+        "P-Asserted-Identity crosses the NNI to a carrier outside the trust domain",
+    ),
+    (
+        "peer-carrier.strip-trusted-identity",
+        "P-Asserted-Identity is removed even toward a trusted carrier",
+    ),
+    (
+        "peer-carrier.keep-own-route",
+        "the gateway's own Route entry is not consumed and crosses the NNI",
+    ),
+    (
+        "peer-carrier.no-topology-hiding",
+        "internal Via and Record-Route entries cross the NNI",
+    ),
+    (
+        "peer-carrier.new-icid",
+        "the P-Charging-Vector icid-value is replaced by a new one at the border",
+    ),
+    (
+        "peer-carrier.omit-ioi",
+        "P-Charging-Vector crosses the NNI without orig-ioi and term-ioi",
+    ),
+    (
+        "peer-carrier.leak-private-headers",
+        "P-Access-Network-Info, P-Visited-Network-ID and P-Charging-Function-Addresses cross the NNI",
+    ),
+    (
+        "peer-carrier.drop-conversation-ids",
+        "Conversation-ID and Contribution-ID are dropped at the border",
+    ),
+    (
+        "peer-carrier.ignore-portability",
+        "numbers are routed by their range only: a ported number goes to the carrier that issued it",
+    ),
+    (
+        "peer-carrier.drop-imdn",
+        "MESSAGEs carrying an IMDN are answered 200 by the gateway and not relayed",
+    ),
+];
+
+/// The gateway's settings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settings {
+    /// The carriers in its trust domain.
+    pub trusted: Vec<Carrier>,
+    /// The largest MSRP chunk sent across the NNI.
+    pub nni_max_chunk: usize,
+    /// Whether numbers are routed by the portability database.
+    pub portability: bool,
+    /// Whether the IWF falls back to SMS (`fallback: sms`).
+    pub fallback_sms: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            trusted: Carrier::ALL.to_vec(),
+            nni_max_chunk: DEFAULT_NNI_MAX_CHUNK,
+            portability: true,
+            fallback_sms: false,
+        }
+    }
+}
+
+impl Settings {
+    /// Reads the case's settings.
+    pub fn from_map(settings: &Map<String, Value>) -> Result<Self, String> {
+        let mut out = Self::default();
+        for (name, value) in settings {
+            match name.as_str() {
+                "trusted" => out.trusted = carriers(value)?,
+                "nni-max-chunk" => out.nni_max_chunk = chunk(value)?,
+                "portability" => {
+                    out.portability = value
+                        .as_bool()
+                        .ok_or("setting `portability` must be true or false")?;
+                }
+                "fallback" => {
+                    out.fallback_sms = match value.as_str() {
+                        Some("sms") => true,
+                        Some("none") => false,
+                        _ => return Err("setting `fallback` must be `sms` or `none`".to_owned()),
+                    }
+                }
+                other => {
+                    return Err(format!(
+                        "unknown peer-carrier setting `{other}` \
+                         (known: trusted, nni-max-chunk, portability, fallback)"
+                    ));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Whether `carrier` is in the trust domain.
+    pub fn trusts(&self, carrier: Carrier) -> bool {
+        self.trusted.contains(&carrier)
+    }
+}
+
+fn carriers(value: &Value) -> Result<Vec<Carrier>, String> {
+    let list = value
+        .as_array()
+        .ok_or("setting `trusted` must be a list of carriers (cmcc, cucc, ctcc)")?;
+    list.iter()
+        .map(|item| {
+            item.as_str()
+                .and_then(|s| s.parse::<Carrier>().ok())
+                .ok_or_else(|| format!("setting `trusted`: `{item}` is not cmcc, cucc or ctcc"))
+        })
+        .collect()
+}
+
+fn chunk(value: &Value) -> Result<usize, String> {
+    let (low, high) = CHUNK_LIMITS;
+    value
+        .as_u64()
+        .and_then(|n| usize::try_from(n).ok())
+        .filter(|n| (low..=high).contains(n))
+        .ok_or_else(|| format!("setting `nni-max-chunk` must be a number of bytes {low}..={high}"))
+}
+
+/// The faults a gateway was started with.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Faults {
+    /// The border rules switched off.
+    pub border: BorderFaults,
+    /// Route by number range only.
+    pub ignore_portability: bool,
+    /// Answer IMDNs without relaying them.
+    pub drop_imdn: bool,
+}
+
+impl Faults {
+    /// The faults named by `ids`; an id not of [`FAULTS`] is refused.
+    pub fn from_ids(ids: &[String]) -> Result<Self, String> {
+        let mut out = Self::default();
+        for id in ids {
+            let border = &mut out.border;
+            match id.trim_start_matches("peer-carrier.") {
+                "identity-to-untrusted" => border.identity_to_untrusted = true,
+                "strip-trusted-identity" => border.strip_trusted_identity = true,
+                "keep-own-route" => border.keep_own_route = true,
+                "no-topology-hiding" => border.leak_topology = true,
+                "new-icid" => border.new_icid = true,
+                "omit-ioi" => border.omit_ioi = true,
+                "leak-private-headers" => border.leak_private = true,
+                "drop-conversation-ids" => border.drop_conversation_ids = true,
+                "ignore-portability" => out.ignore_portability = true,
+                "drop-imdn" => out.drop_imdn = true,
+                _ => return Err(format!("unknown peer-carrier fault `{id}`")),
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn map(value: Value) -> Map<String, Value> {
+        value.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn settings_default_and_read() {
+        assert_eq!(
+            Settings::from_map(&Map::new()).unwrap(),
+            Settings::default()
+        );
+        let read = Settings::from_map(&map(json!({
+            "trusted": ["cucc"], "nni-max-chunk": 4096, "portability": false, "fallback": "sms"
+        })))
+        .unwrap();
+        assert!(read.trusts(Carrier::Cucc) && !read.trusts(Carrier::Ctcc));
+        assert_eq!(read.nni_max_chunk, 4096);
+        assert!(!read.portability && read.fallback_sms);
+        let none = Settings::from_map(&map(json!({ "trusted": [] }))).unwrap();
+        assert!(Carrier::ALL.iter().all(|c| !none.trusts(*c)));
+    }
+
+    #[test]
+    fn bad_settings_are_named() {
+        let err = |v| Settings::from_map(&map(v)).unwrap_err();
+        assert!(err(json!({ "trusted": ["att"] })).contains("`\"att\"`"));
+        assert!(err(json!({ "nni-max-chunk": 1 })).contains("nni-max-chunk"));
+        assert!(err(json!({ "trust": [] })).contains("unknown peer-carrier setting `trust`"));
+        assert!(err(json!({ "fallback": "mms" })).contains("fallback"));
+    }
+
+    #[test]
+    fn every_listed_fault_switches_something() {
+        for (id, _) in FAULTS {
+            let faults = Faults::from_ids(&[(*id).to_owned()]).unwrap();
+            assert_ne!(faults, Faults::default(), "{id}");
+        }
+        assert!(Faults::from_ids(&["peer-carrier.nope".to_owned()]).is_err());
+    }
+}
