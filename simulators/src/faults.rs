@@ -596,6 +596,10 @@ const MAAP: &[(&str, &str)] = &[
         "CMCC: revoking a message already delivered is reported Revoked (instead of RevokeFailed)",
     ),
     (
+        "maap.revoke-ignores-mc",
+        "a revoke the message center refuses (its copy already delivered) is reported Revoked",
+    ),
+    (
         "maap.cmcc-media-not-deleted",
         "CMCC: DELETE /Content answers success but the file stays downloadable",
     ),

@@ -1,12 +1,14 @@
 //! Revoking a chatbot message (protocols.md §4.9; CMCC `RevokeRequested`, CT/CU `revoke`, §8).
 //!
-//! A message is revocable for a recipient while the MaaP has no delivery or display report from
-//! them and it was not failed or handed to SMS: the MaaP then sends the revoke request (a pager
-//! MESSAGE whose CPIM content is `application/vnd.gsma.rcsrevoke+xml` naming the
-//! `imdn.Message-ID`) through the message center, marks the message Revoked and records it in
-//! the billing record (`final_status` `revoked`, not chargeable). Otherwise the revoke fails and
-//! nothing is sent. The message center's revoke result is not awaited: the outcome is the MaaP's
-//! own decision, as a platform that has seen no report must make it.
+//! A message the MaaP has a delivery or display report for, or that was failed or handed to
+//! SMS, is past revoking: the revoke fails and nothing is sent. Otherwise the MaaP sends the
+//! revoke request (a pager MESSAGE whose CPIM content is `application/vnd.gsma.rcsrevoke+xml`
+//! naming the `imdn.Message-ID`) over the trunk to the message center, which holds the copy of a
+//! user who is offline; only it knows whether the copy is still there (a message delivered
+//! without a report request leaves the MaaP none the wiser), so its final response decides: a
+//! 2xx means withdrawn (the message is marked Revoked and its billing record gets
+//! `final_status` `revoked`, not chargeable), anything else, a timeout included, means the
+//! revoke failed. With `maap.revoke-ignores-mc` the MaaP reports Revoked whatever the answer.
 
 use rcs_proto::cpim::CpimBuilder;
 use rcs_proto::revoke::{REVOKE_CONTENT_TYPE, Revoke};
@@ -29,21 +31,27 @@ impl Engine {
         if !same_bot || sent.delivery != Delivery::Sent {
             return Delivery::RevokeFailed;
         }
+        let status = self.send_revoke(&sent).await;
+        let trusted = self.core().has_fault("maap.revoke-ignores-mc");
+        if !(200..300).contains(&status) && !trusted {
+            tracing::info!(id = message_id, to, status, "the message center kept no copy to revoke");
+            return Delivery::RevokeFailed;
+        }
         self.tracking()
             .set(message_id, &sent.recipient, Delivery::Revoked);
         self.cdrs().update(message_id, &sent.recipient, |cdr| {
             cdr.final_status = "revoked".to_owned();
             cdr.chargeable = false;
         });
-        self.send_revoke(&sent).await;
         Delivery::Revoked
     }
 
-    /// The revoke request for `sent`, through the trunk; its outcome is only logged.
-    async fn send_revoke(&self, sent: &Sent) {
+    /// Sends the revoke request for `sent` over the trunk; the status of its final response
+    /// (503 without a message center).
+    async fn send_revoke(&self, sent: &Sent) -> u16 {
         let core = self.core();
         let Some(trunk) = core.message_center() else {
-            return;
+            return 503;
         };
         let cpim = CpimBuilder::new()
             .from(&sent.chatbot)
@@ -67,5 +75,6 @@ impl Engine {
             .build();
         let outcome = core.transact(&request, &head.branch, trunk).await;
         tracing::debug!(role = %core.role, status = outcome.status(), "revoke request answered");
+        outcome.status()
     }
 }

@@ -12,6 +12,11 @@
 //! `application/vnd.gsma.rcsrevoke+xml`) from the original sender removes the message while it
 //! is still stored; the request gets `200` and the sender a revoke result (`saf_notify`); a
 //! message no longer stored gets a failure result and the recipient is not contacted.
+//! A revoke arriving over the trunk from the chatbot platform (`from_trunk`) may withdraw what
+//! that chatbot sent, the chatbot named by the request's P-Asserted-Identity, else its From;
+//! the platform is a server, not a client, so its verdict is the final response itself: `200`
+//! when the copy was withdrawn, `404` (with a `Warning`) when there is none to withdraw. A
+//! revoke from anyone else who is not a registered subscriber gets `403`.
 //! Notifications to the sender take the same store and delivery path, so an offline sender
 //! gets them at registration. OPTIONS is not affected.
 
@@ -23,7 +28,7 @@ use rcs_harness::events::Transport;
 use rcs_harness::role::Subscriber;
 use rcs_proto::cpim::CpimMessage;
 use rcs_proto::revoke::{REVOKE_CONTENT_TYPE, Revoke};
-use rcs_proto::sip::{Message, Uri};
+use rcs_proto::sip::{Message, NameAddr, Uri};
 
 use super::bindings::Bindings;
 use super::config::{Config, Fault, Faults};
@@ -156,10 +161,12 @@ impl Saf {
         })
     }
 
-    /// A revoke request, or `None` when `request` is not one (protocols.md §4.9).
+    /// A revoke request, or `None` when `request` is not one (protocols.md §4.9);
+    /// `from_trunk` when it came from the chatbot platform.
     pub fn on_revoke(
         &mut self,
         request: &Message,
+        from_trunk: bool,
         net: Net<'_>,
         now: Instant,
     ) -> Option<(Message, Vec<Transmit>)> {
@@ -184,6 +191,9 @@ impl Saf {
             .request_uri()
             .and_then(|uri| Uri::parse(uri).ok())
             .and_then(|uri| net.directory.by_uri(&uri).cloned());
+        if from_trunk {
+            return Some((self.trunk_revoke(request, target, &revoke.message_id), Vec::new()));
+        }
         let sender = request
             .from_header()
             .ok()
@@ -193,7 +203,10 @@ impl Saf {
             let response = reply::response(request, 403, "Forbidden").build();
             return Some((response, Vec::new()));
         };
-        let success = self.revoke(&target, &sender, &revoke.message_id);
+        let owner = sender.msisdn.clone();
+        let success = self.revoke(&target, &revoke.message_id, |m| {
+            m.sender.as_deref() == Some(owner.as_str())
+        });
         tracing::info!(user = %target.msisdn, id = %revoke.message_id, success, "revoke");
         let body = saf_notify::revoke_result(
             self.revoke_result,
@@ -208,12 +221,33 @@ impl Saf {
         Some((reply::response(request, 200, "OK").build(), out))
     }
 
-    /// Withdraws the message `id` of `sender` stored for `target`; whether that succeeded.
-    fn revoke(&mut self, target: &Subscriber, sender: &Subscriber, id: &str) -> bool {
+    /// A revoke from the chatbot platform's trunk: the verdict as the response.
+    fn trunk_revoke(&mut self, request: &Message, target: Option<Subscriber>, id: &str) -> Message {
+        let Some(chatbot) = revoker(request) else {
+            return reply::response(request, 403, "Forbidden").build();
+        };
+        let success = target
+            .as_ref()
+            .is_some_and(|target| self.revoke(target, id, |m| sent_by(m, &chatbot)));
+        tracing::info!(%chatbot, id, success, "revoke from the trunk");
+        match success {
+            true => reply::response(request, 200, "OK").build(),
+            false => reply::response(request, 404, "Not Found")
+                .header(
+                    "Warning",
+                    &reply::warning("mc", &format!("no message {id} of {chatbot} is stored")),
+                )
+                .build(),
+        }
+    }
+
+    /// Withdraws the message `id` stored for `target` that `owned` says the revoker sent;
+    /// whether that succeeded.
+    fn revoke(&mut self, target: &Subscriber, id: &str, owned: impl Fn(&Stored) -> bool) -> bool {
         if self.faults.has(Fault::RevokeIgnored) {
             return self.store.count(&target.msisdn) > 0;
         }
-        let removed = self.store.revoke(&target.msisdn, id, &sender.msisdn);
+        let removed = self.store.revoke(&target.msisdn, id, owned);
         removed.is_some() || self.faults.has(Fault::RevokeAfterDeliverySucceeds)
     }
 
@@ -393,6 +427,38 @@ pub fn is_success(out: &[Transmit]) -> bool {
         .and_then(|t| Message::parse(t.bytes.clone()).ok())
         .and_then(|m| m.status())
         .is_some_and(|s| (200..300).contains(&s))
+}
+
+/// The chatbot asking for a revoke over the trunk: its P-Asserted-Identity (the trunk is
+/// trusted), else its From, as `user@host`.
+fn revoker(request: &Message) -> Option<String> {
+    let asserted = request
+        .header("P-Asserted-Identity")
+        .and_then(|value| NameAddr::parse(value.trim()).ok())
+        .map(|identity| identity.uri);
+    let uri = match asserted {
+        Some(uri) => uri,
+        None => request.from_header().ok()?.uri,
+    };
+    uri_key(&uri)
+}
+
+/// Whether the chatbot `chatbot` (`user@host`) sent `stored`: its asserted identity, else its
+/// From, names it.
+fn sent_by(stored: &Stored, chatbot: &str) -> bool {
+    let identity = stored.identity.as_deref().unwrap_or(&stored.from);
+    NameAddr::parse(identity.trim())
+        .ok()
+        .and_then(|identity| uri_key(&identity.uri))
+        .is_some_and(|key| key == chatbot)
+}
+
+/// `user@host` of a SIP URI, the host in lower case; None for other URIs.
+fn uri_key(uri: &Uri) -> Option<String> {
+    let (Some(user), Some(host)) = (uri.user(), uri.host()) else {
+        return None;
+    };
+    Some(format!("{user}@{}", host.to_string().to_ascii_lowercase()))
 }
 
 fn unavailable(request: &Message) -> Message {

@@ -454,8 +454,11 @@ impl Core {
         if let Some(trunk) = self.trunk.binding_for(&uri, now) {
             return self.relay_to_trunk(request, trunk, upstream, now);
         }
+        let from_trunk = self.trunk.is_from_trunk(request, upstream.src);
         if is_message
-            && let Some((response, then)) = self.saf.on_revoke(request, saf_net!(self), now)
+            && let Some((response, then)) =
+                self.saf
+                    .on_revoke(request, from_trunk, saf_net!(self), now)
         {
             return Outcome::RespondAnd(response, then);
         }

@@ -121,14 +121,18 @@ impl Store {
         removed
     }
 
-    /// Removes the message of `user` with `imdn_id` sent by `sender`, unless it is in flight.
-    pub fn revoke(&mut self, user: &str, imdn_id: &str, sender: &str) -> Option<Stored> {
+    /// Removes the message of `user` with `imdn_id` that `owned` says the revoker sent (a
+    /// subscriber by number, a chatbot by identity), unless it is in flight.
+    pub fn revoke(
+        &mut self,
+        user: &str,
+        imdn_id: &str,
+        owned: impl Fn(&Stored) -> bool,
+    ) -> Option<Stored> {
         let queue = self.queues.get_mut(user)?;
-        let at = queue.iter().position(|m| {
-            !m.in_flight
-                && m.imdn_id.as_deref() == Some(imdn_id)
-                && m.sender.as_deref() == Some(sender)
-        })?;
+        let at = queue
+            .iter()
+            .position(|m| !m.in_flight && m.imdn_id.as_deref() == Some(imdn_id) && owned(m))?;
         let removed = queue.remove(at);
         self.settle(user);
         removed
@@ -226,10 +230,12 @@ mod tests {
         let mut store = Store::default();
         store.push(message("b", "m1", now)).unwrap();
         store.push(message("b", "m2", now)).unwrap();
-        assert!(store.revoke("b", "m2", "+8613800000009").is_none());
-        assert!(store.revoke("b", "m2", "+8613800000001").is_some());
+        let by = |number: &'static str| move |m: &Stored| m.sender.as_deref() == Some(number);
+        assert!(store.revoke("b", "m2", by("+8613800000009")).is_none());
+        assert!(store.revoke("b", "m9", by("+8613800000001")).is_none());
+        assert!(store.revoke("b", "m2", by("+8613800000001")).is_some());
         let first = store.take_next("b", false).unwrap();
-        assert!(store.revoke("b", "m1", "+8613800000001").is_none());
+        assert!(store.revoke("b", "m1", by("+8613800000001")).is_none());
         store.finish("b", first.seq, true).unwrap();
         assert_eq!(store.count("b"), 0);
         assert!(store.waiting().is_empty());
