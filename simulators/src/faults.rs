@@ -680,7 +680,10 @@ mod tests {
     fn ids_are_unique_and_prefixed_by_their_kind() {
         let all = catalogue();
         let gateway = crate::iwg::FAULTS.len();
-        assert_eq!(all.len(), MESSAGE_CENTER.len() + TERMINAL.len() + MAAP.len() + gateway);
+        assert_eq!(
+            all.len(),
+            MESSAGE_CENTER.len() + TERMINAL.len() + MAAP.len() + gateway
+        );
         let ids: HashSet<_> = all.iter().map(|f| f.id).collect();
         assert_eq!(ids.len(), all.len());
         for fault in &all {

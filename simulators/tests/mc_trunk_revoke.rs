@@ -189,7 +189,10 @@ async fn a_revoke_after_delivery_gets_404_and_spares_the_user() {
     maap.socket.send_to(&request, mc.addr).await.unwrap();
     assert_eq!(take(&mut b).await.body(), &cpim[..]);
     assert_eq!(maap.final_response().await.status(), Some(200), "delivered");
-    assert_eq!(maap.revoke(BANK, &b.sub.clone(), "d1").await.status(), Some(404));
+    assert_eq!(
+        maap.revoke(BANK, &b.sub.clone(), "d1").await.status(),
+        Some(404)
+    );
     nothing_for(&mut b).await;
     mc.agent.shutdown().await;
 }

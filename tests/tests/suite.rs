@@ -124,7 +124,11 @@ fn every_fault_of_the_catalogue_is_detected_by_a_case() {
     let undetected: Vec<_> = Simulators
         .faults()
         .into_iter()
-        .filter(|f| !cases.iter().any(|c| c.detects.iter().any(|d| d.fault == f.id)))
+        .filter(|f| {
+            !cases
+                .iter()
+                .any(|c| c.detects.iter().any(|d| d.fault == f.id))
+        })
         .map(|f| f.id)
         .collect();
     assert!(

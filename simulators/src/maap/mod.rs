@@ -104,7 +104,9 @@ pub async fn start(
         Ok(server) => server,
         Err(err) => {
             endpoint.shutdown().await;
-            return Err(AgentError::Harness(format!("start the maap http server: {err}")));
+            return Err(AgentError::Harness(format!(
+                "start the maap http server: {err}"
+            )));
         }
     };
     engine.core().set_http_addr(server.local_addr());

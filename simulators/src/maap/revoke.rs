@@ -34,7 +34,12 @@ impl Engine {
         let status = self.send_revoke(&sent).await;
         let trusted = self.core().has_fault("maap.revoke-ignores-mc");
         if !(200..300).contains(&status) && !trusted {
-            tracing::info!(id = message_id, to, status, "the message center kept no copy to revoke");
+            tracing::info!(
+                id = message_id,
+                to,
+                status,
+                "the message center kept no copy to revoke"
+            );
             return Delivery::RevokeFailed;
         }
         self.tracking()

@@ -192,7 +192,10 @@ impl Saf {
             .and_then(|uri| Uri::parse(uri).ok())
             .and_then(|uri| net.directory.by_uri(&uri).cloned());
         if from_trunk {
-            return Some((self.trunk_revoke(request, target, &revoke.message_id), Vec::new()));
+            return Some((
+                self.trunk_revoke(request, target, &revoke.message_id),
+                Vec::new(),
+            ));
         }
         let sender = request
             .from_header()

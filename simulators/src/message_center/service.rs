@@ -457,8 +457,7 @@ impl Core {
         let from_trunk = self.trunk.is_from_trunk(request, upstream.src);
         if is_message
             && let Some((response, then)) =
-                self.saf
-                    .on_revoke(request, from_trunk, saf_net!(self), now)
+                self.saf.on_revoke(request, from_trunk, saf_net!(self), now)
         {
             return Outcome::RespondAnd(response, then);
         }
