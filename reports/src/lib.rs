@@ -7,7 +7,8 @@
 //! - [`JsonlWriter`]: `events.jsonl`, the whole stream (write it first);
 //! - [`JunitReport`]: `junit.xml` for CI;
 //! - [`PcapngWriter`]: one `pcap/<case>.pcapng` per case execution, for Wireshark;
-//! - [`HtmlReport`]: `index.html`, a self-contained report with ladder diagrams;
+//! - [`HtmlReport`]: `index.html`, a self-contained report with ladder diagrams, and for a run
+//!   that binds carriers the interop matrix `matrix.html` (with `matrix.json`);
 //! - [`TerminalReporter`]: progress and one line per finished case on stderr.
 //!
 //! [`Fanout`] feeds one stream to several of them. Reporters receive the events of parallel cases
@@ -21,6 +22,7 @@ mod frame;
 pub mod html;
 pub mod json;
 pub mod junit;
+pub mod matrix;
 pub mod model;
 pub mod names;
 pub mod packets;

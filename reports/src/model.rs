@@ -5,7 +5,7 @@
 //! up to fixed caps, and counts what it dropped, so a runaway case cannot exhaust memory. It does
 //! not interpret wire bytes: messages stay as captured.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use rcs_harness::events::{
     ActionDone, CaseFinished, CaseHeader, CheckOutcome, Counts, Event, RoleBinding, RunFinished,
@@ -37,6 +37,8 @@ pub struct CaseLog {
     pub started: bool,
     pub roles: Vec<RoleBinding>,
     pub virtual_time: bool,
+    /// The carrier bound to each symbol of the case (`a` → `cmcc`); empty without symbols.
+    pub carriers: BTreeMap<String, String>,
     pub steps: Vec<StepStarted>,
     /// What each action step did, as the acting role reported it.
     pub actions: Vec<ActionDone>,
@@ -62,6 +64,7 @@ impl RunLog {
                     case.started = true;
                     case.roles = started.roles.clone();
                     case.virtual_time = started.virtual_time;
+                    case.carriers = started.carriers.clone();
                 }
             }
             Event::StepStarted(step) => self.push(&step.case, |c| &mut c.steps, step),
@@ -141,6 +144,7 @@ impl CaseLog {
             started: false,
             roles: Vec::new(),
             virtual_time: false,
+            carriers: BTreeMap::new(),
             steps: Vec::new(),
             actions: Vec::new(),
             wires: Vec::new(),

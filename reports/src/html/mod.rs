@@ -9,6 +9,7 @@
 
 pub mod diff;
 pub mod ladder;
+pub mod matrix_page;
 pub mod view;
 
 use std::path::PathBuf;
@@ -16,13 +17,15 @@ use std::path::PathBuf;
 use rcs_harness::events::{Event, EventSink};
 use tera::{Context, Tera};
 
+use crate::matrix::Matrix;
 use crate::model::RunLog;
 
 const TEMPLATE: &str = include_str!("../../templates/index.html");
 const STYLE: &str = include_str!("../../assets/report.css");
 const SCRIPT: &str = include_str!("../../assets/filter.js");
 
-/// Gathers the run and writes `<out_dir>/index.html` at finish.
+/// Gathers the run and writes `<out_dir>/index.html` at finish, and `matrix.html` with
+/// `matrix.json` when some execution bound carriers.
 pub struct HtmlReport {
     dir: PathBuf,
     log: RunLog,
@@ -54,7 +57,11 @@ impl EventSink for HtmlReport {
         let path = self.dir.join("index.html");
         std::fs::write(&path, html)
             .map_err(|e| format!("failed to write {}: {e}", path.display()))?;
-        Ok(vec![path])
+        let mut written = vec![path];
+        if let Some(matrix) = Matrix::of(&self.log) {
+            written.extend(matrix_page::write(&self.dir, &self.log, &matrix, STYLE)?);
+        }
+        Ok(written)
     }
 }
 
@@ -65,6 +72,7 @@ pub fn render_page(log: &RunLog) -> Result<String, String> {
         .map_err(|e| format!("failed to load the html template: {e}"))?;
     let mut context = Context::new();
     context.insert("page", &view::page(log));
+    context.insert("matrix", &Matrix::of(log));
     context.insert("style", STYLE);
     context.insert("script", SCRIPT);
     tera.render("index.html", &context)

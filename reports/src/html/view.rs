@@ -79,6 +79,8 @@ pub struct CaseView {
     pub duration: String,
     pub reason: Option<String>,
     pub virtual_time: bool,
+    /// The carriers bound to the case's symbols, `a = cmcc, b = cucc`; empty without symbols.
+    pub carriers: String,
     pub roles: Vec<RoleView>,
     /// Steps in order; checks whose step was never announced come last, under step number 0.
     pub steps: Vec<StepView>,
@@ -99,6 +101,8 @@ pub struct RoleView {
     pub agent: String,
     pub identity: Option<String>,
     pub addresses: String,
+    /// The carrier whose network it belongs to, shown for cases that bind carriers.
+    pub carrier: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -284,7 +288,17 @@ fn case_view(case: &CaseLog) -> CaseView {
         duration: human_duration(case.duration_ms()),
         reason: case.reason(),
         virtual_time: case.virtual_time,
-        roles: case.roles.iter().map(role_view).collect(),
+        carriers: case
+            .carriers
+            .iter()
+            .map(|(symbol, carrier)| format!("{symbol} = {carrier}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        roles: case
+            .roles
+            .iter()
+            .map(|r| role_view(r, !case.carriers.is_empty()))
+            .collect(),
         steps,
         checks_passed: case.checks.iter().filter(|c| c.passed).count(),
         checks_failed: case.failed_checks().count(),
@@ -306,7 +320,7 @@ fn case_view(case: &CaseLog) -> CaseView {
     }
 }
 
-fn role_view(role: &rcs_harness::events::RoleBinding) -> RoleView {
+fn role_view(role: &rcs_harness::events::RoleBinding, with_carrier: bool) -> RoleView {
     let addresses = [("udp", role.sip_udp), ("tcp", role.sip_tcp)]
         .iter()
         .filter_map(|(t, a)| a.map(|a| format!("{a}/{t}")))
@@ -318,6 +332,7 @@ fn role_view(role: &rcs_harness::events::RoleBinding) -> RoleView {
         agent: role.agent.clone(),
         identity: role.identity.clone(),
         addresses,
+        carrier: role.carrier.clone().filter(|_| with_carrier),
     }
 }
 

@@ -1,0 +1,108 @@
+//! `matrix.html` and `matrix.json`: the interop matrix of a run that binds carriers.
+//!
+//! The page is a grid, one row per carrier bound to `a`, one column per carrier bound to `b`; each
+//! cell shows "passed / total", coloured (all, some or none passed), and links to the cell's list of
+//! executions in index.html. `matrix.json` holds the same [`Matrix`] as `{"matrix": {...}}` for
+//! tools. Both are written only when some execution bound a carrier; the page is self-contained
+//! and escapes every name from the event stream (tera autoescapes the `.html` template).
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use tera::{Context, Tera};
+
+use crate::matrix::{Cell, Matrix, carrier_name};
+use crate::model::RunLog;
+
+const TEMPLATE: &str = include_str!("../../templates/matrix.html");
+
+#[derive(Serialize)]
+struct MatrixView<'m> {
+    run_id: String,
+    started_at: String,
+    tool_version: String,
+    passed: usize,
+    total: usize,
+    has_single: bool,
+    columns: Vec<Head>,
+    rows: Vec<RowView<'m>>,
+}
+
+#[derive(Serialize)]
+struct Head {
+    short: String,
+    name: String,
+}
+
+#[derive(Serialize)]
+struct RowView<'m> {
+    short: String,
+    name: String,
+    cells: Vec<Option<&'m Cell>>,
+}
+
+fn head(short: &str) -> Head {
+    Head {
+        short: short.to_owned(),
+        name: if short == crate::matrix::NO_TERMINATING {
+            "a only".to_owned()
+        } else {
+            carrier_name(short)
+        },
+    }
+}
+
+/// The matrix page for `matrix`, a run of `log`.
+pub fn render(log: &RunLog, matrix: &Matrix, style: &str) -> Result<String, String> {
+    let started = log.started.as_ref();
+    let view = MatrixView {
+        run_id: started.map(|s| s.run_id.clone()).unwrap_or_default(),
+        started_at: started.map(|s| s.started_at.clone()).unwrap_or_default(),
+        tool_version: started.map(|s| s.tool_version.clone()).unwrap_or_default(),
+        passed: matrix.passed,
+        total: matrix.total,
+        has_single: matrix
+            .columns
+            .iter()
+            .any(|c| c == crate::matrix::NO_TERMINATING),
+        columns: matrix.columns.iter().map(|c| head(c)).collect(),
+        rows: matrix
+            .rows
+            .iter()
+            .map(|from| RowView {
+                short: from.clone(),
+                name: carrier_name(from),
+                cells: matrix
+                    .columns
+                    .iter()
+                    .map(|to| matrix.cell(from, to))
+                    .collect(),
+            })
+            .collect(),
+    };
+    let mut tera = Tera::new();
+    tera.add_raw_template("matrix.html", TEMPLATE)
+        .map_err(|e| format!("failed to load the matrix template: {e}"))?;
+    let mut context = Context::new();
+    context.insert("view", &view);
+    context.insert("style", style);
+    tera.render("matrix.html", &context)
+        .map_err(|e| format!("failed to render the matrix page: {e}"))
+}
+
+/// Write `matrix.html` and `matrix.json` into `dir`; the paths written.
+pub fn write(
+    dir: &Path,
+    log: &RunLog,
+    matrix: &Matrix,
+    style: &str,
+) -> Result<Vec<PathBuf>, String> {
+    let html = render(log, matrix, style)?;
+    let page = dir.join("matrix.html");
+    std::fs::write(&page, html).map_err(|e| format!("failed to write {}: {e}", page.display()))?;
+    let json = serde_json::to_string_pretty(&serde_json::json!({ "matrix": matrix }))
+        .map_err(|e| format!("failed to write the matrix as JSON: {e}"))?;
+    let data = dir.join("matrix.json");
+    std::fs::write(&data, json).map_err(|e| format!("failed to write {}: {e}", data.display()))?;
+    Ok(vec![page, data])
+}
