@@ -21,11 +21,13 @@ use super::client::Outcome;
 use super::core::Core;
 use super::ids;
 use super::invite::{InviteHead, envelope, icsi, invite, large_body};
+use super::invite_client::without_headers;
 use super::invite_in::sdp_of;
 use super::media::{
     Mode, large_offer, offerer_role, session_config, session_offer, session_version,
 };
 use super::pager::{Chat, Conversation};
+use super::params::InviteOmit;
 use super::register::is_success;
 use super::session::{ChatSession, spawn_pump};
 
@@ -47,13 +49,14 @@ pub(crate) struct MsrpSent {
 }
 
 impl Core {
-    /// INVITEs `target` in `mode` (`large` carries the message of a large-message INVITE) and
-    /// opens the MSRP session when it is accepted.
+    /// INVITEs `target` in `mode` (`large` carries the message of a large-message INVITE, `omit`
+    /// the headers to leave out) and opens the MSRP session when it is accepted.
     pub(crate) async fn open_session(
         self: &Arc<Self>,
         target: &str,
         setup: Setup,
         large: Option<&Chat<'_>>,
+        omit: &[InviteOmit],
         wait: Duration,
     ) -> Result<Opened, String> {
         let mode = match large {
@@ -112,6 +115,7 @@ impl Core {
             conversation: &conversation,
         };
         let request = invite(&head, mode, &content_type, body, &self.faults);
+        let request = without_headers(request, omit)?;
         let request = super::bot_sip::adjust_invite(self, target, mode, request)?;
         let outcome = self.invite(&request, &branch, wait).await?;
         let session = match outcome.response().filter(|r| is_success(r)) {

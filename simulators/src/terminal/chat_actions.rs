@@ -40,7 +40,9 @@ pub(crate) async fn start_chat(
         None => Setup::Active,
     };
     let target = core.target(&p.to)?;
-    let opened = core.open_session(&target, setup, None, wait).await?;
+    let opened = core
+        .open_session(&target, setup, None, &p.omit, wait)
+        .await?;
     let mut out = invite_output(&opened);
     let mut summary = format!("INVITE (session) to {target}: {}", opened.outcome.summary());
     if let Ok(session) = &opened.session {
@@ -174,7 +176,7 @@ pub(crate) async fn send_cpm(
     let message = Message::new(core, &target, &p.disposition);
     let chat = message.chat(&content, &p.content_type);
     let opened = core
-        .open_session(&target, Setup::Active, Some(&chat), wait)
+        .open_session(&target, Setup::Active, Some(&chat), &[], wait)
         .await?;
     let mut out = invite_output(&opened);
     out.set("mode", "large");

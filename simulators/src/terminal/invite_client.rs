@@ -4,8 +4,9 @@
 //! An INVITE runs a [`ClientInvite`] on the case clock, sent to the message center like every
 //! request the terminal originates; provisional responses are absorbed, a non-2xx final is ACKed
 //! by the transaction itself, a 2xx ends it and the caller ACKs in the dialog ([`Core::ack`]).
-//! In-dialog requests (BYE) run the ordinary non-INVITE transaction. This module does not decide
-//! what to do with a session: `chat` and `invite_in` do.
+//! In-dialog requests (BYE) run the ordinary non-INVITE transaction; [`without_headers`] leaves
+//! headers a case asked to omit out of an INVITE. This module does not decide what to do with a
+//! session: `chat` and `invite_in` do.
 
 use std::time::Duration;
 
@@ -17,6 +18,7 @@ use rcs_proto::sip::{Dialog, Message};
 use super::client::{Outcome, sleep_until};
 use super::core::Core;
 use super::ids;
+use super::params::InviteOmit;
 use crate::net::NetError;
 
 impl Core {
@@ -100,5 +102,58 @@ impl Core {
             .header("Max-Forwards", "70")
             .build();
         (request, branch)
+    }
+}
+
+/// The request without any line of the headers `omit` names (a case's `omit`, to see the
+/// message center refuse it); every other byte is kept as it was.
+pub(crate) fn without_headers(request: Message, omit: &[InviteOmit]) -> Result<Message, String> {
+    if omit.is_empty() {
+        return Ok(request);
+    }
+    let raw = request.as_bytes();
+    let mut kept = Vec::with_capacity(raw.len());
+    let mut from = 0;
+    let dropped = request
+        .headers()
+        .iter()
+        .filter(|h| omit.iter().any(|o| h.name.eq_ignore_ascii_case(o.header())));
+    for header in dropped {
+        // The header's line and the CRLF that ends it.
+        let end = (header.span.end + 2).min(raw.len());
+        kept.extend_from_slice(raw.get(from..header.span.start).unwrap_or_default());
+        from = end;
+    }
+    kept.extend_from_slice(raw.get(from..).unwrap_or_default());
+    Message::parse(kept).map_err(|e| format!("the INVITE without {omit:?}: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const INVITE: &str = "INVITE sip:bob@example.com SIP/2.0\r\n\
+        Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK1\r\n\
+        Conversation-ID: c1\r\n\
+        Contribution-ID: k1\r\n\
+        Call-ID: x\r\n\
+        CSeq: 1 INVITE\r\n\
+        Content-Length: 0\r\n\r\n";
+
+    #[test]
+    fn omitted_headers_leave_and_the_rest_stays_byte_exact() {
+        let request = Message::parse(INVITE.as_bytes().to_vec()).unwrap();
+        let out = without_headers(request.clone(), &[InviteOmit::ConversationId]).unwrap();
+        assert_eq!(out.header("Conversation-ID"), None);
+        assert_eq!(out.header("Contribution-ID"), Some("k1"));
+        assert_eq!(
+            out.as_bytes(),
+            INVITE.replace("Conversation-ID: c1\r\n", "").as_bytes()
+        );
+        let both = [InviteOmit::ConversationId, InviteOmit::ContributionId];
+        let out = without_headers(request.clone(), &both).unwrap();
+        assert_eq!(out.header("Contribution-ID"), None);
+        assert_eq!(out.header("Call-ID"), Some("x"));
+        assert_eq!(without_headers(request.clone(), &[]).unwrap(), request);
     }
 }

@@ -108,7 +108,29 @@ pub(crate) struct StartChatParams {
     pub text: Option<String>,
     /// Our `a=setup` in the offer: `active` (default, as rcsjta), `passive` or `actpass`.
     pub setup: Option<String>,
+    /// Conversation headers to leave out of the INVITE (negative cases, protocols.md §4.2).
+    #[serde(default)]
+    pub omit: Vec<InviteOmit>,
     pub timeout: Option<String>,
+}
+
+/// A header `start-chat` may leave out of its INVITE; any other name is a load-time error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+pub(crate) enum InviteOmit {
+    #[serde(rename = "Conversation-ID")]
+    ConversationId,
+    #[serde(rename = "Contribution-ID")]
+    ContributionId,
+}
+
+impl InviteOmit {
+    /// The SIP header name.
+    pub(crate) fn header(self) -> &'static str {
+        match self {
+            Self::ConversationId => "Conversation-ID",
+            Self::ContributionId => "Contribution-ID",
+        }
+    }
 }
 
 /// `send-chat`: one CPIM message over the session with `to`.
@@ -425,6 +447,20 @@ mod tests {
             parse::<ImdnParams>(&map(json!({ "status": "delivered", "four": "x" }))).unwrap_err();
         assert!(err.contains("four"), "{err}");
         assert!(parse::<RegisterParams>(&map(json!({ "expires": "60" }))).is_err());
+    }
+
+    #[test]
+    fn start_chat_omit_takes_only_the_conversation_headers() {
+        let p: StartChatParams =
+            parse(&map(json!({ "to": "bob", "omit": ["Conversation-ID"] }))).unwrap();
+        assert_eq!(p.omit, vec![InviteOmit::ConversationId]);
+        assert_eq!(p.omit[0].header(), "Conversation-ID");
+        let err = parse::<StartChatParams>(&map(json!({ "to": "bob", "omit": ["Call-ID"] })))
+            .unwrap_err();
+        assert!(
+            err.contains("Call-ID") && err.contains("Contribution-ID"),
+            "{err}"
+        );
     }
 
     #[test]
