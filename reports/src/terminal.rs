@@ -165,14 +165,12 @@ pub fn case_line(
     line
 }
 
-/// `12 passed, 1 failed, 0 errors, 2 skipped, 0 known deviations, 0 unexpected passes in 3.2 s`.
+/// `12 passed, 1 failed, 0 errors, 2 skipped, 0 known deviations, 0 unexpected passes in 3.2 s`;
+/// a run shorter than a second gives its wall time in milliseconds (`in 32 ms`).
 pub fn summary_line(counts: &Counts, duration_ms: f64) -> String {
-    let seconds = match duration_ms.is_finite() && duration_ms >= 0.0 {
-        true => duration_ms / 1000.0,
-        false => 0.0,
-    };
+    let wall = human_duration(duration_ms);
     format!(
-        "{} passed, {} failed, {} errors, {} skipped, {} known deviations, {} unexpected passes in {seconds:.1} s",
+        "{} passed, {} failed, {} errors, {} skipped, {} known deviations, {} unexpected passes in {wall}",
         counts.pass,
         counts.fail,
         counts.error,
@@ -288,6 +286,19 @@ mod tests {
                 "1 passed, 1 failed, 0 errors, 1 skipped, 0 known deviations, 0 unexpected passes in 3.2 s",
             ]
         );
+    }
+
+    #[test]
+    fn a_run_under_a_second_reports_milliseconds() {
+        let counts = Counts {
+            pass: 6,
+            ..Counts::default()
+        };
+        assert_eq!(
+            summary_line(&counts, 31.7),
+            "6 passed, 0 failed, 0 errors, 0 skipped, 0 known deviations, 0 unexpected passes in 32 ms"
+        );
+        assert!(summary_line(&counts, f64::NAN).ends_with(" in ? ms"));
     }
 
     #[test]

@@ -9,7 +9,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use rcs_harness::events::{CaseFinished, CaseHeader, CaseStarted, Event, RoleBinding, RunStarted};
+use rcs_harness::events::{
+    CaseFinished, CaseHeader, CaseStarted, Counts, Event, RoleBinding, RunFinished, RunStarted,
+};
 use rcs_harness::verdict::Verdict;
 use rcs_reports::{EventSink, HtmlReport};
 use serde_json::Value;
@@ -95,6 +97,10 @@ fn events(runs: &[Run]) -> Vec<Event> {
             reason: None,
         }));
     }
+    out.push(Event::RunFinished(RunFinished {
+        duration_ms: 31.7,
+        counts: Counts::default(),
+    }));
     out
 }
 
@@ -180,6 +186,10 @@ fn the_matrix_page_counts_links_and_escapes() {
     assert!(
         page.contains(r#"<td class="m-empty">—</td>"#),
         "no cmcc → cmcc"
+    );
+    assert!(
+        page.contains("<dd>32 ms for the whole run</dd>"),
+        "wall time"
     );
     assert!(index.contains(r#"id="matrix-cmcc-cucc""#));
     let cmcc_cucc = &index[index.find(r#"id="matrix-cmcc-cucc""#).unwrap()..];

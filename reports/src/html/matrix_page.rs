@@ -12,7 +12,7 @@ use serde::Serialize;
 use tera::{Context, Tera};
 
 use crate::matrix::{Cell, Matrix, carrier_name};
-use crate::model::RunLog;
+use crate::model::{RunLog, human_duration};
 
 const TEMPLATE: &str = include_str!("../../templates/matrix.html");
 
@@ -21,6 +21,8 @@ struct MatrixView<'m> {
     run_id: String,
     started_at: String,
     tool_version: String,
+    /// Wall time of the whole run, when it finished.
+    wall_time: Option<String>,
     passed: usize,
     total: usize,
     has_single: bool,
@@ -59,6 +61,7 @@ pub fn render(log: &RunLog, matrix: &Matrix, style: &str) -> Result<String, Stri
         run_id: started.map(|s| s.run_id.clone()).unwrap_or_default(),
         started_at: started.map(|s| s.started_at.clone()).unwrap_or_default(),
         tool_version: started.map(|s| s.tool_version.clone()).unwrap_or_default(),
+        wall_time: log.finished.as_ref().map(|f| human_duration(f.duration_ms)),
         passed: matrix.passed,
         total: matrix.total,
         has_single: matrix
