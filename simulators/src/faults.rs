@@ -519,6 +519,10 @@ const MAAP: &[(&str, &str)] = &[
         "CDRs lack icid and imdn_message_id, so they cannot be joined to the SIP traffic",
     ),
     (
+        "maap.cdr-no-icid",
+        "an A2P_MT CDR's icid is one of its own, not the P-Charging-Vector icid-value of the MESSAGE it bills",
+    ),
+    (
         "maap.charges-fallback-twice",
         "an SMS fallback is charged on top of the A2P_MT record instead of replacing its charge",
     ),

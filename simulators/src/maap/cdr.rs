@@ -6,7 +6,10 @@
 //! (`rejected_policy`) is never chargeable, and a `FALLBACK_SMS` record replaces the charge of the
 //! `A2P_MT` record of the same message and recipient instead of adding to it. The `maap` faults
 //! `charges-rejected`, `charges-fallback-twice` and `cdr-no-join-ids` break exactly these
-//! invariants and the join identifiers.
+//! invariants and the join identifiers. The `icid` of an A2P_MT record is the `icid-value` of the
+//! MESSAGE's `P-Charging-Vector` (RFC 7315 4.6), set by [`Cdrs::set_icid`] once the vector is
+//! made (`maap.cdr-no-icid` gives the record one of its own instead); a P2A_MO record takes the
+//! icid of the uplink's vector ([`icid_of`]), none when it carries no vector.
 //!
 //! Not modelled: carriers (`carrier_orig`/`carrier_term`), CSP ids, NNI legs, export formats other
 //! than the JSON of the query. The engine fills the fields (times in RFC 3339); this module keeps,
@@ -78,6 +81,8 @@ pub(crate) struct CdrFaults {
     pub charges_fallback_twice: bool,
     /// `maap.cdr-no-join-ids`: records lack `icid` and `imdn_message_id`.
     pub no_join_ids: bool,
+    /// `maap.cdr-no-icid`: an A2P_MT record's icid is not the one its MESSAGE carried.
+    pub no_icid: bool,
 }
 
 impl CdrFaults {
@@ -88,6 +93,7 @@ impl CdrFaults {
             charges_rejected: has("maap.charges-rejected"),
             charges_fallback_twice: has("maap.charges-fallback-twice"),
             no_join_ids: has("maap.cdr-no-join-ids"),
+            no_icid: has("maap.cdr-no-icid"),
         }
     }
 }
@@ -147,6 +153,17 @@ impl Cdrs {
         }
     }
 
+    /// Sets the icid of the newest record of `api_message_id` to `recipient` to `icid`, the
+    /// `icid-value` of the request that carries the message (or, under `maap.cdr-no-icid`, to
+    /// an icid of the record's own).
+    pub fn set_icid(&self, api_message_id: &str, recipient: &str, icid: &str) {
+        let icid = match self.faults.no_icid {
+            true => format!("cdr-{}", uuid::Uuid::new_v4()),
+            false => icid.to_owned(),
+        };
+        self.update(api_message_id, recipient, |cdr| cdr.icid = icid);
+    }
+
     /// Every record, oldest first.
     #[cfg(test)]
     pub fn all(&self) -> Vec<Cdr> {
@@ -192,6 +209,14 @@ impl Cdrs {
             }
         }
     }
+}
+
+/// The `icid-value` of a request's `P-Charging-Vector` value (RFC 7315 4.6); `""` without a
+/// vector or an icid in it.
+pub(crate) fn icid_of(vector: Option<&str>) -> String {
+    vector
+        .and_then(crate::iwg::border::icid_of)
+        .unwrap_or_default()
 }
 
 /// Whether a message with this status reached the user's terminal.

@@ -135,6 +135,33 @@ fn the_join_ids_can_be_lost_by_fault() {
 }
 
 #[test]
+fn the_icid_is_the_request_s_unless_by_fault() {
+    let to = "tel:+8613900000001";
+    let cdrs = Cdrs::default();
+    cdrs.record(a2p("m-7", to));
+    cdrs.set_icid("m-7", to, "maap-abc");
+    assert_eq!(cdrs.all()[0].icid, "maap-abc");
+    let bent = Cdrs::with_faults(CdrFaults::from_ids(&["maap.cdr-no-icid".to_owned()]));
+    bent.record(a2p("m-7", to));
+    bent.set_icid("m-7", to, "maap-abc");
+    let record = &bent.all()[0];
+    assert!(!record.icid.is_empty());
+    assert_ne!(record.icid, "maap-abc");
+    assert_eq!(record.imdn_message_id, "m-7");
+}
+
+#[test]
+fn the_icid_is_read_from_a_charging_vector() {
+    let vector = "icid-value=\"AyretyU0dm+6O2IrT5tAFrbHLso=023551024\";orig-ioi=home1.net";
+    assert_eq!(
+        icid_of(Some(vector)),
+        "AyretyU0dm+6O2IrT5tAFrbHLso=023551024"
+    );
+    assert_eq!(icid_of(Some("orig-ioi=home1.net")), "");
+    assert_eq!(icid_of(None), "");
+}
+
+#[test]
 fn queries_filter_on_every_field() {
     let cdrs = Cdrs::default();
     let mut delivered = a2p("m-1", "tel:+8613900000001");

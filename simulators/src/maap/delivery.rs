@@ -80,6 +80,8 @@ impl Engine {
             false => out.message_id.clone(),
         };
         let head = RequestHead::new();
+        let icid = super::mt_message::new_icid();
+        self.cdrs().set_icid(&out.message_id, to, &icid);
         let mt = MtMessage {
             chatbot: &bot.uri,
             service_id: bot.service_id(),
@@ -92,6 +94,7 @@ impl Engine {
             in_reply_to: out.in_reply_to.as_deref(),
             traffic_type: out.traffic_type.as_deref(),
             reports: &out.reports,
+            icid: &icid,
         };
         let request = mt.request(core, &head);
         self.tracking().sent(Sent {

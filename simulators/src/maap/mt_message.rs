@@ -8,7 +8,14 @@
 //! `maap.Traffic-Type`; `imdn.Message-ID` is the API message id and
 //! `imdn.Disposition-Notification` lists the reports asked for. Each `maap.*` fault here removes
 //! or changes exactly one of these. This module builds bytes only; sending is `delivery`.
+//!
+//! The MaaP is the first IMS node of a chatbot's message, so it opens the charging vector (RFC
+//! 7315 4.6, protocols.md §10.3): `P-Charging-Vector: icid-value=<unique>;orig-ioi=<ioi>`, the
+//! icid fresh for each MESSAGE and the same the message's A2P_MT billing record carries, the
+//! `orig-ioi` the home domain of the MaaP's carrier (the carrier of the message center its trunk
+//! goes to). `term-ioi` is the terminating network's to add.
 
+use rcs_harness::role::{Carrier, RoleKind};
 use rcs_proto::bot::{BOTMESSAGE_TYPE, BOTSUGGESTION_TYPE, MAAP_NS};
 use rcs_proto::cpim::CpimBuilder;
 use rcs_proto::multipart;
@@ -46,6 +53,29 @@ pub(crate) struct MtMessage<'a> {
     pub in_reply_to: Option<&'a str>,
     pub traffic_type: Option<&'a str>,
     pub reports: &'a [Report],
+    /// The `icid-value` of its P-Charging-Vector (see [`new_icid`]).
+    pub icid: &'a str,
+}
+
+/// A fresh IMS charging identifier (RFC 7315 4.6 `icid-value`, a token): unique for each request
+/// the MaaP starts.
+pub(crate) fn new_icid() -> String {
+    format!("maap-{}", ids::uuid())
+}
+
+/// The `P-Charging-Vector` a request the MaaP starts carries (RFC 7315 4.6): `icid` and the
+/// MaaP's network as `orig-ioi`.
+pub(crate) fn charging_vector(core: &MaapCore, icid: &str) -> String {
+    format!("icid-value={icid};orig-ioi={}", orig_ioi(core))
+}
+
+/// The inter-operator identifier of the MaaP's network: the home domain of the carrier whose
+/// message center the trunk goes to (the default carrier's without one).
+pub(crate) fn orig_ioi(core: &MaapCore) -> &'static str {
+    let carrier = core
+        .peer_of_kind(RoleKind::MessageCenter)
+        .map_or(Carrier::default(), |center| center.carrier);
+    carrier.ioi()
 }
 
 /// The Contact of a chatbot (§7.1/§7.2): both chatbot IARIs, the bot version, and the isbot tag
@@ -121,6 +151,7 @@ impl MtMessage<'_> {
                 &format!("*;+g.3gpp.icsi-ref=\"{CPM_MSG_ICSI}\""),
             )
             .header("P-Asserted-Service", CPM_MSG_SERVICE)
+            .header("P-Charging-Vector", &charging_vector(core, self.icid))
             .header("Conversation-ID", self.conversation_id)
             .header("Contribution-ID", self.contribution_id);
         if let Some(replied) = self.in_reply_to {
@@ -176,8 +207,115 @@ pub(crate) fn rewritten_card(content_type: &str, body: &[u8]) -> Vec<u8> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
+    use std::collections::BTreeMap;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use rcs_harness::agent::{Peer, WireTap};
+    use rcs_harness::clock::Clock;
+    use rcs_harness::events::Transport;
+    use tokio::net::UdpSocket;
+
     use super::*;
+    use crate::maap::chatbots::{DEFAULT_CHATBOT, Family};
+    use crate::maap::engine::{Engine, Outbound};
+    use crate::maap::settings::MaapSettings;
+    use crate::net::SipEndpoint;
+
+    /// An engine whose trunk goes to `center`, a message center of `carrier`.
+    async fn engine(center: std::net::SocketAddr, carrier: Carrier, faults: &[&str]) -> Engine {
+        let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+        let tap = WireTap::new("maap", Clock::real(), tx);
+        let (endpoint, _incoming) = SipEndpoint::bind(tap).await.unwrap();
+        let faults = faults.iter().map(|f| (*f).to_owned()).collect();
+        let core = MaapCore::new(
+            "maap",
+            endpoint,
+            Transport::Udp,
+            Clock::real(),
+            MaapSettings::default(),
+            faults,
+            vec![],
+        );
+        let mc = Peer {
+            name: "mc".to_owned(),
+            kind: RoleKind::MessageCenter,
+            subscriber: None,
+            sip_udp: Some(center),
+            sip_tcp: None,
+            sip_tls: None,
+            http: None,
+            carrier,
+        };
+        core.learn_peers(&BTreeMap::from([("mc".to_owned(), mc)]));
+        Engine::new(Arc::new(core))
+    }
+
+    fn outbound(message_id: &str, to: &str) -> Outbound {
+        Outbound {
+            chatbot: DEFAULT_CHATBOT.into(),
+            to: vec![to.into()],
+            content_type: "text/plain".into(),
+            body: "您的账单已出".as_bytes().to_vec(),
+            message_id: message_id.into(),
+            conversation_id: "conv".into(),
+            contribution_id: "contrib".into(),
+            in_reply_to: None,
+            traffic_type: None,
+            reports: vec![],
+            store: false,
+            sms_text: None,
+            rcs_fallback: None,
+            interaction: false,
+            family: Family::Cmcc,
+        }
+    }
+
+    /// The next MESSAGE the fake message center receives.
+    async fn next_message(center: &UdpSocket) -> Message {
+        let mut buf = vec![0u8; 65_535];
+        let read = tokio::time::timeout(Duration::from_secs(5), center.recv_from(&mut buf));
+        let (n, _) = read.await.unwrap().unwrap();
+        Message::parse(buf[..n].to_vec()).unwrap()
+    }
+
+    /// Sends `out` and returns the charging vector of its MESSAGE and the icid of its record.
+    async fn sent_and_billed(faults: &[&str], carrier: Carrier, id: &str) -> (String, String) {
+        let center = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let engine = engine(center.local_addr().unwrap(), carrier, faults).await;
+        engine.submit(outbound(id, "tel:+8613800000001"));
+        let message = next_message(&center).await;
+        assert_eq!(message.method(), Some("MESSAGE"));
+        let vector = message.header("P-Charging-Vector").unwrap().to_owned();
+        let filters = [("api_message_id".to_owned(), id.to_owned())];
+        let answer = engine.cdrs().query(&filters);
+        assert_eq!(answer["count"], 1);
+        let icid = answer["cdrs"][0]["icid"].as_str().unwrap().to_owned();
+        (vector, icid)
+    }
+
+    #[tokio::test]
+    async fn the_a2p_record_carries_the_icid_of_the_message() {
+        let (vector, icid) = sent_and_billed(&[], Carrier::Cmcc, "m-icid-1").await;
+        let on_wire = crate::iwg::border::icid_of(&vector).unwrap();
+        assert_eq!(icid, on_wire);
+        assert_eq!(
+            vector,
+            format!("icid-value={on_wire};orig-ioi=ims.mnc000.mcc460.3gppnetwork.org")
+        );
+        let (again, _) = sent_and_billed(&[], Carrier::Cucc, "m-icid-2").await;
+        assert!(again.ends_with(";orig-ioi=ims.mnc001.mcc460.3gppnetwork.org"));
+        assert_ne!(crate::iwg::border::icid_of(&again), Some(on_wire));
+    }
+
+    #[tokio::test]
+    async fn the_fault_gives_the_record_an_icid_of_its_own() {
+        let (vector, icid) = sent_and_billed(&["maap.cdr-no-icid"], Carrier::Cmcc, "m-3").await;
+        assert!(!icid.is_empty());
+        assert_ne!(Some(icid), crate::iwg::border::icid_of(&vector));
+    }
 
     #[test]
     fn the_contact_carries_iaris_version_and_isbot() {

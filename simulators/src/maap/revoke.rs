@@ -9,13 +9,15 @@
 //! 2xx means withdrawn (the message is marked Revoked and its billing record gets
 //! `final_status` `revoked`, not chargeable), anything else, a timeout included, means the
 //! revoke failed. With `maap.revoke-ignores-mc` the MaaP reports Revoked whatever the answer.
+//! Like every request the MaaP starts, the revoke request opens a charging vector of its own
+//! (RFC 7315 4.6); a revoke is not billed, so no record carries its icid.
 
 use rcs_proto::cpim::CpimBuilder;
 use rcs_proto::revoke::{REVOKE_CONTENT_TYPE, Revoke};
 
 use super::engine::{Delivery, Engine};
 use super::ids;
-use super::mt_message::{CHATBOT_SA_IARI, chatbot_contact};
+use super::mt_message::{CHATBOT_SA_IARI, charging_vector, chatbot_contact, new_icid};
 use super::tracking::Sent;
 use super::uac::RequestHead;
 
@@ -74,6 +76,7 @@ impl Engine {
             .builder(core, "MESSAGE", &sent.target, &sent.chatbot, &sent.target)
             .header("P-Asserted-Identity", &format!("<{}>", sent.chatbot))
             .header("Contact", &contact)
+            .header("P-Charging-Vector", &charging_vector(core, &new_icid()))
             .header("Conversation-ID", &sent.conversation_id)
             .header("Contribution-ID", &ids::uuid())
             .body("message/cpim", cpim)

@@ -238,6 +238,7 @@ fn p2a_cdr(
 ) -> Cdr {
     Cdr {
         cdr_id: ids::uuid(),
+        icid: super::cdr::icid_of(request.header("P-Charging-Vector")),
         record_type: "P2A_MO".to_owned(),
         service_mode: "pager".to_owned(),
         originator: sender.to_owned(),
