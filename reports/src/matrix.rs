@@ -30,6 +30,8 @@ pub struct Matrix {
     pub cells: Vec<Cell>,
     pub passed: usize,
     pub total: usize,
+    /// Clean executions of the run that bind no carrier to `a`, so are not in the grid.
+    pub unbound: usize,
 }
 
 /// The executions of one pair of carriers.
@@ -63,8 +65,10 @@ impl Matrix {
     /// The matrix of `log`, or `None` when no clean execution bound a carrier to `a`.
     pub fn of(log: &RunLog) -> Option<Self> {
         let mut cells: BTreeMap<(String, String), Vec<(Entry, bool)>> = BTreeMap::new();
+        let mut unbound = 0;
         for case in log.executed().filter(|c| c.header.fault.is_none()) {
             let Some(from) = case.carriers.get("a") else {
+                unbound += 1;
                 continue;
             };
             let to = case
@@ -101,6 +105,7 @@ impl Matrix {
             rows,
             columns,
             cells: out,
+            unbound,
         })
     }
 
@@ -280,7 +285,7 @@ pub(crate) mod tests {
         let alone = m.cell("cucc", "-").unwrap();
         assert_eq!((alone.passed, alone.total, alone.outcome), (0, 1, "none"));
         assert_eq!(m.cell("cucc", "cmcc"), None);
-        assert_eq!((m.passed, m.total), (3, 6));
+        assert_eq!((m.passed, m.total, m.unbound), (3, 6, 1));
         let order: Vec<(&str, &str)> = m
             .cells
             .iter()

@@ -191,6 +191,10 @@ fn the_matrix_page_counts_links_and_escapes() {
         page.contains("<dd>32 ms for the whole run</dd>"),
         "wall time"
     );
+    assert!(
+        page.contains("Fault runs are not counted, nor the 1 execution that binds no carrier."),
+        "PLT-MSG-001 is not in the grid"
+    );
     assert!(index.contains(r#"id="matrix-cmcc-cucc""#));
     let cmcc_cucc = &index[index.find(r#"id="matrix-cmcc-cucc""#).unwrap()..];
     let cmcc_cucc = &cmcc_cucc[..cmcc_cucc.find("</ul>").unwrap()];
@@ -218,6 +222,7 @@ fn the_matrix_page_counts_links_and_escapes() {
         (m["passed"].as_u64(), m["total"].as_u64()),
         (Some(5), Some(7))
     );
+    assert_eq!(m["unbound"], 1);
     let cell = m["cells"]
         .as_array()
         .unwrap()

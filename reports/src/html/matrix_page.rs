@@ -25,6 +25,7 @@ struct MatrixView<'m> {
     wall_time: Option<String>,
     passed: usize,
     total: usize,
+    unbound: usize,
     has_single: bool,
     columns: Vec<Head>,
     rows: Vec<RowView<'m>>,
@@ -64,6 +65,7 @@ pub fn render(log: &RunLog, matrix: &Matrix, style: &str) -> Result<String, Stri
         wall_time: log.finished.as_ref().map(|f| human_duration(f.duration_ms)),
         passed: matrix.passed,
         total: matrix.total,
+        unbound: matrix.unbound,
         has_single: matrix
             .columns
             .iter()
