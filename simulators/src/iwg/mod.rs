@@ -14,6 +14,7 @@
 //! charging records. Settings and faults: [`settings`].
 
 pub mod border;
+pub mod capability;
 mod peers;
 mod relay;
 pub mod route;

@@ -21,6 +21,7 @@ use rcs_proto::sip::transaction::{ClientEvent, ClientNonInvite, ClientState, Tim
 use rcs_proto::sip::{Host, MAGIC_COOKIE, Message, Uri};
 
 use super::border::{self, Leg};
+use super::capability;
 use super::peers::{Addrs, Peers};
 use super::route::{Destination, NumberPlan};
 use super::settings::{Faults, Settings};
@@ -280,6 +281,7 @@ impl Core {
             _ => return Vec::new(),
         };
         let bytes = border::response(response, &pending.hidden_vias, &self.faults.border);
+        let bytes = capability::relayed_answer(&pending.request, bytes, &self.faults.capability);
         if is_final {
             pending.last = Some(bytes.clone());
         }

@@ -11,6 +11,7 @@ use rcs_harness::role::Carrier;
 use serde_json::{Map, Value};
 
 use super::border::BorderFaults;
+use super::capability::CapabilityFaults;
 
 /// The largest MSRP chunk across the NNI unless the case says otherwise.
 pub const DEFAULT_NNI_MAX_CHUNK: usize = 2048;
@@ -59,6 +60,14 @@ pub const FAULTS: &[(&str, &str)] = &[
     (
         "peer-carrier.drop-imdn",
         "MESSAGEs carrying an IMDN are answered 200 by the gateway and not relayed",
+    ),
+    (
+        "peer-carrier.options-offline-as-404",
+        "an OPTIONS answer 480/408 (RCS user offline) crosses the NNI as 404 (not an RCS user)",
+    ),
+    (
+        "peer-carrier.strip-contact-tags",
+        "the Contact of an OPTIONS 200 crosses the NNI without its feature tags",
     ),
 ];
 
@@ -154,6 +163,8 @@ pub struct Faults {
     pub ignore_portability: bool,
     /// Answer IMDNs without relaying them.
     pub drop_imdn: bool,
+    /// OPTIONS answers changed on their way back (see `capability`).
+    pub capability: CapabilityFaults,
 }
 
 impl Faults {
@@ -173,6 +184,8 @@ impl Faults {
                 "drop-conversation-ids" => border.drop_conversation_ids = true,
                 "ignore-portability" => out.ignore_portability = true,
                 "drop-imdn" => out.drop_imdn = true,
+                "options-offline-as-404" => out.capability.offline_as_404 = true,
+                "strip-contact-tags" => out.capability.strip_contact_tags = true,
                 _ => return Err(format!("unknown peer-carrier fault `{id}`")),
             }
         }
