@@ -49,6 +49,7 @@ use self::core::MaapCore;
 use self::engine::Engine;
 use self::settings::MaapSettings;
 use crate::http::HttpServer;
+use crate::msrp::MsrpStack;
 use crate::net::{SipEndpoint, TlsConfig};
 
 /// The actions a MaaP can be asked to perform.
@@ -100,7 +101,7 @@ pub async fn start(
     core.learn_peers(&spec.peers);
     let engine = Engine::new(Arc::new(core));
     let handler = http_routes::handler(http_routes::routes(&engine));
-    let server = match HttpServer::start(any.ip(), tls, tap, handler).await {
+    let server = match HttpServer::start(any.ip(), tls.clone(), tap, handler).await {
         Ok(server) => server,
         Err(err) => {
             endpoint.shutdown().await;
@@ -110,7 +111,18 @@ pub async fn start(
         }
     };
     engine.core().set_http_addr(server.local_addr());
-    tokio::spawn(southbound::run(engine.clone(), incoming));
+    let (core, ip) = (engine.core(), any.ip());
+    let msrp = match MsrpStack::start(ip, tls, core.tap.clone(), core.clock.clone()).await {
+        Ok(msrp) => msrp,
+        Err(err) => {
+            server.shutdown().await;
+            endpoint.shutdown().await;
+            return Err(AgentError::Harness(format!(
+                "start the maap msrp stack: {err}"
+            )));
+        }
+    };
+    tokio::spawn(southbound::run(engine.clone(), incoming, msrp));
     Ok(Box::new(Maap {
         engine,
         http: Mutex::new(Some(server)),

@@ -21,6 +21,7 @@ use super::chatbots::Chatbot;
 use super::engine::Engine;
 use super::mt_message::{CHATBOT_IARI, CHATBOT_SA_IARI, chatbot_contact};
 use super::uplink::{self, Followup};
+use crate::msrp::MsrpStack;
 use crate::net::Incoming;
 
 /// Responses kept for answering retransmissions.
@@ -29,8 +30,9 @@ const MAX_ANSWERED: usize = 512;
 /// The methods a chatbot answers.
 const ALLOW: &str = "INVITE, ACK, BYE, CANCEL, OPTIONS, MESSAGE";
 
-/// Reads everything the endpoint receives until it shuts down.
-pub(crate) async fn run(engine: Engine, mut incoming: mpsc::Receiver<Incoming>) {
+/// Reads everything the endpoint receives until it shuts down, then stops the MSRP stack its
+/// chatbot sessions use.
+pub(crate) async fn run(engine: Engine, mut incoming: mpsc::Receiver<Incoming>, msrp: MsrpStack) {
     let mut answered = Answered::default();
     while let Some(received) = incoming.recv().await {
         let Incoming {
@@ -47,11 +49,25 @@ pub(crate) async fn run(engine: Engine, mut incoming: mpsc::Receiver<Incoming>) 
             route_response(&engine, message);
             continue;
         }
-        if let Some(followup) = answer(&engine, &mut answered, &message, transport, src).await {
+        let at = Arrival {
+            msrp: &msrp,
+            transport,
+            src,
+        };
+        if let Some(followup) = answer(&engine, &mut answered, &message, at).await {
             let engine = engine.clone();
             tokio::spawn(async move { uplink::follow_up(engine, followup).await });
         }
     }
+    msrp.shutdown().await;
+}
+
+/// How a request arrived, and the MSRP stack a session it opens would use.
+#[derive(Clone, Copy)]
+struct Arrival<'a> {
+    msrp: &'a MsrpStack,
+    transport: Transport,
+    src: SocketAddr,
 }
 
 /// Hands a response to the client transaction of its top Via branch.
@@ -72,9 +88,9 @@ async fn answer(
     engine: &Engine,
     answered: &mut Answered,
     request: &Message,
-    transport: Transport,
-    src: SocketAddr,
+    at: Arrival<'_>,
 ) -> Option<Followup> {
+    let Arrival { transport, src, .. } = at;
     let key = server_key(request)?;
     if let Some(previous) = answered.get(&key) {
         send(engine, &previous, transport, src).await;
@@ -83,7 +99,7 @@ async fn answer(
     if request.method() == Some("ACK") {
         return None;
     }
-    let (response, followup) = respond(engine, request, transport, src).await;
+    let (response, followup) = respond(engine, request, at).await;
     let bytes = response.raw().clone();
     send(engine, &bytes, transport, src).await;
     answered.insert(key, bytes);
@@ -100,8 +116,7 @@ async fn send(engine: &Engine, bytes: &[u8], transport: Transport, dst: SocketAd
 async fn respond(
     engine: &Engine,
     request: &Message,
-    transport: Transport,
-    src: SocketAddr,
+    at: Arrival<'_>,
 ) -> (Message, Option<Followup>) {
     let method = request.method().unwrap_or_default();
     if method == "MESSAGE" && uplink::is_sms(request) {
@@ -111,9 +126,7 @@ async fn respond(
     match (method, bot) {
         ("OPTIONS", Some(bot)) => (options_ok(engine, request, &bot), None),
         ("MESSAGE", Some(bot)) => uplink::on_message(engine, request, &bot),
-        ("INVITE", Some(bot)) => {
-            super::session::on_invite(engine, request, &bot, transport, src).await
-        }
+        ("INVITE", Some(bot)) => super::session::on_invite(engine, at.msrp, request, &bot),
         ("BYE", _) => (reply(request, 200, "OK").build(), None),
         ("CANCEL", _) => (
             reply(request, 481, "Call/Transaction Does Not Exist").build(),

@@ -7,7 +7,8 @@
 //! uplink message, passed on with its content type, body and the conversation, contribution and
 //! in-reply-to ids. Each also updates the billing records (P2A_MO for uplinks; delivery and
 //! display times for reports). A body that is not CPIM gets 400. SMS-over-IP messages (the SMS
-//! centre's RP-ACKs) are answered and otherwise left alone.
+//! centre's RP-ACKs) are answered and otherwise left alone. Messages that arrive over a chatbot's
+//! MSRP session (`session`) take the same path, labelled by the INVITE that opened it.
 
 use rcs_proto::bot::{SPAM_REPORT_TYPE, SUGGESTION_RESPONSE_TYPE, SpamReport};
 use rcs_proto::cpim::CpimMessage;
@@ -29,6 +30,8 @@ const SMS_CONTENT_TYPE: &str = "application/vnd.3gpp.sms";
 pub(crate) enum Followup {
     Event(Chatbot, BotEvent),
     Report(Chatbot, Sent, Delivery),
+    /// A session INVITE answered 200: open its MSRP session and read it.
+    Session(Box<super::session::Accepted>),
 }
 
 /// Whether `request` carries SMS over IP.
@@ -54,20 +57,70 @@ pub(crate) fn on_message(
             return (response.build(), None);
         }
     };
+    let followup = on_content(engine, request, &cpim, bot, "pager");
+    (reply(request, 200, "OK").build(), followup)
+}
+
+/// A whole message that arrived over a chatbot's MSRP session (`invite` opened it, and its
+/// conversation headers and sender label the message): what a pager MESSAGE with the same CPIM
+/// would become. A body that is not CPIM is left out.
+pub(crate) fn on_session_message(
+    engine: &Engine,
+    invite: &Message,
+    body: &[u8],
+    bot: &Chatbot,
+) -> Option<Followup> {
+    match CpimMessage::parse(body) {
+        Ok(cpim) => on_content(engine, invite, &cpim, bot, "session"),
+        Err(err) => {
+            tracing::debug!(%err, "msrp message to a chatbot that is not cpim ignored");
+            None
+        }
+    }
+}
+
+/// What a user's CPIM content to `bot` becomes, by its content type.
+fn on_content(
+    engine: &Engine,
+    request: &Message,
+    cpim: &CpimMessage,
+    bot: &Chatbot,
+    mode: &'static str,
+) -> Option<Followup> {
     let sender = sender_tel(request);
     let inner = cpim
         .content_type()
         .map(media_type)
         .unwrap_or("text/plain")
         .to_owned();
-    let followup = if inner.eq_ignore_ascii_case(IMDN_CONTENT_TYPE) {
-        on_imdn(engine, &cpim, bot, &sender)
+    if inner.eq_ignore_ascii_case(IMDN_CONTENT_TYPE) {
+        on_imdn(engine, cpim, bot, &sender)
     } else if inner.eq_ignore_ascii_case(SPAM_REPORT_TYPE) {
-        on_spam(&cpim, bot, &sender)
+        on_spam(cpim, bot, &sender)
     } else {
-        Some(on_uplink(engine, request, &cpim, bot, &sender, &inner))
-    };
-    (reply(request, 200, "OK").build(), followup)
+        let uplink = Uplink {
+            request,
+            cpim,
+            bot,
+            sender: &sender,
+            content_type: &inner,
+            mode,
+        };
+        Some(on_uplink(engine, &uplink))
+    }
+}
+
+/// One uplink message and where it came from.
+#[derive(Clone, Copy)]
+struct Uplink<'a> {
+    /// The MESSAGE, or the INVITE of the session it came over.
+    request: &'a Message,
+    cpim: &'a CpimMessage,
+    bot: &'a Chatbot,
+    sender: &'a str,
+    content_type: &'a str,
+    /// The CDR's service mode: `pager` or `session`.
+    mode: &'static str,
 }
 
 /// An IMDN for a message the chatbot sent: the delivery state it reports.
@@ -116,14 +169,15 @@ fn on_spam(cpim: &CpimMessage, bot: &Chatbot, sender: &str) -> Option<Followup> 
 }
 
 /// Anything else a user sends a chatbot.
-fn on_uplink(
-    engine: &Engine,
-    request: &Message,
-    cpim: &CpimMessage,
-    bot: &Chatbot,
-    sender: &str,
-    content_type: &str,
-) -> Followup {
+fn on_uplink(engine: &Engine, uplink: &Uplink<'_>) -> Followup {
+    let Uplink {
+        request,
+        cpim,
+        bot,
+        sender,
+        content_type,
+        mode,
+    } = *uplink;
     let body = cpim.decoded_body().unwrap_or_else(|_| cpim.body().to_vec());
     let lost = engine.core().has_fault("maap.uplink-ids-lost");
     let header = |name: &str| match lost {
@@ -159,14 +213,9 @@ fn on_uplink(
         conversation_id: request.header("Conversation-ID").map(str::to_owned),
         body: text,
     });
-    engine.cdrs().record(p2a_cdr(
-        request,
-        bot,
-        sender,
-        content_type,
-        &message_id,
-        body.len(),
-    ));
+    let mut cdr = p2a_cdr(request, bot, sender, content_type, &message_id, body.len());
+    cdr.service_mode = mode.to_owned();
+    engine.cdrs().record(cdr);
     Followup::Event(bot.clone(), event)
 }
 
@@ -175,6 +224,7 @@ pub(crate) async fn follow_up(engine: Engine, followup: Followup) {
     match followup {
         Followup::Event(bot, event) => engine.notify(&bot, event),
         Followup::Report(bot, sent, delivery) => engine.on_report(&bot, &sent, delivery),
+        Followup::Session(accepted) => super::session::serve(engine, *accepted).await,
     }
 }
 
