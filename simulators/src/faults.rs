@@ -190,6 +190,14 @@ const MESSAGE_CENTER: &[(&str, &str)] = &[
         "message-center.aka-reused-nonce",
         "under auth: aka, a new registration is challenged with the subscriber's previous vector (same nonce)",
     ),
+    (
+        "message-center.cdr-charges-imdn",
+        "IMDNs are billed: each gets chargeable P2P_MO and P2P_MT records",
+    ),
+    (
+        "message-center.cdr-icid-mismatch",
+        "the P2P_MT record carries an icid of its own instead of the request's P-Charging-Vector icid",
+    ),
 ];
 
 /// `(id, description)` of every terminal fault.

@@ -10,10 +10,12 @@
 //! applied ([`border`]): topology hiding, trust domain for P-Asserted-Identity, charging vector
 //! with both IOIs, private headers kept home, CPM headers and bodies transparent. MESSAGE and
 //! OPTIONS are relayed statefully ([`relay`]); INVITE gets 501 (sessions are not anchored at the
-//! border yet, so `nni-max-chunk` is read but not applied). It exposes no actions and keeps no
-//! charging records. Settings and faults: [`settings`].
+//! border yet, so `nni-max-chunk` is read but not applied). It exposes no actions; its NNI
+//! charging records (`cdr`, protocols.md §10.3) are exported at `GET /billing/v1/cdrs` on its
+//! HTTP server (`Endpoints.http`). Settings and faults: [`settings`].
 
 pub mod border;
+mod cdr;
 pub mod capability;
 mod peers;
 mod relay;
@@ -34,6 +36,8 @@ use rcs_harness::role::Carrier;
 use serde_json::{Map, Value};
 use tokio::sync::mpsc;
 
+use crate::http::HttpServer;
+use crate::message_center::cdr_http;
 use crate::net::{NetError, ShutdownTrigger, SipEndpoint, TlsConfig};
 use settings::{Faults, Settings};
 
@@ -73,6 +77,8 @@ pub async fn start(
         Transport::Udp | Transport::Tcp => None,
     };
     let any = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
+    let cdrs = cdr::NniCdrs::new(faults.nni_cdr_missing);
+    let billing = cdr_http::start(any.ip(), cdrs.store(), tap.clone(), "the gateway").await?;
     let (endpoint, incoming) = SipEndpoint::bind_with_tls(any, tap, tls)
         .await
         .map_err(|err: NetError| AgentError::Harness(format!("start the gateway: {err}")))?;
@@ -83,6 +89,7 @@ pub async fn start(
         spec.transport,
         (endpoint.local_udp(), endpoint.local_tls()),
     );
+    let core = core.with_cdrs(cdrs);
     let (learn, learned) = mpsc::unbounded_channel();
     let trigger = ShutdownTrigger::new();
     tokio::spawn(task::run(
@@ -97,6 +104,7 @@ pub async fn start(
         endpoint,
         learn,
         trigger: Mutex::new(Some(trigger)),
+        billing,
     }))
 }
 
@@ -107,6 +115,8 @@ pub struct Gateway {
     endpoint: SipEndpoint,
     learn: mpsc::UnboundedSender<peers::Peers>,
     trigger: Mutex<Option<ShutdownTrigger>>,
+    /// The export of its NNI billing records (`Endpoints.http`).
+    billing: HttpServer,
 }
 
 impl Gateway {
@@ -121,12 +131,15 @@ impl Gateway {
             trigger.shutdown().await;
         }
         self.endpoint.shutdown().await;
+        self.billing.shutdown().await;
     }
 }
 
 impl Agent for Gateway {
     fn endpoints(&self) -> Endpoints {
-        self.endpoint.endpoints()
+        let mut endpoints = self.endpoint.endpoints();
+        endpoints.http = Some(self.billing.local_addr());
+        endpoints
     }
 
     fn act<'a>(

@@ -84,6 +84,8 @@ pub struct Core {
     pending: HashMap<String, Pending>,
     /// Upstream request key → the branch it was relayed on.
     relayed: HashMap<String, String>,
+    /// NNI billing records (protocols.md §10.3, see `cdr`).
+    cdrs: super::cdr::NniCdrs,
 }
 
 impl Core {
@@ -107,7 +109,14 @@ impl Core {
             via_tls,
             pending: HashMap::new(),
             relayed: HashMap::new(),
+            cdrs: super::cdr::NniCdrs::new(faults.nni_cdr_missing),
         }
+    }
+
+    /// Keeps its NNI billing records in `cdrs` (shared with the billing export).
+    pub fn with_cdrs(mut self, cdrs: super::cdr::NniCdrs) -> Self {
+        self.cdrs = cdrs;
+        self
     }
 
     /// Learns its neighbours (see [`Peers::learn`]).
@@ -241,6 +250,12 @@ impl Core {
             is_own_route: &is_own_route,
         };
         let rewritten = border::request(request, &leg, &self.faults.border);
+        self.cdrs.crossed(&super::cdr::Crossing {
+            own: self.own,
+            received: request,
+            sent: &rewritten.bytes,
+            carriers: (orig, term),
+        });
         let reliable = self.transport != Transport::Udp;
         let mut client = ClientNonInvite::new(rewritten.bytes, reliable, Timers::default(), now);
         let out = drain(&mut client, self.transport, dst, &branch);
@@ -284,6 +299,8 @@ impl Core {
         let bytes = capability::relayed_answer(&pending.request, bytes, &self.faults.capability);
         if is_final {
             pending.last = Some(bytes.clone());
+            let call_id = pending.request.call_id().unwrap_or_default();
+            self.cdrs.answered(call_id, status);
         }
         vec![transmit(
             bytes,

@@ -62,6 +62,10 @@ pub const FAULTS: &[(&str, &str)] = &[
         "MESSAGEs carrying an IMDN are answered 200 by the gateway and not relayed",
     ),
     (
+        "peer-carrier.nni-cdr-missing",
+        "the sending gateway keeps no NNI_OUT record of a chat message it sends across the NNI",
+    ),
+    (
         "peer-carrier.options-offline-as-404",
         "an OPTIONS answer 480/408 (RCS user offline) crosses the NNI as 404 (not an RCS user)",
     ),
@@ -163,6 +167,8 @@ pub struct Faults {
     pub ignore_portability: bool,
     /// Answer IMDNs without relaying them.
     pub drop_imdn: bool,
+    /// Keep no NNI_OUT billing record (protocols.md §10.3).
+    pub nni_cdr_missing: bool,
     /// OPTIONS answers changed on their way back (see `capability`).
     pub capability: CapabilityFaults,
 }
@@ -184,6 +190,7 @@ impl Faults {
                 "drop-conversation-ids" => border.drop_conversation_ids = true,
                 "ignore-portability" => out.ignore_portability = true,
                 "drop-imdn" => out.drop_imdn = true,
+                "nni-cdr-missing" => out.nni_cdr_missing = true,
                 "options-offline-as-404" => out.capability.offline_as_404 = true,
                 "strip-contact-tags" => out.capability.strip_contact_tags = true,
                 _ => return Err(format!("unknown peer-carrier fault `{id}`")),

@@ -291,11 +291,15 @@ pub enum Fault {
     AkaIgnoresAuts,
     /// A new registration is challenged with the previous AKA vector (TS 33.102 6.3.2; PLT-REG-002).
     AkaReusedNonce,
+    /// IMDNs are recorded as chargeable P2P messages (protocols.md §10.3, PLT-CDR-004).
+    CdrChargesImdn,
+    /// The P2P_MT record has an icid of its own, not the request's (RFC 7315 4.6, PLT-CDR-004).
+    CdrIcidMismatch,
 }
 
 impl Fault {
     /// Every message-center fault.
-    pub const ALL: [Self; 45] = [
+    pub const ALL: [Self; 47] = [
         Self::AcceptWrongDigest,
         Self::OmitQop,
         Self::OmitPAssociatedUri,
@@ -341,6 +345,8 @@ impl Fault {
         Self::FtResumeInfoWrong,
         Self::AkaIgnoresAuts,
         Self::AkaReusedNonce,
+        Self::CdrChargesImdn,
+        Self::CdrIcidMismatch,
     ];
 
     /// The catalogue id.
@@ -395,6 +401,8 @@ impl Fault {
             Self::FtResumeInfoWrong => "message-center.ft-resume-info-wrong",
             Self::AkaIgnoresAuts => "message-center.aka-ignores-auts",
             Self::AkaReusedNonce => "message-center.aka-reused-nonce",
+            Self::CdrChargesImdn => "message-center.cdr-charges-imdn",
+            Self::CdrIcidMismatch => "message-center.cdr-icid-mismatch",
         }
     }
 

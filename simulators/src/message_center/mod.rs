@@ -22,6 +22,9 @@ mod b2bua;
 mod b2bua_tests;
 mod bindings;
 mod carriers;
+pub(crate) mod cdr;
+pub(crate) mod cdr_http;
+mod cdr_p2p;
 pub mod config;
 mod config_server;
 mod config_server_actions;
@@ -133,6 +136,16 @@ pub async fn start(
     center.trunk.set_transport(spec.transport);
     center.carriers.configure(spec.carrier, &spec.subscribers);
     center.carriers.set_transport(spec.transport);
+    center.cdrs.configure(spec.carrier);
+    let store = center.cdrs.store();
+    let billing = cdr_http::start(any.ip(), store, tap.clone(), "the message center");
+    match billing.await {
+        Ok(server) => center.billing = Some(server),
+        Err(err) => {
+            center.stop().await;
+            return Err(err);
+        }
+    }
     let endpoints = center.endpoints();
     let configured = config_server_actions::start(&spec, settings, &endpoints, tls, tap);
     match configured.await {
@@ -181,6 +194,10 @@ pub struct MessageCenter {
     trunk: trunk::Trunk,
     /// The other carriers, through its carrier's interworking gateway.
     carriers: carriers::Carriers,
+    /// Its person-to-person billing records (protocols.md §10.3).
+    cdrs: cdr_p2p::P2pCdrs,
+    /// Their export (`Endpoints.http`), when started for a case.
+    billing: Option<crate::http::HttpServer>,
 }
 
 impl MessageCenter {
@@ -253,6 +270,8 @@ impl MessageCenter {
         let core = core.with_trunk(trunk.clone());
         let carriers = carriers::Carriers::default();
         let core = core.with_carriers(carriers.clone());
+        let cdrs = cdr_p2p::P2pCdrs::new(&config.faults);
+        let core = core.with_cdrs(cdrs.clone());
         let relays = Relays::new(Some(msrp.clone()), config.faults);
         let trigger = ShutdownTrigger::new();
         let (commands, queued) = tokio::sync::mpsc::channel(COMMAND_QUEUE);
@@ -273,12 +292,16 @@ impl MessageCenter {
             commands,
             trunk,
             carriers,
+            cdrs,
+            billing: None,
         })
     }
 
-    /// Its UDP, TCP and (when it speaks TLS) TLS addresses.
+    /// Its UDP, TCP and (when it speaks TLS) TLS addresses, and its billing export's.
     pub fn endpoints(&self) -> Endpoints {
-        self.endpoint.endpoints()
+        let mut endpoints = self.endpoint.endpoints();
+        endpoints.http = self.billing.as_ref().map(|b| b.local_addr());
+        endpoints
     }
 
     /// Stops serving and closes every socket.
@@ -293,6 +316,9 @@ impl MessageCenter {
         }
         if let Some(server) = &self.config_server {
             server.stop().await;
+        }
+        if let Some(billing) = &self.billing {
+            billing.shutdown().await;
         }
         self.msrp.shutdown().await;
         self.content.stop().await;

@@ -43,6 +43,9 @@ use crate::net::Incoming;
 #[path = "focus_service.rs"]
 mod focus_service;
 
+#[path = "cdr_service.rs"]
+mod cdr_service;
+
 /// What store-and-forward borrows of a [`Core`]: its fields, so `saf` stays borrowable.
 macro_rules! saf_net {
     ($core:expr) => {
@@ -104,6 +107,8 @@ pub struct Core {
     trunk: Trunk,
     /// The other carriers, through the interworking gateway (protocols.md §9.1).
     carriers: Carriers,
+    /// Person-to-person billing records (protocols.md §10.3).
+    cdrs: super::cdr_p2p::P2pCdrs,
 }
 
 impl Core {
@@ -126,6 +131,7 @@ impl Core {
             wedged: false,
             trunk: Trunk::default(),
             carriers: Carriers::default(),
+            cdrs: super::cdr_p2p::P2pCdrs::default(),
         }
     }
 
@@ -412,7 +418,7 @@ impl Core {
                         .on_subscribe(request, origin, state, &self.config, now);
                 Outcome::RespondAnd(response, notify)
             }
-            "MESSAGE" | "OPTIONS" => self.route(request, upstream, now),
+            "MESSAGE" | "OPTIONS" => self.route_charged(request, upstream, now),
             "BYE" => match self.b2bua.on_bye(request, now) {
                 Some((response, then)) => Outcome::RespondAnd(response, then),
                 None => Outcome::Respond(no_such_call(request)),
@@ -651,6 +657,7 @@ impl Core {
             status,
             upstream,
         } = relayed;
+        self.cdr_answered(&bytes, status);
         let Some(server) = upstream.key.as_ref().and_then(|k| self.servers.get_mut(k)) else {
             return vec![Transmit {
                 bytes,
