@@ -33,6 +33,9 @@ const FIELDS: &[&str] = &[
     "interaction-right",
     "push-right",
     "callback",
+    "other-net",
+    "service-range",
+    "province",
 ];
 
 /// Which developer API a chatbot's server speaks (protocols.md §8.1 CMCC, §8.2 CT/CU).
@@ -87,6 +90,26 @@ impl BotStatus {
     }
 }
 
+/// Where a chatbot offers its service (protocols.md §10.1 `serviceRange`: 0 its province, 1
+/// nationwide); see `carrier`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ServiceRange {
+    Province,
+    Nationwide,
+}
+
+impl ServiceRange {
+    fn parse(text: &str) -> Result<Self, String> {
+        match text {
+            "province" => Ok(Self::Province),
+            "nationwide" => Ok(Self::Nationwide),
+            other => Err(format!(
+                "service-range `{other}` is not `province` or `nationwide`"
+            )),
+        }
+    }
+}
+
 /// One provisioned chatbot.
 #[derive(Clone, Debug)]
 pub(crate) struct Chatbot {
@@ -106,6 +129,11 @@ pub(crate) struct Chatbot {
     pub push_right: bool,
     /// Base URL of the chatbot server's callbacks; None: the csp-bot peer's HTTP address.
     pub callback: Option<String>,
+    /// Whether it may reach users of other carriers (CMCC `otherNetSupport`, §9.3).
+    pub other_net: bool,
+    pub service_range: ServiceRange,
+    /// Its province; None: the MaaP's.
+    pub province: Option<String>,
 }
 
 impl Chatbot {
@@ -132,6 +160,9 @@ impl Chatbot {
             interaction_right: true,
             push_right: true,
             callback: None,
+            other_net: true,
+            service_range: ServiceRange::Nationwide,
+            province: None,
         }
     }
 
@@ -193,6 +224,11 @@ impl Chatbot {
         bot.interaction_right = flag(map, "interaction-right")?.unwrap_or(true);
         bot.push_right = flag(map, "push-right")?.unwrap_or(true);
         bot.callback = text(map, "callback")?;
+        bot.other_net = flag(map, "other-net")?.unwrap_or(true);
+        if let Some(v) = text(map, "service-range")? {
+            bot.service_range = ServiceRange::parse(&v)?;
+        }
+        bot.province = text(map, "province")?;
         Ok(bot)
     }
 }

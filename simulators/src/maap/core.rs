@@ -108,9 +108,19 @@ impl MaapCore {
             .map(Subscriber::sip_uri)
     }
 
-    /// The message center's SIP address over the MaaP's transport: where the trunk goes.
+    /// The message center's SIP address over the MaaP's transport: where the trunk goes (its
+    /// own carrier's when the case has several).
     pub(crate) fn message_center(&self) -> Option<SocketAddr> {
-        self.peer_of_kind(RoleKind::MessageCenter)?
+        let own = self.settings().carrier;
+        let own_center = {
+            let peers = self.peers.lock().unwrap_or_else(|p| p.into_inner());
+            peers
+                .values()
+                .find(|p| p.kind == RoleKind::MessageCenter && p.carrier == own)
+                .cloned()
+        };
+        own_center
+            .or_else(|| self.peer_of_kind(RoleKind::MessageCenter))?
             .sip_addr(self.transport)
     }
 

@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use rcs_harness::agent::BoxFuture;
 use tokio::sync::mpsc;
 
+use super::carrier::CarrierRules;
 use super::cdr::{Cdr, CdrFaults, Cdrs};
 use super::chatbots::{Chatbot, Family};
 use super::core::MaapCore;
@@ -300,7 +301,9 @@ impl Engine {
 
 /// The policy of the core's settings, bent by its faults.
 fn policy_of(core: &MaapCore) -> Policy {
-    Policy::with_faults(&core.settings(), PolicyFaults::from_ids(&core.faults))
+    let settings = core.settings();
+    let carriers = CarrierRules::new(&settings, &core.subscribers, &core.faults);
+    Policy::with_faults(&settings, PolicyFaults::from_ids(&core.faults)).with_carriers(carriers)
 }
 
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {

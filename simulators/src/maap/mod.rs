@@ -13,6 +13,7 @@
 mod actions;
 mod billing;
 mod bot_info;
+mod carrier;
 mod cdr;
 pub(crate) mod chatbots;
 mod core;
@@ -75,7 +76,8 @@ pub async fn start(
         action: "start".to_owned(),
         detail,
     };
-    let settings = MaapSettings::from_map(&spec.settings).map_err(bad)?;
+    let mut settings = MaapSettings::from_map(&spec.settings).map_err(bad)?;
+    carrier::rehome(&mut settings, spec.carrier);
     let tls = match spec.transport {
         Transport::Tls => {
             let names = tls_names(&settings);

@@ -9,7 +9,9 @@
 //! (CT/CU 60001), or when its content breaks the chatbot schemas under the China limits
 //! (`rcs_proto::bot::validate_content`). Only an admitted request counts towards the quotas.
 //! A recipient is refused before any SIP is sent when the user has blocked the chatbot (status
-//! errorCode 5) or the chatbot is in debug (status 1) and the user is not on its whitelist.
+//! errorCode 5) or the chatbot is in debug (status 1) and the user is not on its whitelist, and
+//! when the user is out of the chatbot's reach: another carrier's without the other-net right,
+//! or another province's for a province-only chatbot (`carrier`, errorCode 1).
 //!
 //! Quotas count requests, not recipients, on the case clock ([`rcs_harness::clock::Clock`]
 //! instants handed in by the caller): the per-second window slides, the day is counted from the
@@ -23,6 +25,7 @@ use std::time::{Duration, Instant};
 
 use rcs_proto::bot::{Limits, validate_content};
 
+use super::carrier::CarrierRules;
 use super::chatbots::{BotStatus, Chatbot};
 use super::engine::{FailCause, Outbound, Refusal};
 use super::settings::{MaapSettings, same_uri};
@@ -92,6 +95,8 @@ pub(crate) struct Policy {
     /// The start of quota day 0: the first instant a request was judged.
     epoch: Mutex<Option<Instant>>,
     counts: Mutex<HashMap<String, Counts>>,
+    /// Other carriers' and provinces' users.
+    carriers: CarrierRules,
 }
 
 impl Policy {
@@ -118,7 +123,14 @@ impl Policy {
             faults,
             epoch: Mutex::new(None),
             counts: Mutex::new(HashMap::new()),
+            carriers: CarrierRules::default(),
         }
+    }
+
+    /// This policy with the carrier and province rules `carriers`.
+    pub fn with_carriers(mut self, carriers: CarrierRules) -> Policy {
+        self.carriers = carriers;
+        self
     }
 
     /// Whole-request decision (§10.2); an admitted request is counted towards the quotas.
@@ -129,7 +141,7 @@ impl Policy {
     }
 
     /// Per recipient before any SIP: `Blocked` when the user blocked the chatbot, `NotFound`
-    /// when a debug chatbot writes to a user outside its whitelist.
+    /// when a debug chatbot writes to a user outside its whitelist or out of its reach.
     pub fn per_recipient(&self, bot: &Chatbot, tel: &str) -> Option<FailCause> {
         let user = tel_key(tel);
         let blocked = self
@@ -143,7 +155,7 @@ impl Policy {
         if bot.status == BotStatus::Debug && !whitelisted && !self.faults.debug_to_anyone {
             return Some(FailCause::NotFound);
         }
-        None
+        self.carriers.refusal(bot, tel)
     }
 
     /// Status and rights (CMCC `State` bits 1 and 2, CT/CU status 2).

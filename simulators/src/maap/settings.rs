@@ -9,8 +9,12 @@
 //!                 callback: "http://127.0.0.1:9/cb" } ],      # every field optional
 //!   sensitive-words: [发票],
 //!   blocked: [ { user: bob, chatbot: "sip:12599@botplatform.rcs.chinamobile.com" } ],
-//!   chatbot-domains: [botplatform.rcs.chinamobile.com] } }
+//!   chatbot-domains: [botplatform.rcs.chinamobile.com],
+//!   province: beijing, user-provinces: { bob: guangdong } } }
 //! ```
+//!
+//! Chatbot entries may also say `other-net: false`, `service-range: province` and `province:`;
+//! the MaaP's carrier (its role's `carrier:`) and the province model are in `carrier`.
 //!
 //! User names (`whitelist`, `blocked.user`) are role names of the case or tel URIs; role names
 //! become tel URIs in [`MaapSettings::resolve`] once every role of the case is known. Settings
@@ -19,12 +23,20 @@
 use std::collections::BTreeMap;
 
 use rcs_harness::agent::Peer;
+use rcs_harness::role::Carrier;
 use serde_json::{Map, Value};
 
 use super::chatbots::{self, Chatbot, DEFAULT_CHATBOT, DEFAULT_CTCU_CHATBOT, Family};
 
 /// Every setting a MaaP accepts.
-const KNOWN: &[&str] = &["chatbots", "sensitive-words", "blocked", "chatbot-domains"];
+const KNOWN: &[&str] = &[
+    "chatbots",
+    "sensitive-words",
+    "blocked",
+    "chatbot-domains",
+    "province",
+    "user-provinces",
+];
 
 /// The chatbot platform domains served when the case names none.
 pub(crate) const DEFAULT_CHATBOT_DOMAINS: &[&str] = &[
@@ -40,6 +52,12 @@ pub(crate) struct MaapSettings {
     /// `(user tel URI, chatbot URI)`: the user blocked the chatbot.
     pub blocked: Vec<(String, String)>,
     pub chatbot_domains: Vec<String>,
+    /// The carrier it belongs to (its role's; see `carrier::rehome`).
+    pub carrier: Carrier,
+    /// Its province (protocols.md §10.1 serviceRange; see `carrier`).
+    pub province: String,
+    /// `(user, province)`: users of a province other than the MaaP's.
+    pub user_provinces: Vec<(String, String)>,
 }
 
 impl Default for MaapSettings {
@@ -52,6 +70,9 @@ impl Default for MaapSettings {
                 .iter()
                 .map(|d| (*d).to_owned())
                 .collect(),
+            carrier: Carrier::default(),
+            province: super::carrier::DEFAULT_PROVINCE.to_owned(),
+            user_provinces: Vec::new(),
         }
     }
 }
@@ -82,6 +103,10 @@ impl MaapSettings {
         if !domains.is_empty() {
             settings.chatbot_domains = domains;
         }
+        if let Some(province) = chatbots::text(map, "province")? {
+            settings.province = province;
+        }
+        settings.user_provinces = user_provinces(map.get("user-provinces"))?;
         Ok(settings)
     }
 
@@ -96,6 +121,9 @@ impl MaapSettings {
         for (user, _) in &mut self.blocked {
             *user = tel_of(user, peers);
         }
+        for (user, _) in &mut self.user_provinces {
+            *user = tel_of(user, peers);
+        }
     }
 
     /// The chatbot with this URI or app id.
@@ -105,6 +133,7 @@ impl MaapSettings {
             .iter()
             .find(|b| same_uri(&b.uri, wanted))
             .or_else(|| self.chatbots.iter().find(|b| b.app_id == wanted))
+            .or_else(|| super::carrier::rehomed_default(self, wanted))
     }
 }
 
@@ -164,6 +193,22 @@ fn blocked(value: Option<&Value>) -> Result<Vec<(String, String)>, String> {
             let chatbot =
                 chatbots::text(map, "chatbot")?.unwrap_or_else(|| DEFAULT_CHATBOT.to_owned());
             Ok((user, chatbot))
+        })
+        .collect()
+}
+
+/// `user-provinces`: a map of user (role name or number) to province.
+fn user_provinces(value: Option<&Value>) -> Result<Vec<(String, String)>, String> {
+    let entries = match value {
+        None | Some(Value::Null) => return Ok(Vec::new()),
+        Some(Value::Object(entries)) => entries,
+        Some(_) => return Err("`user-provinces` is not a map of user to province".to_owned()),
+    };
+    entries
+        .iter()
+        .map(|(user, province)| match province {
+            Value::String(p) => Ok((user.clone(), p.clone())),
+            _ => Err(format!("the province of `{user}` is not a string")),
         })
         .collect()
 }
