@@ -1,7 +1,8 @@
 //! The session-mode and large-message actions as cases call them: `start-chat`, `send-chat`,
 //! `end-chat` and `send-message` (protocols.md §4.1, §4.5, §4.6).
 //!
-//! `start-chat` also reports `msrp.path`, our MSRP URI (the From-Path of what we send).
+//! `start-chat` also reports `msrp.path`, our MSRP URI (the From-Path of what we send); its
+//! `omit` leaves Conversation-ID or Contribution-ID out of the INVITE (protocols.md §4.2 cases).
 //! Like the other actions they never judge: each reports what it sent and the final status.
 //! `status` is the INVITE's final status for `start-chat`, the status of the response to the last
 //! MSRP chunk for `send-chat` (and for `send-message` in large-message mode once the INVITE was
