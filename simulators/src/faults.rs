@@ -615,6 +615,18 @@ const MAAP: &[(&str, &str)] = &[
         "maap.cmcc-media-not-deleted",
         "CMCC: DELETE /Content answers success but the file stays downloadable",
     ),
+    (
+        "maap.other-net-refused",
+        "users of other carriers are refused even when the chatbot has the other-net right",
+    ),
+    (
+        "maap.other-net-ignored",
+        "a chatbot without the other-net right (otherNetSupport false) reaches other carriers' users",
+    ),
+    (
+        "maap.service-range-ignored",
+        "a province-only chatbot (serviceRange 0) reaches users of other provinces",
+    ),
 ];
 
 /// Every fault of every simulator, message center first.

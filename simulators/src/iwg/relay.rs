@@ -207,6 +207,12 @@ impl Core {
             orig: from,
             term: self.own,
         };
+        if self.faults.no_chatbot_routing
+            && from.is_none()
+            && super::route::chatbot_carrier(uri).is_some()
+        {
+            return Err((404, "Not Found"));
+        }
         match (self.plan.decide(uri, from.is_some()), from) {
             (Destination::Refuse(status, reason), _) => Err((status, reason)),
             (Destination::Peer(carrier), _) => Ok(Hop {

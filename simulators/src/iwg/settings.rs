@@ -62,6 +62,10 @@ pub const FAULTS: &[(&str, &str)] = &[
         "MESSAGEs carrying an IMDN are answered 200 by the gateway and not relayed",
     ),
     (
+        "peer-carrier.no-chatbot-routing",
+        "a request to another carrier's chatbot domain is refused (404) instead of crossing the NNI",
+    ),
+    (
         "peer-carrier.nni-cdr-missing",
         "the sending gateway keeps no NNI_OUT record of a chat message it sends across the NNI",
     ),
@@ -167,6 +171,8 @@ pub struct Faults {
     pub ignore_portability: bool,
     /// Answer IMDNs without relaying them.
     pub drop_imdn: bool,
+    /// Refuse requests to other carriers' chatbot domains.
+    pub no_chatbot_routing: bool,
     /// Keep no NNI_OUT billing record (protocols.md §10.3).
     pub nni_cdr_missing: bool,
     /// OPTIONS answers changed on their way back (see `capability`).
@@ -190,6 +196,7 @@ impl Faults {
                 "drop-conversation-ids" => border.drop_conversation_ids = true,
                 "ignore-portability" => out.ignore_portability = true,
                 "drop-imdn" => out.drop_imdn = true,
+                "no-chatbot-routing" => out.no_chatbot_routing = true,
                 "nni-cdr-missing" => out.nni_cdr_missing = true,
                 "options-offline-as-404" => out.capability.offline_as_404 = true,
                 "strip-contact-tags" => out.capability.strip_contact_tags = true,

@@ -528,7 +528,8 @@ impl Core {
         let Some(maap) = maap else {
             return Outcome::Respond(reply::response(request, 404, "Not Found").build());
         };
-        let identity = router::asserted_identity(request, &self.directory, &self.bindings, now);
+        let identity = router::asserted_identity(request, &self.directory, &self.bindings, now)
+            .or_else(|| self.trunk.identity(request, upstream.src));
         let via_addr = match maap.transport {
             Transport::Tls => self.via_tls.unwrap_or(self.via_addr),
             Transport::Udp | Transport::Tcp => self.via_addr,
