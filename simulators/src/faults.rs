@@ -198,6 +198,22 @@ const MESSAGE_CENTER: &[(&str, &str)] = &[
         "message-center.cdr-icid-mismatch",
         "the P2P_MT record carries an icid of its own instead of the request's P-Charging-Vector icid",
     ),
+    (
+        "message-center.fallback-from-iwf",
+        "under fallback: sms, the SMS of a message to a user without RCS comes from the IWF's own number, not the sender's MSISDN",
+    ),
+    (
+        "message-center.fallback-stored-copy-delivered",
+        "under fallback: sms, a stored message whose fallback timer ran out goes as SMS and stays stored, so it is delivered again at registration",
+    ),
+    (
+        "message-center.fallback-single-segment",
+        "under fallback: sms, a text longer than one SMS is cut to one part instead of concatenated",
+    ),
+    (
+        "message-center.fallback-file-without-link",
+        "under fallback: sms, the SMS of a file transfer names the file without its download link",
+    ),
 ];
 
 /// `(id, description)` of every terminal fault.

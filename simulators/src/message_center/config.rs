@@ -84,6 +84,13 @@ pub struct Settings {
     /// The MaaP's SIP address (`host:port`); by default the case's `maap` role.
     #[serde(default)]
     pub maap_trunk: Option<std::net::SocketAddr>,
+    /// Network-based fallback of CPM messages to users without RCS: `sms` or `none`
+    /// (protocols.md §9.2).
+    #[serde(default = "default_fallback")]
+    pub fallback: String,
+    /// How long a stored message waits before it falls back to SMS (`60s`; protocols.md §9.2).
+    #[serde(default = "default_fallback_timer")]
+    pub fallback_timer: String,
 }
 
 impl Default for Settings {
@@ -110,8 +117,18 @@ impl Default for Settings {
             ft_validity: default_ft_validity(),
             chatbot_domains: default_chatbot_domains(),
             maap_trunk: None,
+            fallback: default_fallback(),
+            fallback_timer: default_fallback_timer(),
         }
     }
+}
+
+fn default_fallback() -> String {
+    "none".to_owned()
+}
+
+fn default_fallback_timer() -> String {
+    "60s".to_owned()
 }
 
 fn default_chatbot_domains() -> Vec<String> {
@@ -191,6 +208,7 @@ impl Settings {
             ));
         }
         super::config_server::check_settings(self)?;
+        super::fallback::check(self)?;
         super::saf_settings::check(self)
     }
 }
@@ -295,11 +313,23 @@ pub enum Fault {
     CdrChargesImdn,
     /// The P2P_MT record has an icid of its own, not the request's (RFC 7315 4.6, PLT-CDR-004).
     CdrIcidMismatch,
+    /// SMS fallback puts the IWF's number as originator, not the sender's MSISDN
+    /// (protocols.md §9.2; IWK-SMS-001).
+    FallbackFromIwf,
+    /// After its fallback timer a stored message goes as SMS and stays stored, so it is
+    /// delivered again at registration (protocols.md §9.2: once; IWK-SMS-002).
+    FallbackStoredCopyDelivered,
+    /// A long fallback text is cut to one SMS instead of concatenated (protocols.md §9.2;
+    /// IWK-SMS-005).
+    FallbackSingleSegment,
+    /// The SMS of a file transfer carries the file name without its link (protocols.md §9.2;
+    /// IWK-SMS-006).
+    FallbackFileWithoutLink,
 }
 
 impl Fault {
     /// Every message-center fault.
-    pub const ALL: [Self; 47] = [
+    pub const ALL: [Self; 51] = [
         Self::AcceptWrongDigest,
         Self::OmitQop,
         Self::OmitPAssociatedUri,
@@ -347,6 +377,10 @@ impl Fault {
         Self::AkaReusedNonce,
         Self::CdrChargesImdn,
         Self::CdrIcidMismatch,
+        Self::FallbackFromIwf,
+        Self::FallbackStoredCopyDelivered,
+        Self::FallbackSingleSegment,
+        Self::FallbackFileWithoutLink,
     ];
 
     /// The catalogue id.
@@ -403,6 +437,10 @@ impl Fault {
             Self::AkaReusedNonce => "message-center.aka-reused-nonce",
             Self::CdrChargesImdn => "message-center.cdr-charges-imdn",
             Self::CdrIcidMismatch => "message-center.cdr-icid-mismatch",
+            Self::FallbackFromIwf => "message-center.fallback-from-iwf",
+            Self::FallbackStoredCopyDelivered => "message-center.fallback-stored-copy-delivered",
+            Self::FallbackSingleSegment => "message-center.fallback-single-segment",
+            Self::FallbackFileWithoutLink => "message-center.fallback-file-without-link",
         }
     }
 

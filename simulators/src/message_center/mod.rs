@@ -33,6 +33,8 @@ mod content;
 mod cpim_rewrite;
 mod deferred;
 mod directory;
+mod fallback;
+mod fallback_sms;
 mod focus;
 mod focus_group;
 mod focus_relay;
@@ -136,6 +138,7 @@ pub async fn start(
     center.trunk.set_transport(spec.transport);
     center.carriers.configure(spec.carrier, &spec.subscribers);
     center.carriers.set_transport(spec.transport);
+    center.sms_centre.configure(spec.carrier, spec.transport);
     center.cdrs.configure(spec.carrier);
     let store = center.cdrs.store();
     let billing = cdr_http::start(any.ip(), store, tap.clone(), "the message center");
@@ -194,6 +197,8 @@ pub struct MessageCenter {
     trunk: trunk::Trunk,
     /// The other carriers, through its carrier's interworking gateway.
     carriers: carriers::Carriers,
+    /// The SMS centre network fallback submits to (protocols.md §9.2).
+    sms_centre: fallback::SmsCentre,
     /// Its person-to-person billing records (protocols.md §10.3).
     cdrs: cdr_p2p::P2pCdrs,
     /// Their export (`Endpoints.http`), when started for a case.
@@ -270,6 +275,8 @@ impl MessageCenter {
         let core = core.with_trunk(trunk.clone());
         let carriers = carriers::Carriers::default();
         let core = core.with_carriers(carriers.clone());
+        let sms_centre = fallback::SmsCentre::default();
+        let core = core.with_sms_centre(sms_centre.clone());
         let cdrs = cdr_p2p::P2pCdrs::new(&config.faults);
         let core = core.with_cdrs(cdrs.clone());
         let relays = Relays::new(Some(msrp.clone()), config.faults);
@@ -292,6 +299,7 @@ impl MessageCenter {
             commands,
             trunk,
             carriers,
+            sms_centre,
             cdrs,
             billing: None,
         })
@@ -366,6 +374,7 @@ impl Agent for MessageCenter {
     fn peers_ready(&self, peers: &std::collections::BTreeMap<String, rcs_harness::agent::Peer>) {
         self.trunk.learn(peers);
         self.carriers.learn(peers);
+        self.sms_centre.learn(peers);
     }
 
     fn shutdown(self: Box<Self>) -> BoxFuture<'static, ()> {

@@ -161,6 +161,18 @@ impl Saf {
         })
     }
 
+    /// Withdraws the message `imdn_id` stored for `user` and not in flight, for SMS fallback
+    /// (protocols.md §9.2); whether it was there. With `keep` (a fault) it stays stored.
+    pub fn withdraw(&mut self, user: &str, imdn_id: &str, keep: bool) -> bool {
+        let Some(message) = self.store.revoke(user, imdn_id, |_| true) else {
+            return false;
+        };
+        if keep && let Err(full) = self.store.push(message) {
+            tracing::warn!(%user, "message not stored again: {}", full.0);
+        }
+        true
+    }
+
     /// A revoke request, or `None` when `request` is not one (protocols.md §4.9);
     /// `from_trunk` when it came from the chatbot platform.
     pub fn on_revoke(

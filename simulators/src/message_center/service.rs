@@ -43,6 +43,9 @@ use crate::net::Incoming;
 #[path = "focus_service.rs"]
 mod focus_service;
 
+#[path = "fallback_service.rs"]
+mod fallback_service;
+
 #[path = "cdr_service.rs"]
 mod cdr_service;
 
@@ -107,6 +110,8 @@ pub struct Core {
     trunk: Trunk,
     /// The other carriers, through the interworking gateway (protocols.md §9.1).
     carriers: Carriers,
+    /// Network-based SMS fallback (protocols.md §9.2).
+    iwf: super::fallback::Iwf,
     /// Person-to-person billing records (protocols.md §10.3).
     cdrs: super::cdr_p2p::P2pCdrs,
 }
@@ -120,6 +125,7 @@ impl Core {
             focus: Focus::new(&config.settings.conference_factory, config.faults.clone()),
             focus_relays: None,
             saf: Saf::new(&config),
+            iwf: super::fallback::Iwf::new(&config.settings, config.faults.clone()),
             config,
             directory: Directory::new(subscribers),
             registrar: Registrar::default(),
@@ -214,6 +220,9 @@ impl Core {
 
     /// A relayed request could not be sent on `branch`.
     pub fn transport_error(&mut self, branch: &str, now: Instant) -> Vec<Transmit> {
+        if let Some(out) = self.fallback_transport_error(branch, now) {
+            return out;
+        }
         if let Some(out) = self.saf.transport_error(branch, saf_net!(self), now) {
             return out;
         }
@@ -242,6 +251,7 @@ impl Core {
             self.b2bua.poll_timeout(),
             self.focus.poll_timeout(),
             self.saf.poll_timeout(),
+            self.iwf.poll_timeout(),
             self.regevent.poll_timeout(),
         ]
         .into_iter()
@@ -263,6 +273,7 @@ impl Core {
         out.extend(self.b2bua.handle_timeout(now));
         out.extend(self.focus.handle_timeout(now));
         out.extend(self.saf.handle_timeout(saf_net!(self), now));
+        out.extend(self.fallback_timeout(now));
         let config = &self.config;
         out.extend(self.regevent.handle_timeout(&self.bindings, config, now));
         out
@@ -454,6 +465,9 @@ impl Core {
         let Some(uri) = request.request_uri().and_then(|uri| Uri::parse(uri).ok()) else {
             return respond(400, "Bad Request");
         };
+        if is_message && self.is_sms_centre_report(request, upstream.src) {
+            return respond(200, "OK");
+        }
         if let Some(gateway) = self.carriers.binding_for(&uri, &self.directory, now) {
             return self.relay_to_trunk(request, Some(gateway), upstream, now);
         }
@@ -483,6 +497,10 @@ impl Core {
                 return self.store(request, &uri, upstream.src, now);
             }
             Target::Offline => return respond(480, "Temporarily Unavailable"),
+            Target::Unknown | Target::NotRcs if is_message => {
+                let sms = self.fall_back(request, &uri, upstream.src, now);
+                return sms.unwrap_or_else(|| respond(404, "Not Found"));
+            }
             Target::Myself | Target::Unknown | Target::NotRcs => return respond(404, "Not Found"),
         };
         if is_message && faults.has(Fault::DropImdn) && router::is_imdn(request) {
@@ -630,6 +648,9 @@ impl Core {
     }
 
     fn on_response(&mut self, response: &Message, now: Instant) -> Vec<Transmit> {
+        if let Some(out) = self.fallback_response(response, now) {
+            return out;
+        }
         if let Some(out) = self.focus.on_response(response, now) {
             return out;
         }
@@ -703,6 +724,9 @@ impl Core {
         let (response, then) =
             self.saf
                 .on_offline(request, &recipient, identity, saf_net!(self), now);
+        if response.status() == Some(202) {
+            self.watch_stored(request, &recipient, src, now);
+        }
         Outcome::RespondAnd(response, then)
     }
 }
