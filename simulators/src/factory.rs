@@ -1,7 +1,10 @@
 //! The agent factory of the built-in simulators: what the command-line crate hands the runner.
 //!
 //! [`Simulators`] lists the fault catalogue and every action, validates actions, settings and
-//! faults before a run, and starts the simulator of a role kind.
+//! faults before a run, and starts the simulator of a role kind: `terminal` (a user's phone),
+//! `message-center` (the 5G message center), `maap` (the chatbot platform), `csp-bot` (a
+//! chatbot's own server), `sms-center` (the SMS centre behind fallback) and `peer-carrier` (the
+//! interworking gateway toward another carrier). It holds no protocol logic of its own.
 
 use rcs_harness::agent::{
     ActionSpec, Agent, AgentError, AgentFactory, AgentSpec, BoxFuture, FaultSpec, WireTap,
