@@ -551,6 +551,10 @@ const MAAP: &[(&str, &str)] = &[
         "an SMS fallback is charged on top of the A2P_MT record instead of replacing its charge",
     ),
     (
+        "maap.fallback-sms-unsigned",
+        "a chatbot's SMS fallback text goes out without the chatbot's 【signature】",
+    ),
+    (
         "maap.ctcu-old-token-valid",
         "CT/CU: an accessToken replaced by a newer one is still accepted (instead of 40014)",
     ),

@@ -27,8 +27,8 @@ pub(crate) const DEFAULT_SMS_SENDER: &str = "tel:10658000;phone-context=+86";
 /// The longest fallback text taken (the parts stay under the 255 a reference can number).
 pub(crate) const MAX_SMS_TEXT: usize = 4096;
 
-/// Sends `bot`'s fallback `text` to `to_tel`: from the chatbot's access number, signed; the
-/// number of parts sent.
+/// Sends `bot`'s fallback `text` to `to_tel`: from the chatbot's access number, signed (not
+/// with the `maap.fallback-sms-unsigned` fault); the number of parts sent.
 pub(crate) async fn send_chatbot_sms(
     core: &MaapCore,
     bot: &Chatbot,
@@ -36,8 +36,15 @@ pub(crate) async fn send_chatbot_sms(
     text: &str,
 ) -> Result<u8, String> {
     let sender = sms_sender(bot);
-    send_sms_from(core, &sender, to_tel, &signed(&bot.name, text)).await
+    let text = match core.has_fault(UNSIGNED) {
+        true => text.to_owned(),
+        false => signed(&bot.name, text),
+    };
+    send_sms_from(core, &sender, to_tel, &text).await
 }
+
+/// The fault that leaves the chatbot's signature out of its SMS (IWK-SMS-003).
+const UNSIGNED: &str = "maap.fallback-sms-unsigned";
 
 /// Sends `text` to `to_tel` as SMS over IP from `from` (a tel URI); the number of parts sent.
 pub(crate) async fn send_sms_from(

@@ -452,3 +452,141 @@ fn drain(
         })
         .collect()
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use rcs_proto::sip::MessageBuilder;
+    use serde_json::json;
+
+    use super::*;
+
+    const CENTRE: &str = "127.0.0.1:5090";
+
+    fn iwf(settings: serde_json::Value, faults: &[&str]) -> Iwf {
+        let settings = Settings::from_map(settings.as_object().unwrap()).unwrap();
+        let ids: Vec<String> = faults.iter().map(|f| (*f).to_owned()).collect();
+        let mut iwf = Iwf::new(&settings, Faults::from_ids(&ids).unwrap());
+        let centre = SmsCentre::default();
+        let peer = Peer {
+            name: "sms".to_owned(),
+            kind: RoleKind::SmsCenter,
+            subscriber: None,
+            sip_udp: Some(CENTRE.parse().unwrap()),
+            sip_tcp: None,
+            sip_tls: None,
+            http: None,
+            carrier: Carrier::Cmcc,
+        };
+        centre.learn(&BTreeMap::from([("sms".to_owned(), peer)]));
+        iwf.set_centre(centre);
+        iwf
+    }
+
+    fn sms(text: &str) -> Sms {
+        Sms {
+            originator: "+8613800000001".to_owned(),
+            recipient: "+8613900000002".to_owned(),
+            text: text.to_owned(),
+        }
+    }
+
+    fn notice() -> Notice {
+        Notice {
+            sender: rcs_proto::sip::Uri::parse("tel:+8613800000001").unwrap(),
+            recipient: "tel:+8613900000002".to_owned(),
+            imdn_id: "Msg1".to_owned(),
+            headers: Vec::new(),
+        }
+    }
+
+    fn answer(transmit: &Transmit, status: u16) -> Message {
+        let request = Message::parse(transmit.bytes.clone()).unwrap();
+        MessageBuilder::response_to(&request, status, "X").build()
+    }
+
+    fn via(_: Transport) -> SocketAddr {
+        "127.0.0.1:5060".parse().unwrap()
+    }
+
+    #[test]
+    fn settings_are_checked_and_fallback_is_off_by_default() {
+        let off = Settings::from_map(&serde_json::Map::new()).unwrap();
+        assert!(!Iwf::new(&off, Faults::default()).active());
+        for bad in [json!({"fallback": "mms"}), json!({"fallback-timer": "0s"})] {
+            assert!(
+                Settings::from_map(bad.as_object().unwrap()).is_err(),
+                "{bad}"
+            );
+        }
+        assert!(iwf(json!({"fallback": "sms"}), &[]).active());
+    }
+
+    #[test]
+    fn the_notice_is_owed_once_every_part_is_accepted() {
+        let mut iwf = iwf(json!({"fallback": "sms"}), &[]);
+        let now = Instant::now();
+        let out = iwf
+            .submit(sms(&"长".repeat(150)), Some(notice()), via, now)
+            .unwrap();
+        assert_eq!(out.len(), 3);
+        assert!(out.iter().all(|t| t.dst == CENTRE.parse().unwrap()));
+        let first = Message::parse(out[0].bytes.clone()).unwrap();
+        assert_eq!(
+            first.header("P-Asserted-Identity"),
+            Some("<tel:+8613800000001>")
+        );
+        assert_eq!(iwf.on_response(&answer(&out[0], 202), now), Some(None));
+        assert_eq!(iwf.on_response(&answer(&out[1], 202), now), Some(None));
+        let owed = iwf.on_response(&answer(&out[2], 202), now).unwrap();
+        assert_eq!(owed.unwrap().imdn_id, "Msg1");
+        let stray = MessageBuilder::response_to(&first, 200, "OK").build();
+        assert_eq!(
+            iwf.on_response(&stray, now),
+            Some(None),
+            "a retransmitted final"
+        );
+    }
+
+    #[test]
+    fn a_refused_part_owes_nothing_and_the_fault_changes_the_originator() {
+        let mut iwf = iwf(
+            json!({"fallback": "sms"}),
+            &["message-center.fallback-from-iwf"],
+        );
+        let now = Instant::now();
+        let out = iwf.submit(sms("hi"), Some(notice()), via, now).unwrap();
+        let request = Message::parse(out[0].bytes.clone()).unwrap();
+        assert_eq!(
+            request.header("P-Asserted-Identity"),
+            Some("<tel:+8610658000>")
+        );
+        assert_eq!(iwf.on_response(&answer(&out[0], 500), now), Some(None));
+    }
+
+    #[test]
+    fn stored_messages_fall_due_after_the_timer() {
+        let mut iwf = iwf(json!({"fallback": "sms", "fallback-timer": "90s"}), &[]);
+        let now = Instant::now();
+        iwf.on_stored("+8613800000002", sms("x"), Some("Id1"), None, now);
+        iwf.on_stored("+8613800000002", sms("y"), None, None, now);
+        assert_eq!(iwf.poll_timeout(), Some(now + Duration::from_secs(90)));
+        assert!(iwf.due(now + Duration::from_secs(89)).is_empty());
+        let due = iwf.due(now + Duration::from_secs(90));
+        assert_eq!(due.len(), 1, "a message without an id is not watched");
+        assert_eq!(due[0].imdn_id, "Id1");
+        assert!(iwf.due(now + Duration::from_secs(200)).is_empty());
+    }
+
+    #[test]
+    fn the_centre_reports_are_recognised() {
+        let iwf = iwf(json!({"fallback": "sms"}), &[]);
+        let report = MessageBuilder::request("MESSAGE", "tel:+8613800000001")
+            .body(rcs_proto::sms::CONTENT_TYPE, vec![3, 1])
+            .build();
+        assert!(iwf.is_from_centre(&report, CENTRE.parse().unwrap()));
+        assert!(!iwf.is_from_centre(&report, "127.0.0.1:1".parse().unwrap()));
+    }
+}
