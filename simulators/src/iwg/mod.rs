@@ -9,8 +9,8 @@
 //! message center, or its MaaP for its own chatbot domain. Both ways the §9.1 header table is
 //! applied ([`border`]): topology hiding, trust domain for P-Asserted-Identity, charging vector
 //! with both IOIs, private headers kept home, CPM headers and bodies transparent. MESSAGE and
-//! OPTIONS are relayed statefully ([`relay`]); INVITE gets 501 (sessions are not anchored at the
-//! border yet, so `nni-max-chunk` is read but not applied). It exposes no actions; its NNI
+//! OPTIONS are relayed statefully ([`relay`]); a session INVITE makes the gateway a B2BUA that
+//! anchors MSRP on its own relay, re-chunking to `nni-max-chunk` toward the NNI (`session`). It exposes no actions; its NNI
 //! charging records (`cdr`, protocols.md §10.3) are exported at `GET /billing/v1/cdrs` on its
 //! HTTP server (`Endpoints.http`). Settings and faults: [`settings`].
 
@@ -38,6 +38,10 @@ use tokio::sync::mpsc;
 
 use crate::http::HttpServer;
 use crate::message_center::cdr_http;
+use crate::message_center::Faults as McFaults;
+use crate::message_center::b2bua::MsrpUris;
+use crate::message_center::relay_task::Relays;
+use crate::msrp::MsrpStack;
 use crate::net::{NetError, ShutdownTrigger, SipEndpoint, TlsConfig};
 use settings::{Faults, Settings};
 
@@ -79,16 +83,28 @@ pub async fn start(
     let any = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
     let cdrs = cdr::NniCdrs::new(faults.nni_cdr_missing);
     let billing = cdr_http::start(any.ip(), cdrs.store(), tap.clone(), "the gateway").await?;
-    let (endpoint, incoming) = SipEndpoint::bind_with_tls(any, tap, tls)
+    let msrp = MsrpStack::start(any.ip(), tls.clone(), tap.clone(), clock.clone())
         .await
         .map_err(|err: NetError| AgentError::Harness(format!("start the gateway: {err}")))?;
-    let core = relay::Core::new(
+    let (endpoint, incoming) = match SipEndpoint::bind_with_tls(any, tap, tls).await {
+        Ok(bound) => bound,
+        Err(err) => {
+            msrp.shutdown().await;
+            return Err(AgentError::Harness(format!("start the gateway: {err}")));
+        }
+    };
+    let mut core = relay::Core::new(
         spec.carrier,
         &spec.subscribers,
         (settings, faults),
         spec.transport,
         (endpoint.local_udp(), endpoint.local_tls()),
     );
+    let (uris, has_tls) = (msrp.clone(), msrp.listen_addr(true).is_some());
+    core.set_msrp(MsrpUris::new(move |tls| {
+        (!tls || has_tls).then(|| uris.new_local_uri(tls))
+    }));
+    let relays = Relays::new(Some(msrp.clone()), McFaults::default());
     let core = core.with_cdrs(cdrs);
     let (learn, learned) = mpsc::unbounded_channel();
     let trigger = ShutdownTrigger::new();
@@ -96,12 +112,14 @@ pub async fn start(
         core,
         endpoint.clone(),
         (incoming, learned),
+        relays,
         clock,
         trigger.listener(),
     ));
     Ok(Box::new(Gateway {
         carrier: spec.carrier,
         endpoint,
+        msrp,
         learn,
         trigger: Mutex::new(Some(trigger)),
         billing,
@@ -113,6 +131,7 @@ pub async fn start(
 pub struct Gateway {
     carrier: Carrier,
     endpoint: SipEndpoint,
+    msrp: MsrpStack,
     learn: mpsc::UnboundedSender<peers::Peers>,
     trigger: Mutex<Option<ShutdownTrigger>>,
     /// The export of its NNI billing records (`Endpoints.http`).
@@ -131,6 +150,7 @@ impl Gateway {
             trigger.shutdown().await;
         }
         self.endpoint.shutdown().await;
+        self.msrp.shutdown().await;
         self.billing.shutdown().await;
     }
 }

@@ -8,7 +8,7 @@
 //! transport errors (503 upstream) are handled here. Its responses go back to where the request
 //! came from by that transaction's state, with the Via values the border hid put back. A
 //! retransmitted request is absorbed (or answered again with the final response it got). Other
-//! methods get 501, malformed requests 400. This module does not anchor sessions.
+//! methods get 501, malformed requests 400. Sessions (INVITE, ACK, BYE, CANCEL) go to `session`.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -25,14 +25,15 @@ use super::capability;
 use super::peers::{Addrs, Peers};
 use super::route::{Destination, NumberPlan};
 use super::settings::{Faults, Settings};
-use crate::message_center::reply;
+use crate::message_center::b2bua::{B2bua, MsrpUris};
+use crate::message_center::{Faults as McFaults, reply};
 use crate::net::Incoming;
 
 /// The most requests relayed and not yet answered at once.
 const MAX_PENDING: usize = 4096;
 
-/// Methods relayed across the border.
-pub const ALLOW: &str = "MESSAGE, OPTIONS";
+/// Methods relayed across the border (sessions through the B2BUA, see `session`).
+pub const ALLOW: &str = "MESSAGE, OPTIONS, INVITE, ACK, BYE, CANCEL";
 
 /// Bytes to send, how and where, and the relayed request they belong to (if one).
 #[derive(Clone, Debug)]
@@ -84,6 +85,8 @@ pub struct Core {
     pending: HashMap<String, Pending>,
     /// Upstream request key → the branch it was relayed on.
     relayed: HashMap<String, String>,
+    /// The sessions anchored across the border (see `session`).
+    sessions: B2bua,
     /// NNI billing records (protocols.md §10.3, see `cdr`).
     cdrs: super::cdr::NniCdrs,
 }
@@ -109,6 +112,7 @@ impl Core {
             via_tls,
             pending: HashMap::new(),
             relayed: HashMap::new(),
+            sessions: B2bua::new(MsrpUris::none(), McFaults::default()),
             cdrs: super::cdr::NniCdrs::new(faults.nni_cdr_missing),
         }
     }
@@ -151,7 +155,7 @@ impl Core {
             vec![transmit(response.build().raw().clone(), transport, src)]
         };
         if request.method() == Some("ACK") {
-            return Vec::new();
+            return self.on_session_request(request, transport, src, now);
         }
         if let Some(deviation) = request.validate().into_iter().next() {
             if !answerable(request) {
@@ -160,6 +164,9 @@ impl Core {
             let own = self.own.home_domain();
             let response = reply::bad_request(request, own, deviation.construct, &deviation.detail);
             return vec![transmit(response.raw().clone(), transport, src)];
+        }
+        if session::is_session_method(request.method()) {
+            return self.on_session_request(request, transport, src, now);
         }
         if !matches!(request.method(), Some("MESSAGE" | "OPTIONS")) {
             return answer(501, "Not Implemented");
@@ -288,6 +295,9 @@ impl Core {
         let Some(status) = response.status() else {
             return Vec::new();
         };
+        if let Some(out) = self.sessions.on_response(response, now) {
+            return session::from_mc(out);
+        }
         let branch = response
             .vias()
             .ok()
@@ -320,6 +330,7 @@ impl Core {
         self.pending
             .values()
             .filter_map(|p| p.client.poll_timeout())
+            .chain(self.sessions.poll_timeout())
             .min()
     }
 
@@ -342,11 +353,15 @@ impl Core {
             }
         }
         self.forget_terminated();
+        out.extend(session::from_mc(self.sessions.handle_timeout(now)));
         out
     }
 
-    /// The relayed request on `branch` could not be sent: 503 upstream.
-    pub fn transport_error(&mut self, branch: &str) -> Vec<Transmit> {
+    /// The relayed request on `branch` could not be sent: 503 upstream (480 for a session).
+    pub fn transport_error(&mut self, branch: &str, now: Instant) -> Vec<Transmit> {
+        if let Some(out) = self.sessions.transport_error(branch, now) {
+            return session::from_mc(out);
+        }
         let Some(pending) = self.pending.remove(branch) else {
             return Vec::new();
         };
@@ -453,6 +468,9 @@ pub fn transport_name(transport: Transport) -> &'static str {
         Transport::Tls => "TLS",
     }
 }
+
+#[path = "session.rs"]
+mod session;
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]

@@ -152,7 +152,7 @@ fn what_cannot_cross_is_answered_here() {
     let now = Instant::now();
     let status = |out: Vec<Transmit>| parse(&out[0]).status().unwrap();
     assert_eq!(
-        status(gw.handle(request("INVITE", "tel:+8613000000002"), now)),
+        status(gw.handle(request("SUBSCRIBE", "tel:+8613000000002"), now)),
         501
     );
     assert_eq!(

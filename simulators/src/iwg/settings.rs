@@ -22,6 +22,14 @@ const CHUNK_LIMITS: (usize, usize) = (64, 1 << 20);
 /// `(id, description)` of every interworking gateway fault.
 pub const FAULTS: &[(&str, &str)] = &[
     (
+        "peer-carrier.path-not-rewritten",
+        "a session INVITE crosses the NNI with the SDP it came with: a=path names the sender's network, not the gateway's relay",
+    ),
+    (
+        "peer-carrier.no-rechunk",
+        "MSRP chunks cross the NNI as they came, bigger than nni-max-chunk",
+    ),
+    (
         "peer-carrier.identity-to-untrusted",
         "P-Asserted-Identity crosses the NNI to a carrier outside the trust domain",
     ),
@@ -171,6 +179,10 @@ pub struct Faults {
     pub ignore_portability: bool,
     /// Answer IMDNs without relaying them.
     pub drop_imdn: bool,
+    /// A session INVITE's SDP crosses as it came (no MSRP anchoring in the offer).
+    pub path_not_rewritten: bool,
+    /// MSRP chunks cross the NNI whatever their size.
+    pub no_rechunk: bool,
     /// Refuse requests to other carriers' chatbot domains.
     pub no_chatbot_routing: bool,
     /// Keep no NNI_OUT billing record (protocols.md §10.3).
@@ -196,6 +208,8 @@ impl Faults {
                 "drop-conversation-ids" => border.drop_conversation_ids = true,
                 "ignore-portability" => out.ignore_portability = true,
                 "drop-imdn" => out.drop_imdn = true,
+                "path-not-rewritten" => out.path_not_rewritten = true,
+                "no-rechunk" => out.no_rechunk = true,
                 "no-chatbot-routing" => out.no_chatbot_routing = true,
                 "nni-cdr-missing" => out.nni_cdr_missing = true,
                 "options-offline-as-404" => out.capability.offline_as_404 = true,

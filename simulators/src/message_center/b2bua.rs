@@ -85,6 +85,20 @@ pub struct Route<'a> {
     pub identity: &'a str,
 }
 
+/// A rewrite of leg B's INVITE: (the caller's INVITE, leg B's INVITE) → the INVITE to send.
+pub type RewriteB<'f> = dyn Fn(&Message, Message) -> Message + 'f;
+
+/// How a call crosses a network border, for a B2BUA at the NNI (the interworking gateway); the
+/// message center's own calls take the default: leg B as built, chunks as they came.
+#[derive(Default)]
+pub struct Crossing<'a> {
+    /// Rewrites leg B's INVITE once built: given the caller's INVITE and leg B's, the INVITE to
+    /// send (its top Via, Call-ID, From tag and CSeq kept).
+    pub rewrite_b: Option<&'a RewriteB<'a>>,
+    /// The largest chunk relayed onto leg A, and onto leg B (see [`LegMedia::max_chunk`]).
+    pub max_chunk: (Option<usize>, Option<usize>),
+}
+
 /// Where the caller's INVITE came from.
 #[derive(Clone, Copy, Debug)]
 pub struct Origin {
@@ -158,6 +172,8 @@ struct Call {
     /// The leg that gets a BYE once the sessions are closed.
     bye_after_close: Option<Leg>,
     relaying: bool,
+    /// The largest chunk relayed onto leg A, and onto leg B.
+    max_chunk: (Option<usize>, Option<usize>),
 }
 
 /// A request of the message center's own (BYE, CANCEL) awaiting its answer.
@@ -235,6 +251,18 @@ impl B2bua {
         route: &Route<'_>,
         now: Instant,
     ) -> Result<Vec<Transmit>, (u16, &'static str)> {
+        self.start_crossing(invite, origin, route, &Crossing::default(), now)
+    }
+
+    /// [`B2bua::start`] for a call that crosses a border as `crossing` says.
+    pub fn start_crossing(
+        &mut self,
+        invite: &Message,
+        origin: Origin,
+        route: &Route<'_>,
+        crossing: &Crossing<'_>,
+        now: Instant,
+    ) -> Result<Vec<Transmit>, (u16, &'static str)> {
         if self.calls.len() >= MAX_CALLS {
             return Err((503, "Service Unavailable"));
         }
@@ -271,6 +299,10 @@ impl B2bua {
             body: &body,
             strip_icsi: self.has(Fault::StripSessionIcsi),
         });
+        let b_invite = match crossing.rewrite_b {
+            Some(rewrite) => rewrite(invite, b_invite),
+            None => b_invite,
+        };
         let reliable = |t: Transport| t != Transport::Udp;
         let mut server = ServerInvite::new(reliable(origin.transport), Timers::default(), now);
         let trying = reply::response(invite, 100, "Trying").build();
@@ -306,6 +338,7 @@ impl B2bua {
             expires_at: None,
             bye_after_close: None,
             relaying: false,
+            max_chunk: crossing.max_chunk,
         };
         let id = self.next_id;
         self.next_id += 1;
@@ -534,14 +567,17 @@ impl B2bua {
         call.phase = Phase::Established;
         call.expires_at = Some(now + call.expires);
         call.relaying = true;
+        let mut a = leg_media(&a_answer, &call.a.offer, call.a.local.clone());
+        let mut b = leg_media(
+            &anchor::offer_to_b(&call.a.offer, &call.b.local),
+            &answer,
+            call.b.local.clone(),
+        );
+        (a.max_chunk, b.max_chunk) = call.max_chunk;
         self.commands.push_back(Command::Open {
             call: id,
-            a: Box::new(leg_media(&a_answer, &call.a.offer, call.a.local.clone())),
-            b: Box::new(leg_media(
-                &anchor::offer_to_b(&call.a.offer, &call.b.local),
-                &answer,
-                call.b.local.clone(),
-            )),
+            a: Box::new(a),
+            b: Box::new(b),
         });
         out.extend(drain_a(&mut call.a));
         out
@@ -704,6 +740,7 @@ fn leg_media(own: &MsrpMedia, peer: &MsrpMedia, local: MsrpUri) -> LegMedia {
         max_size: own.max_size,
         setup,
         tls: own.tls,
+        max_chunk: None,
     }
 }
 

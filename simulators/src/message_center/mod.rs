@@ -17,7 +17,7 @@
 
 mod actions;
 mod anchor;
-mod b2bua;
+pub(crate) mod b2bua;
 #[cfg(test)]
 mod b2bua_tests;
 mod bindings;
@@ -42,11 +42,11 @@ mod focus_requests;
 mod focus_sip;
 mod invite_legs;
 mod options;
-mod proxy;
+pub(crate) mod proxy;
 mod reg_state;
 mod regevent;
 mod registrar;
-mod relay_task;
+pub(crate) mod relay_task;
 pub(crate) mod reply;
 pub(crate) mod rewrite;
 mod router;
@@ -54,7 +54,7 @@ mod saf;
 mod saf_notify;
 mod saf_settings;
 mod service;
-mod session_relay;
+pub(crate) mod session_relay;
 mod sms_ip;
 mod store;
 mod task;

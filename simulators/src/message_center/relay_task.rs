@@ -19,7 +19,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::AbortHandle;
 
 use super::config::Faults;
-use super::session_relay::{Command, Forwarder, LegMedia, Report};
+use super::session_relay::{Command, Forwarder, LegMedia, Report, rechunk};
 use crate::msrp::{MsrpSession, MsrpStack};
 
 /// How long both legs must be quiet before a closing call's sessions are closed.
@@ -94,6 +94,7 @@ impl Relays {
             call,
             forward_ab: Forwarder::new(&self.faults),
             forward_ba: Forwarder::new(&self.faults),
+            max_chunk: (b.max_chunk, a.max_chunk),
         };
         let closed = self.closed.clone();
         let task = tokio::spawn(async move {
@@ -120,6 +121,8 @@ struct Relay {
     call: u64,
     forward_ab: Forwarder,
     forward_ba: Forwarder,
+    /// The largest chunk forwarded onto leg B, and onto leg A (see [`LegMedia::max_chunk`]).
+    max_chunk: (Option<usize>, Option<usize>),
 }
 
 impl Relay {
@@ -199,14 +202,20 @@ impl Relay {
     }
 
     async fn relay(&mut self, event: Option<SessionEvent>, direction: Direction, to: &MsrpSession) {
-        let forwarder = match direction {
-            Direction::AToB => &mut self.forward_ab,
-            Direction::BToA => &mut self.forward_ba,
+        let (forwarder, max_chunk) = match direction {
+            Direction::AToB => (&mut self.forward_ab, self.max_chunk.0),
+            Direction::BToA => (&mut self.forward_ba, self.max_chunk.1),
         };
         match event {
             Some(SessionEvent::Chunk(chunk)) => {
                 for chunk in forwarder.chunk(chunk) {
-                    to.forward_chunk(&chunk).await;
+                    let pieces = match max_chunk {
+                        Some(max) => rechunk(chunk, max),
+                        None => vec![chunk],
+                    };
+                    for piece in pieces {
+                        to.forward_chunk(&piece).await;
+                    }
                 }
             }
             Some(SessionEvent::Report {
@@ -269,6 +278,7 @@ mod tests {
             max_size: None,
             setup: Setup::Passive,
             tls: false,
+            max_chunk: None,
         })
     }
 

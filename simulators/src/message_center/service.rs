@@ -602,7 +602,12 @@ impl Core {
         let Some(uri) = request.request_uri().and_then(|uri| Uri::parse(uri).ok()) else {
             return respond(400, "Bad Request");
         };
-        let trunk = self.trunk.binding_for(&uri, now);
+        // Another carrier's user: the session goes to the gateway (protocols.md §9.1).
+        let gateway = self.carriers.binding_for(&uri, &self.directory, now);
+        let trunk = match gateway {
+            Some(gateway) => Some(Some(gateway)),
+            None => self.trunk.binding_for(&uri, now),
+        };
         if matches!(trunk, Some(None)) {
             return respond(404, "Not Found");
         }
@@ -621,6 +626,7 @@ impl Core {
         }
         let Some(identity) =
             router::asserted_identity(request, &self.directory, &self.bindings, now)
+                .or_else(|| self.carriers.identity(request, src))
         else {
             return respond(403, "Forbidden");
         };

@@ -59,6 +59,9 @@ pub struct LegMedia {
     pub setup: Setup,
     /// Whether the leg is MSRP over TLS.
     pub tls: bool,
+    /// The most content bytes of one chunk forwarded onto this leg: bigger chunks are cut
+    /// ([`rechunk`]). None: chunks go on as they came.
+    pub max_chunk: Option<usize>,
 }
 
 impl LegMedia {
@@ -200,6 +203,43 @@ impl Forwarder {
     }
 }
 
+/// `chunk` cut into chunks of at most `max` content bytes (RFC 4975 7.1.1: a relay may re-chunk;
+/// protocols.md §4.6 rule 9): the same Message-ID, Content-Type and report headers on each,
+/// Byte-Ranges that cover the original range in order with its total, the `+` flag on every
+/// piece but the last, which keeps the original flag. A chunk within `max` (or `max` 0) is
+/// returned as it came.
+pub fn rechunk(chunk: Chunk, max: usize) -> Vec<Chunk> {
+    if max == 0 || chunk.body.len() <= max {
+        return vec![chunk];
+    }
+    let pieces = chunk.body.chunks(max).count();
+    let mut start = chunk.byte_range.start;
+    let mut out = Vec::with_capacity(pieces);
+    for (at, body) in chunk.body.chunks(max).enumerate() {
+        let len = u64::try_from(body.len()).unwrap_or(u64::MAX);
+        let end = start.saturating_add(len).saturating_sub(1);
+        let flag = match at + 1 == pieces {
+            true => chunk.flag,
+            false => Flag::Continue,
+        };
+        out.push(Chunk {
+            message_id: chunk.message_id.clone(),
+            byte_range: ByteRange {
+                start,
+                end: Some(end),
+                total: chunk.byte_range.total,
+            },
+            content_type: chunk.content_type.clone(),
+            flag,
+            body: body.to_vec(),
+            success_report: chunk.success_report,
+            failure_report: chunk.failure_report,
+        });
+        start = end.saturating_add(1);
+    }
+    out
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -303,6 +343,7 @@ mod tests {
             max_size: Some(1000),
             setup: Setup::Passive,
             tls: false,
+            max_chunk: None,
         };
         let config = leg.config();
         assert!(config.relay);
@@ -310,5 +351,21 @@ mod tests {
         assert_eq!(config.accept_wrapped_types, ["*"]);
         assert_eq!(config.max_size, Some(1000));
         assert_eq!(config.remote, leg.remote);
+    }
+
+    #[test]
+    fn rechunk_cuts_big_chunks_with_consistent_byte_ranges() {
+        let body: Vec<u8> = (0..10u8).collect();
+        let out = rechunk(chunk(11, &body, 20, Flag::Complete), 4);
+        let ranges: Vec<String> = out.iter().map(|c| c.byte_range.to_string()).collect();
+        assert_eq!(ranges, ["11-14/20", "15-18/20", "19-20/20"]);
+        let flags: Vec<Flag> = out.iter().map(|c| c.flag).collect();
+        assert_eq!(flags, [Flag::Continue, Flag::Continue, Flag::Complete]);
+        let joined: Vec<u8> = out.iter().flat_map(|c| c.body.clone()).collect();
+        assert_eq!(joined, body);
+        assert!(out.iter().all(|c| c.message_id == "m4k2q9" && c.success_report));
+        let small = chunk(1, b"abc", 3, Flag::Continue);
+        assert_eq!(rechunk(small.clone(), 3), std::slice::from_ref(&small));
+        assert_eq!(rechunk(small.clone(), 0), [small]);
     }
 }
