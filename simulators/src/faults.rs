@@ -183,6 +183,10 @@ const MESSAGE_CENTER: &[(&str, &str)] = &[
         "file-resume-info claims one byte more than the content server holds",
     ),
     (
+        "message-center.ft-download-home-only",
+        "the content server serves a download link only to its own carrier's users: another carrier's user gets 403",
+    ),
+    (
         "message-center.aka-ignores-auts",
         "under auth: aka, an Authorization with auts gets the old vector (same nonce) again instead of a re-synchronised fresh one",
     ),

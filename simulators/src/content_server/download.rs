@@ -16,6 +16,15 @@ pub(super) const FILES_PATH: &str = "/files/";
 /// What a thumbnail link adds to its file's.
 pub(super) const THUMB_SUFFIX: &str = "/thumb";
 
+/// Whether `request` names one of the server's own subscribers in `X-3GPP-Intended-Identity`.
+fn from_own_subscriber(cs: &Cs, request: &Request) -> bool {
+    let Some(identity) = request.header("X-3GPP-Intended-Identity") else {
+        return false;
+    };
+    let number = identity.trim().trim_start_matches("tel:");
+    cs.subscribers.iter().any(|s| s.msisdn == number)
+}
+
 /// `GET` of a download link.
 pub(super) fn get(cs: &Cs, request: &Request) -> Response {
     let rest = request.path().trim_start_matches(FILES_PATH);
@@ -23,6 +32,9 @@ pub(super) fn get(cs: &Cs, request: &Request) -> Response {
         Some(id) => (id, true),
         None => (rest, false),
     };
+    if cs.config.faults.download_home_only && !from_own_subscriber(cs, request) {
+        return status(403, "Forbidden");
+    }
     let store = cs.store();
     let Some(upload) = store.by_id(id).filter(|u| u.complete) else {
         return status(404, "Not Found");
@@ -76,4 +88,88 @@ fn build(builder: ResponseBuilder) -> Response {
     builder
         .build()
         .unwrap_or_else(|_| status(500, "Internal Server Error"))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod home_only_tests {
+    use std::sync::{Mutex, OnceLock};
+    use std::time::{Duration, SystemTime};
+
+    use bytes::Bytes;
+    use rcs_harness::clock::Clock;
+    use rcs_harness::role::{Carrier, Subscriber};
+    use rcs_proto::http::RequestBuilder;
+
+    use super::*;
+    use crate::content_server::store::{Blob, Upload};
+    use crate::content_server::{CsConfig, CsFaults};
+
+    fn own() -> Subscriber {
+        Subscriber::builtin_of(1, true, Carrier::Cmcc, Carrier::Cmcc)
+    }
+
+    fn other() -> Subscriber {
+        Subscriber::builtin_of(2, true, Carrier::Cucc, Carrier::Cucc)
+    }
+
+    /// China Mobile's content server holding one file, with or without the fault.
+    fn cs(download_home_only: bool) -> Cs {
+        let clock = Clock::virtual_time();
+        let cs = Cs {
+            config: CsConfig {
+                auth: false,
+                faults: CsFaults {
+                    download_home_only,
+                    ..CsFaults::default()
+                },
+                ..CsConfig::default()
+            },
+            started: (SystemTime::now(), clock.elapsed()),
+            clock,
+            base: OnceLock::new(),
+            subscribers: vec![own()],
+            store: Mutex::default(),
+            nonces: Mutex::default(),
+        };
+        let file = Blob {
+            name: "photo.jpg".to_owned(),
+            content_type: "image/jpeg".to_owned(),
+            bytes: Bytes::from_static(b"jpeg bytes"),
+        };
+        let upload = Upload {
+            tid: "t1".to_owned(),
+            id: "f1".to_owned(),
+            file,
+            thumbnail: None,
+            total: Some(10),
+            complete: true,
+            expires_at: Duration::from_secs(3600),
+            until: String::new(),
+        };
+        assert!(cs.store().put(upload));
+        cs
+    }
+
+    fn download(cs: &Cs, identity: &Subscriber) -> u16 {
+        let request = RequestBuilder::new("GET", "/files/f1")
+            .header("X-3GPP-Intended-Identity", &identity.tel_uri())
+            .build()
+            .unwrap();
+        get(cs, &request).status()
+    }
+
+    #[test]
+    fn another_carriers_user_downloads_the_link() {
+        let cs = cs(false);
+        assert_eq!(download(&cs, &own()), 200);
+        assert_eq!(download(&cs, &other()), 200);
+    }
+
+    #[test]
+    fn under_the_fault_only_its_own_users_do() {
+        let cs = cs(true);
+        assert_eq!(download(&cs, &own()), 200);
+        assert_eq!(download(&cs, &other()), 403);
+    }
 }

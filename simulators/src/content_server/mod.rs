@@ -88,6 +88,9 @@ pub struct CsFaults {
     pub oversize_accepted: bool,
     /// file-resume-info claims one byte more than arrived (§5.1 resume).
     pub resume_info_wrong: bool,
+    /// A download whose `X-3GPP-Intended-Identity` is not one of its own subscribers gets
+    /// `403`: another carrier's user cannot fetch the link (§9.1 FT-HTTP across operators).
+    pub download_home_only: bool,
 }
 
 /// A running content server.

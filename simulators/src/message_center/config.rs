@@ -305,6 +305,9 @@ pub enum Fault {
     FtOversizeAccepted,
     /// file-resume-info claims one byte more than arrived (protocols.md §5.1; PLT-FT-003).
     FtResumeInfoWrong,
+    /// A download link is served only to the content server's own users (protocols.md §9.1
+    /// FT-HTTP across operators; IWK-NNI-006).
+    FtDownloadHomeOnly,
     /// After AUTS the old AKA vector is sent again (TS 33.102 6.3.5; PLT-REG-002).
     AkaIgnoresAuts,
     /// A new registration is challenged with the previous AKA vector (TS 33.102 6.3.2; PLT-REG-002).
@@ -329,7 +332,7 @@ pub enum Fault {
 
 impl Fault {
     /// Every message-center fault.
-    pub const ALL: [Self; 51] = [
+    pub const ALL: [Self; 52] = [
         Self::AcceptWrongDigest,
         Self::OmitQop,
         Self::OmitPAssociatedUri,
@@ -373,6 +376,7 @@ impl Fault {
         Self::FtExpiredStillServed,
         Self::FtOversizeAccepted,
         Self::FtResumeInfoWrong,
+        Self::FtDownloadHomeOnly,
         Self::AkaIgnoresAuts,
         Self::AkaReusedNonce,
         Self::CdrChargesImdn,
@@ -433,6 +437,7 @@ impl Fault {
             Self::FtExpiredStillServed => "message-center.ft-expired-still-served",
             Self::FtOversizeAccepted => "message-center.ft-oversize-accepted",
             Self::FtResumeInfoWrong => "message-center.ft-resume-info-wrong",
+            Self::FtDownloadHomeOnly => "message-center.ft-download-home-only",
             Self::AkaIgnoresAuts => "message-center.aka-ignores-auts",
             Self::AkaReusedNonce => "message-center.aka-reused-nonce",
             Self::CdrChargesImdn => "message-center.cdr-charges-imdn",

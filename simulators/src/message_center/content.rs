@@ -79,6 +79,7 @@ fn cs_config(config: &Config) -> CsConfig {
             expired_still_served: faults.has(Fault::FtExpiredStillServed),
             oversize_accepted: faults.has(Fault::FtOversizeAccepted),
             resume_info_wrong: faults.has(Fault::FtResumeInfoWrong),
+            download_home_only: faults.has(Fault::FtDownloadHomeOnly),
         },
     }
 }
