@@ -293,5 +293,11 @@ mod tests {
         assert_eq!(lax.out_of_reach(bot, "tel:+8613800000009"), None);
         let nationwide = &s.chatbots[1];
         assert_eq!(rules.out_of_reach(nationwide, "tel:+8613800000009"), None);
+        let bad =
+            |v: serde_json::Value| MaapSettings::from_map(v.as_object().unwrap()).unwrap_err();
+        assert!(bad(json!({"chatbots": [{"service-range": "city"}]})).contains("`city`"));
+        assert!(bad(json!({"chatbots": [{"other-net": "yes"}]})).contains("`other-net`"));
+        assert!(bad(json!({"user-provinces": ["bob"]})).contains("user-provinces"));
+        assert!(bad(json!({"user-provinces": {"bob": 3}})).contains("`bob`"));
     }
 }
