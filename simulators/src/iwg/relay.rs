@@ -192,6 +192,9 @@ impl Core {
         let Some(dst) = dst else {
             return answer(503, "Service Unavailable");
         };
+        if self.faults.refuse_untrusted && from.is_none() && !crossing.0 {
+            return answer(403, "Forbidden");
+        }
         if request.max_forwards().ok().flatten() == Some(0) {
             return answer(483, "Too Many Hops");
         }

@@ -85,6 +85,10 @@ pub const FAULTS: &[(&str, &str)] = &[
         "peer-carrier.strip-contact-tags",
         "the Contact of an OPTIONS 200 crosses the NNI without its feature tags",
     ),
+    (
+        "peer-carrier.refuse-untrusted",
+        "a request for a carrier outside the trust domain is refused (403) instead of crossing without P-Asserted-Identity",
+    ),
 ];
 
 /// The gateway's settings.
@@ -189,6 +193,8 @@ pub struct Faults {
     pub nni_cdr_missing: bool,
     /// OPTIONS answers changed on their way back (see `capability`).
     pub capability: CapabilityFaults,
+    /// Refuse requests toward an untrusted carrier.
+    pub refuse_untrusted: bool,
 }
 
 impl Faults {
@@ -214,6 +220,7 @@ impl Faults {
                 "nni-cdr-missing" => out.nni_cdr_missing = true,
                 "options-offline-as-404" => out.capability.offline_as_404 = true,
                 "strip-contact-tags" => out.capability.strip_contact_tags = true,
+                "refuse-untrusted" => out.refuse_untrusted = true,
                 _ => return Err(format!("unknown peer-carrier fault `{id}`")),
             }
         }
