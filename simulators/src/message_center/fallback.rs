@@ -20,7 +20,7 @@
 //! on to the user; no source verifies a "sent as SMS" marker, so none is added). A part refused
 //! or timed out: no notification. The IWF answers the SMS centre's own MESSAGEs (the RP-ACK
 //! status reports, TS 24.341 5.3.2.4) with `200` and reads nothing from them. It does not send
-//! MMS, keep CDRs, or fall back messages of group chats or sessions.
+//! MMS or fall back messages of group chats or sessions; billing is `fallback_service`'s.
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
@@ -34,6 +34,7 @@ use rcs_harness::role::{Carrier, RoleKind};
 use rcs_proto::sip::transaction::{ClientEvent, ClientNonInvite, ClientState, Timers};
 use rcs_proto::sip::{MAGIC_COOKIE, Message};
 
+use super::cdr::NetCdr;
 use super::config::{Fault, Faults, Settings};
 use super::fallback_sms::{self, Leg, Notice, Sms};
 use super::proxy::Transmit;
@@ -156,6 +157,8 @@ pub struct Waiting {
     pub sms: Sms,
     /// The sender's notification.
     pub notice: Option<Notice>,
+    /// Its `FALLBACK_SMS` record, written once the SMS went.
+    pub cdr: Option<NetCdr>,
     due: Instant,
 }
 
@@ -231,7 +234,7 @@ impl Iwf {
         user: &str,
         sms: Sms,
         imdn_id: Option<&str>,
-        notice: Option<Notice>,
+        (notice, cdr): (Option<Notice>, Option<NetCdr>),
         now: Instant,
     ) {
         let Some(imdn_id) = imdn_id else { return };
@@ -243,6 +246,7 @@ impl Iwf {
             imdn_id: imdn_id.to_owned(),
             sms,
             notice,
+            cdr,
             due: now + self.timer,
         });
     }
@@ -570,8 +574,8 @@ mod tests {
     fn stored_messages_fall_due_after_the_timer() {
         let mut iwf = iwf(json!({"fallback": "sms", "fallback-timer": "90s"}), &[]);
         let now = Instant::now();
-        iwf.on_stored("+8613800000002", sms("x"), Some("Id1"), None, now);
-        iwf.on_stored("+8613800000002", sms("y"), None, None, now);
+        iwf.on_stored("+8613800000002", sms("x"), Some("Id1"), (None, None), now);
+        iwf.on_stored("+8613800000002", sms("y"), None, (None, None), now);
         assert_eq!(iwf.poll_timeout(), Some(now + Duration::from_secs(90)));
         assert!(iwf.due(now + Duration::from_secs(89)).is_empty());
         let due = iwf.due(now + Duration::from_secs(90));

@@ -2,7 +2,9 @@
 //! a CPM MESSAGE for a user without RCS, a message just stored, the fallback timers, the IWF's
 //! responses, and the delivery notification to the sender (sent to the sender's binding, or to
 //! the interworking gateway when the sender is another carrier's user; dropped when the sender
-//! is offline). It decides nothing the `fallback` module does not.
+//! is offline), and the `FALLBACK_SMS` billing record of each message that went as SMS
+//! (protocols.md §10.3: chargeable, `final_status` `fallback_sms`, in place of a `P2P_MT`). It
+//! decides nothing the `fallback` module does not.
 
 use std::net::SocketAddr;
 use std::time::Instant;
@@ -11,6 +13,7 @@ use rcs_harness::events::Transport;
 use rcs_harness::role::{Carrier, Subscriber};
 use rcs_proto::sip::{MAGIC_COOKIE, Message, NameAddr, Uri};
 
+use super::super::cdr::{self, NetCdr};
 use super::super::config::Fault;
 use super::super::deferred;
 use super::super::fallback::SmsCentre;
@@ -54,6 +57,9 @@ impl Core {
         let via = self.via_of();
         match self.iwf.submit(sms, notice, via, now) {
             Ok(out) => {
+                if let Some(record) = fallback_cdr(request) {
+                    self.cdrs.store().record(record);
+                }
                 let accepted = reply::response(request, 202, "Accepted").build();
                 Some(Outcome::RespondAnd(accepted, out))
             }
@@ -82,8 +88,9 @@ impl Core {
         let id = rcs_proto::cpim::CpimMessage::parse(request.body())
             .ok()
             .and_then(|cpim| cpim.imdn_message_id().map(str::to_owned));
+        let record = fallback_cdr(request);
         self.iwf
-            .on_stored(&recipient.msisdn, sms, id.as_deref(), notice, now);
+            .on_stored(&recipient.msisdn, sms, id.as_deref(), (notice, record), now);
     }
 
     /// Sends as SMS each stored message whose timer ran out and that is still stored.
@@ -99,7 +106,12 @@ impl Core {
             }
             let via = self.via_of();
             match self.iwf.submit(waiting.sms, waiting.notice, via, now) {
-                Ok(sent) => out.extend(sent),
+                Ok(sent) => {
+                    out.extend(sent);
+                    if let Some(record) = waiting.cdr {
+                        self.cdrs.store().record(record);
+                    }
+                }
                 Err(err) => tracing::warn!("{err}"),
             }
         }
@@ -188,6 +200,20 @@ impl Core {
         self.iwf.send(request, binding.transport, dst, &branch, now)
     }
 }
+
+/// The `FALLBACK_SMS` record of `request` (protocols.md §10.3); not matched to any answer.
+fn fallback_cdr(request: &Message) -> Option<NetCdr> {
+    let base = cdr::of_request(request)?;
+    Some(NetCdr {
+        record_type: FALLBACK_SMS.to_owned(),
+        final_status: "fallback_sms".to_owned(),
+        call_id: String::new(),
+        ..base
+    })
+}
+
+/// The record type of a message that went as SMS (protocols.md §10.3).
+const FALLBACK_SMS: &str = "FALLBACK_SMS";
 
 /// The number of `uri` when it is in a range without RCS (protocols.md §9.1 number plan).
 fn non_rcs_number(uri: &Uri) -> Option<String> {
