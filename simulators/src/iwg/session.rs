@@ -207,12 +207,14 @@ impl BorderSide {
     }
 }
 
-/// Leg B's INVITE with the caller's Vias (under its own), Max-Forwards and judged headers, and
+/// Leg B's INVITE with the caller's Vias (instead of its own), Max-Forwards and judged headers, and
 /// with `keep_sdp` (the `path-not-rewritten` fault) the caller's body instead of the anchored one.
 fn with_caller_headers(a: &Message, b: &Message, keep_sdp: bool) -> Bytes {
     let mut draft = crate::message_center::rewrite::Draft::new(b);
+    // Its own Via goes back on top in the border rewrite.
+    draft.remove("Via");
     for (at, via) in a.header_values("Via").iter().enumerate() {
-        draft.insert(at + 1, "Via", via);
+        draft.insert(at, "Via", via);
     }
     if let Some(mf) = a.header("Max-Forwards")
         && let Some(at) = draft.position("Max-Forwards")
@@ -257,3 +259,8 @@ pub(super) fn from_mc(out: Vec<McTransmit>) -> Vec<Transmit> {
         })
         .collect()
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+#[path = "session_tests.rs"]
+mod tests;
