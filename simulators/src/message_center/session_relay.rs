@@ -363,7 +363,10 @@ mod tests {
         assert_eq!(flags, [Flag::Continue, Flag::Continue, Flag::Complete]);
         let joined: Vec<u8> = out.iter().flat_map(|c| c.body.clone()).collect();
         assert_eq!(joined, body);
-        assert!(out.iter().all(|c| c.message_id == "m4k2q9" && c.success_report));
+        assert!(
+            out.iter()
+                .all(|c| c.message_id == "m4k2q9" && c.success_report)
+        );
         let small = chunk(1, b"abc", 3, Flag::Continue);
         assert_eq!(rechunk(small.clone(), 3), std::slice::from_ref(&small));
         assert_eq!(rechunk(small.clone(), 0), [small]);
