@@ -15,8 +15,8 @@
 //! HTTP server (`Endpoints.http`). Settings and faults: [`settings`].
 
 pub mod border;
-mod cdr;
 pub mod capability;
+mod cdr;
 mod peers;
 mod relay;
 pub mod route;
@@ -37,9 +37,9 @@ use serde_json::{Map, Value};
 use tokio::sync::mpsc;
 
 use crate::http::HttpServer;
-use crate::message_center::cdr_http;
 use crate::message_center::Faults as McFaults;
 use crate::message_center::b2bua::MsrpUris;
+use crate::message_center::cdr_http;
 use crate::message_center::relay_task::Relays;
 use crate::msrp::MsrpStack;
 use crate::net::{NetError, ShutdownTrigger, SipEndpoint, TlsConfig};
