@@ -74,7 +74,8 @@ pub(crate) async fn send_chat(core: &Arc<Core>, p: SendChatParams) -> Result<Act
     let target = core.target(&p.to)?;
     let session = core
         .sessions
-        .by_peer(&target, Mode::Session)
+        .by_peer_soon(&target, Mode::Session)
+        .await
         .ok_or_else(|| {
             format!(
                 "no chat session with `{}`: open one with start-chat first",
@@ -126,7 +127,8 @@ pub(crate) async fn end_chat(core: &Arc<Core>, p: EndChatParams) -> Result<Actio
     let target = core.target(&p.to)?;
     let session = core
         .sessions
-        .by_peer(&target, Mode::Session)
+        .by_peer_soon(&target, Mode::Session)
+        .await
         .ok_or_else(|| format!("no chat session with `{}` to end", p.to))?;
     let outcome = core.close_session(&session, wait).await?;
     let mut out = Output::new(outcome.status());

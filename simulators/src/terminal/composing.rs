@@ -81,7 +81,8 @@ pub(crate) async fn send_composing(
     let target = core.target(&p.to)?;
     let session = core
         .sessions
-        .by_peer(&target, Mode::Session)
+        .by_peer_soon(&target, Mode::Session)
+        .await
         .ok_or_else(|| {
             format!(
                 "no chat session with `{}`: open one with start-chat first",

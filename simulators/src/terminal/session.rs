@@ -17,7 +17,7 @@ use rcs_proto::cpim::CpimMessage;
 use rcs_proto::imdn::Imdn;
 use rcs_proto::msrp::{SendOptions, SessionEvent};
 use rcs_proto::sip::{Dialog, Message};
-use tokio::sync::broadcast;
+use tokio::sync::{Notify, broadcast};
 use tokio::task::JoinHandle;
 
 use super::addr::{number_of, uri_of};
@@ -222,9 +222,17 @@ async fn deliver(core: &Core, session: &ChatSession, received: &Received, for_id
     }
 }
 
+/// How long an action waits for a session with its peer that is still being set up: the runner
+/// may see an INVITE answered before the answering terminal has opened its MSRP session.
+const SETUP_WAIT: Duration = Duration::from_secs(2);
+
 /// The sessions of one terminal.
 #[derive(Debug, Default)]
-pub(crate) struct Sessions(Mutex<Vec<Arc<ChatSession>>>);
+pub(crate) struct Sessions {
+    list: Mutex<Vec<Arc<ChatSession>>>,
+    /// Wakes actions waiting for a session being set up.
+    added: Notify,
+}
 
 impl Sessions {
     /// Adds a session; returns the one evicted to stay under the cap, to be closed.
@@ -232,7 +240,23 @@ impl Sessions {
         let mut list = self.lock();
         let evicted = (list.len() >= MAX_SESSIONS).then(|| list.remove(0));
         list.push(session);
+        drop(list);
+        self.added.notify_waiters();
         evicted
+    }
+
+    /// The newest session in `mode` with `target`, waiting a moment for one still being set up.
+    pub(crate) async fn by_peer_soon(&self, target: &str, mode: Mode) -> Option<Arc<ChatSession>> {
+        let deadline = tokio::time::Instant::now() + SETUP_WAIT;
+        loop {
+            let added = self.added.notified();
+            if let Some(session) = self.by_peer(target, mode) {
+                return Some(session);
+            }
+            if tokio::time::timeout_at(deadline, added).await.is_err() {
+                return self.by_peer(target, mode);
+            }
+        }
     }
 
     /// The newest session in `mode` with the peer `target` names.
@@ -271,7 +295,7 @@ impl Sessions {
     }
 
     fn lock(&self) -> MutexGuard<'_, Vec<Arc<ChatSession>>> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner())
+        self.list.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
