@@ -76,6 +76,10 @@ async fn a_pager_message_is_relayed_unchanged_with_the_asserted_identity() {
         "its own Service-Route entry is consumed"
     );
     assert_eq!(relayed.header("Max-Forwards"), Some("69"));
+    // It opens the charging vector of its own user's request (RFC 7315 4.6).
+    let vector = relayed.header("P-Charging-Vector").unwrap();
+    assert!(vector.starts_with("icid-value="), "{vector}");
+    assert!(vector.contains(";orig-ioi="), "{vector}");
     let vias = relayed.vias().unwrap();
     assert_eq!(vias.len(), 2);
     assert_eq!(vias[0].port, Some(mc.addr.port()));
@@ -87,6 +91,7 @@ async fn a_pager_message_is_relayed_unchanged_with_the_asserted_identity() {
         "Route",
         "P-Preferred-Identity",
         "P-Asserted-Identity",
+        "P-Charging-Vector",
     ];
     assert_eq!(
         lines_except(&relayed, &changed),

@@ -241,8 +241,10 @@ fn assert_verdicts(
     }
 }
 
-/// `listed`, and every other platform case matching `filter` that needs a capability Kamailio's
-/// profile does not declare (such as file transfer or group chat), which must be skipped.
+/// `listed`, and every other platform case matching `filter` that Kamailio's profile cannot run,
+/// which must be skipped: it needs a capability the profile does not declare (such as file
+/// transfer or group chat), or it tests a role the profile leaves simulated (the chatbot
+/// platform).
 fn with_capability_skips(filter: &str, listed: &[(&str, Verdict)]) -> Vec<(String, Verdict)> {
     let path = cases_dir().join("profiles/kamailio.yaml");
     let source = std::fs::read_to_string(&path).expect("kamailio profile");
@@ -250,7 +252,10 @@ fn with_capability_skips(filter: &str, listed: &[(&str, Verdict)]) -> Vec<(Strin
     let cases = platform_cases();
     let gated = plan(&cases, Some(filter), &Faults::None)
         .into_iter()
-        .filter(|e| !profile.missing_capabilities(&e.case).is_empty())
+        .filter(|e| {
+            profile.external(e.case.under_test_kind()).is_none()
+                || !profile.missing_capabilities(&e.case).is_empty()
+        })
         .map(|e| e.key)
         .filter(|key| listed.iter().all(|(id, _)| id != key))
         .map(|key| (key, Verdict::Skip));

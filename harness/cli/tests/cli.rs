@@ -160,10 +160,25 @@ fn the_main_job_writes_every_report_and_tshark_decodes_every_capture() {
         .expect("pcap folder")
         .filter_map(|e| e.ok().map(|e| e.path()))
         .collect();
-    let cases = rcs_harness::case::find_case_files(&[cases_dir()])
+    // One capture per execution: a case with carrier symbols runs once per carrier binding.
+    let cases: Vec<_> = rcs_harness::case::find_case_files(&[cases_dir()])
         .expect("cases")
-        .len();
-    assert_eq!(captures.len(), cases, "one capture per case");
+        .iter()
+        .map(|f| {
+            let case = rcs_harness::case::load_case(f, &rcs_simulators::Simulators);
+            std::sync::Arc::new(case.expect("valid case"))
+        })
+        .collect();
+    let executions = rcs_harness::plan::plan(&cases, None, &rcs_harness::plan::Faults::None);
+    assert!(
+        executions.len() > cases.len(),
+        "symbol cases run per binding"
+    );
+    assert_eq!(
+        captures.len(),
+        executions.len(),
+        "one capture per execution"
+    );
     if !tshark_available() {
         return;
     }

@@ -66,6 +66,10 @@ pub const CAPABILITIES: &[(&str, &str)] = &[
         "ft-http",
         "hosts an FT-HTTP content server: uploads, downloads, ranges, resume and link expiry (RCC.07, protocols.md §5)",
     ),
+    (
+        "billing-export",
+        "exports its charging records (protocols.md §10.3) as JSON at GET /billing/v1/cdrs on its HTTP address (the profile role's `http:`)",
+    ),
 ];
 
 /// Whether `name` is a known capability.

@@ -54,6 +54,15 @@ fn pattern(size: usize) -> Vec<u8> {
     (0..size).map(|i| b"5G-MEDIA"[i % 8]).collect()
 }
 
+/// The bytes of a `size`-byte upload: a well-formed JPEG stream for `image/jpeg` (so a capture
+/// decodes without malformed packets), else the pattern.
+fn media_bytes(content_type: &str, size: usize) -> Vec<u8> {
+    match content_type.eq_ignore_ascii_case("image/jpeg") {
+        true => crate::terminal::jpeg_filler(size),
+        false => pattern(size),
+    }
+}
+
 /// `upload-media { size?, content-type?, mode? }`.
 pub(super) async fn upload(
     core: &Arc<BotCore>,
@@ -77,7 +86,12 @@ pub(super) async fn upload(
     };
     let mut parts = vec![
         form::field("tid", None, tid.clone()),
-        form::file("File", name, &content_type, pattern(size)),
+        form::file(
+            "File",
+            name,
+            &content_type,
+            media_bytes(&content_type, size),
+        ),
     ];
     if let Some(mode) = text_param(params, "mode") {
         parts.push(form::field("mode", None, mode));
@@ -173,5 +187,8 @@ mod tests {
     fn generated_files_have_the_asked_size() {
         assert_eq!(pattern(10).len(), 10);
         assert_eq!(&pattern(10)[..8], b"5G-MEDIA");
+        let jpeg = media_bytes("image/jpeg", 4096);
+        assert_eq!((jpeg.len(), &jpeg[..2]), (4096, &[0xFF, 0xD8][..]));
+        assert_eq!(media_bytes("video/mp4", 10), pattern(10));
     }
 }

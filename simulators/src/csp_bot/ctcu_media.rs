@@ -79,11 +79,16 @@ pub(super) async fn upload(
         .map_or(Ok(1024), |v| size_of(v, "size"))?;
     let content_type = text(params, "content-type").unwrap_or_else(|| "image/jpeg".to_owned());
     let file_name = text(params, "file-name").unwrap_or_else(|| "statement.jpg".to_owned());
-    let file = generated(size, "ctcu media file ");
+    let file = match content_type.eq_ignore_ascii_case("image/jpeg") {
+        // A well-formed JPEG stream, so a capture decodes without malformed packets.
+        true => crate::terminal::jpeg_filler(usize::try_from(size).unwrap_or(0)),
+        false => generated(size, "ctcu media file "),
+    };
     let mut parts = vec![form::file("File", &file_name, &content_type, file.clone())];
     let mut kinds = vec!["file"];
     if let Some(thumbnail) = params.get("thumbnail") {
-        let thumb = generated(size_of(thumbnail, "thumbnail")?, "ctcu thumbnail ");
+        let thumb_size = size_of(thumbnail, "thumbnail")?;
+        let thumb = crate::terminal::jpeg_filler(usize::try_from(thumb_size).unwrap_or(0));
         parts.push(form::file(
             "Thumbnail",
             "thumbnail.jpg",

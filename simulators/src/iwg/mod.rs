@@ -54,7 +54,7 @@ pub fn check_action(action: &str, _params: &Map<String, Value>) -> Result<(), St
     ))
 }
 
-/// Checks a gateway's settings (`trusted`, `nni-max-chunk`, `portability`, `fallback`).
+/// Checks a gateway's settings (`trusted`, `nni-max-chunk`, `portability`).
 pub fn check_settings(settings: &Map<String, Value>) -> Result<(), String> {
     Settings::from_map(settings).map(|_| ())
 }

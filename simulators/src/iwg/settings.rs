@@ -3,9 +3,9 @@
 //! Settings: `trusted` (the carriers whose networks are in its trust domain, RFC 3325 2.3;
 //! default every carrier), `nni-max-chunk` (the largest MSRP chunk sent across the NNI, bytes,
 //! default 2048; IR.90 "MSRP Chunk Size Handling"), `portability` (route by the number portability
-//! database, default true) and `fallback` (`sms` or `none`: what the IWF does for a user who is
-//! not RCS; only `none` is acted on, the gateway answers as the far network does). Each fault id
-//! of [`FAULTS`] switches one rule off.
+//! database, default true). SMS fallback is not the gateway's: the message center of the
+//! recipient's carrier converts (its `fallback` setting), so a message crosses the NNI as chat.
+//! Each fault id of [`FAULTS`] switches one rule off.
 
 use rcs_harness::role::Carrier;
 use serde_json::{Map, Value};
@@ -100,8 +100,6 @@ pub struct Settings {
     pub nni_max_chunk: usize,
     /// Whether numbers are routed by the portability database.
     pub portability: bool,
-    /// Whether the IWF falls back to SMS (`fallback: sms`).
-    pub fallback_sms: bool,
 }
 
 impl Default for Settings {
@@ -110,7 +108,6 @@ impl Default for Settings {
             trusted: Carrier::ALL.to_vec(),
             nni_max_chunk: DEFAULT_NNI_MAX_CHUNK,
             portability: true,
-            fallback_sms: false,
         }
     }
 }
@@ -128,17 +125,10 @@ impl Settings {
                         .as_bool()
                         .ok_or("setting `portability` must be true or false")?;
                 }
-                "fallback" => {
-                    out.fallback_sms = match value.as_str() {
-                        Some("sms") => true,
-                        Some("none") => false,
-                        _ => return Err("setting `fallback` must be `sms` or `none`".to_owned()),
-                    }
-                }
                 other => {
                     return Err(format!(
                         "unknown peer-carrier setting `{other}` \
-                         (known: trusted, nni-max-chunk, portability, fallback)"
+                         (known: trusted, nni-max-chunk, portability)"
                     ));
                 }
             }
@@ -246,12 +236,12 @@ mod tests {
             Settings::default()
         );
         let read = Settings::from_map(&map(json!({
-            "trusted": ["cucc"], "nni-max-chunk": 4096, "portability": false, "fallback": "sms"
+            "trusted": ["cucc"], "nni-max-chunk": 4096, "portability": false
         })))
         .unwrap();
         assert!(read.trusts(Carrier::Cucc) && !read.trusts(Carrier::Ctcc));
         assert_eq!(read.nni_max_chunk, 4096);
-        assert!(!read.portability && read.fallback_sms);
+        assert!(!read.portability);
         let none = Settings::from_map(&map(json!({ "trusted": [] }))).unwrap();
         assert!(Carrier::ALL.iter().all(|c| !none.trusts(*c)));
     }
@@ -262,7 +252,8 @@ mod tests {
         assert!(err(json!({ "trusted": ["att"] })).contains("`\"att\"`"));
         assert!(err(json!({ "nni-max-chunk": 1 })).contains("nni-max-chunk"));
         assert!(err(json!({ "trust": [] })).contains("unknown peer-carrier setting `trust`"));
-        assert!(err(json!({ "fallback": "mms" })).contains("fallback"));
+        let fallback = err(json!({ "fallback": "sms" }));
+        assert!(fallback.contains("unknown peer-carrier setting `fallback`"));
     }
 
     #[test]

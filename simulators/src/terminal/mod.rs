@@ -68,6 +68,9 @@ mod tags;
 
 use std::net::{Ipv4Addr, SocketAddr};
 
+/// Well-formed JPEG filler bytes, for any simulator that serves a picture.
+pub(crate) use ft_actions::jpeg_filler;
+
 use rcs_harness::agent::{ActionSpec, Agent, AgentError, AgentSpec, WireTap};
 use rcs_harness::clock::Clock;
 use rcs_harness::role::RoleKind;
