@@ -20,6 +20,7 @@
 //! The command-line crate reaches them through [`Simulators`], the
 //! [`rcs_harness::agent::AgentFactory`] of this crate.
 
+mod cdr_export;
 pub mod content_server;
 pub mod csp_bot;
 pub mod faults;

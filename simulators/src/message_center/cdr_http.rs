@@ -1,28 +1,18 @@
 //! The billing export of the message center and the interworking gateway (protocols.md §10.3):
 //! an HTTP server of its own (the role's `Endpoints.http`, `${role.http}` in cases) answering
 //! `GET /billing/v1/cdrs?<field>=<value>&…` with the records of a [`NetCdrs`] matching every
-//! filter, as the MaaP's export does: `{"count":N,"chargeable":M,"cdrs":[...]}`.
-//!
-//! Values are percent-decoded, `+` read as a space; an unknown field is answered 400 naming it,
-//! another method 405, another path 404. Plain HTTP on loopback whatever the case's SIP transport
-//! (a lab export, no authorisation); paging and other formats are not offered.
+//! filter, as the MaaP's export does (the query and answer are [`crate::cdr_export`]'s); another
+//! path gets 404. Plain HTTP on loopback whatever the case's SIP transport.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use rcs_harness::agent::{AgentError, WireTap};
-use rcs_proto::http::{Request, Response, ResponseBuilder};
-use rcs_proto::sip::percent_decode;
-use serde_json::{Value, json};
+use rcs_proto::http::{Request, Response};
 
 use super::cdr::{NetCdrs, is_filter};
+use crate::cdr_export::{self, CDRS_PATH};
 use crate::http::{Handler, HttpServer};
-
-/// The path of the export.
-pub(crate) const CDRS_PATH: &str = "/billing/v1/cdrs";
-
-/// The most filters one query may carry.
-const MAX_FILTERS: usize = 32;
 
 /// Starts the export of `cdrs` on `ip`, port chosen by the system; `who` names the role in the
 /// error.
@@ -48,66 +38,9 @@ fn handler(cdrs: NetCdrs) -> Handler {
 /// The answer to one request.
 fn answer(cdrs: &NetCdrs, request: &Request) -> Response {
     if request.path() != CDRS_PATH {
-        return respond(ResponseBuilder::new(404, "Not Found"));
+        return cdr_export::not_found();
     }
-    if request.method() != "GET" {
-        let builder = ResponseBuilder::new(405, "Method Not Allowed").header("Allow", "GET");
-        return respond(builder);
-    }
-    match filters(request.query().unwrap_or("")) {
-        Ok(filters) => json_response(200, "OK", &cdrs.query(&filters)),
-        Err(detail) => json_response(400, "Bad Request", &json!({ "error": detail })),
-    }
-}
-
-/// The `(field, value)` filters of a query, or why they are refused.
-fn filters(query: &str) -> Result<Vec<(String, String)>, String> {
-    let pairs: Vec<&str> = query.split('&').filter(|p| !p.is_empty()).collect();
-    if pairs.len() > MAX_FILTERS {
-        return Err(format!(
-            "failed to read the cdr query: {} filters, at most {MAX_FILTERS}",
-            pairs.len()
-        ));
-    }
-    pairs
-        .into_iter()
-        .map(|pair| {
-            let (field, value) = pair.split_once('=').unwrap_or((pair, ""));
-            let (field, value) = (decode(field), decode(value));
-            match is_filter(&field) {
-                true => Ok((field, value)),
-                false => Err(format!(
-                    "failed to read the cdr query: no record field `{field}`"
-                )),
-            }
-        })
-        .collect()
-}
-
-/// A query component, percent-decoded with `+` as a space.
-fn decode(text: &str) -> String {
-    String::from_utf8_lossy(&percent_decode(&text.replace('+', " "))).into_owned()
-}
-
-fn json_response(status: u16, reason: &str, body: &Value) -> Response {
-    respond(
-        ResponseBuilder::new(status, reason)
-            .header("Content-Type", "application/json")
-            .body(body.to_string()),
-    )
-}
-
-fn respond(builder: ResponseBuilder) -> Response {
-    builder.build().unwrap_or_else(|_| fallback())
-}
-
-#[allow(clippy::expect_used)]
-fn fallback() -> Response {
-    Response::parse(
-        &b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n"[..],
-        "GET",
-    )
-    .expect("a constant response parses")
+    cdr_export::answer(request, is_filter, |filters| cdrs.query(filters))
 }
 
 #[cfg(test)]
@@ -116,6 +49,7 @@ mod tests {
     use super::*;
     use crate::message_center::cdr::{NNI_IN, NetCdr, P2P_MO};
     use rcs_proto::http::RequestBuilder;
+    use serde_json::{Value, json};
 
     fn store() -> NetCdrs {
         let cdrs = NetCdrs::default();
@@ -163,8 +97,10 @@ mod tests {
         );
         assert_eq!(get(&cdrs, "/billing/v1/cdrs", "DELETE").0, 405);
         assert_eq!(get(&cdrs, "/other", "GET").0, 404);
-        let many = vec!["chargeable=true"; 33].join("&");
-        assert!(filters(&many).unwrap_err().contains("33 filters"));
+        let many = format!("/billing/v1/cdrs?{}", vec!["chargeable=true"; 33].join("&"));
+        let (status, body) = get(&cdrs, &many, "GET");
+        assert_eq!(status, 400);
+        assert!(body["error"].as_str().unwrap().contains("33 filters"));
     }
 
     #[tokio::test]
