@@ -22,6 +22,7 @@ use rcs_proto::sip::transaction::{ClientEvent, ClientNonInvite, ClientState, Tim
 use rcs_proto::sip::{MAGIC_COOKIE, Message, MessageBuilder};
 
 use super::bindings::Binding;
+use super::proxy::drain;
 use super::proxy::{self, Transmit};
 use super::reply;
 use super::store::Stored;
@@ -226,22 +227,6 @@ pub fn with_datetime(body: &Bytes, datetime: &str) -> Bytes {
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
-}
-
-fn drain(
-    client: &mut ClientNonInvite,
-    transport: Transport,
-    dst: SocketAddr,
-    branch: &str,
-) -> Vec<Transmit> {
-    std::iter::from_fn(|| client.poll_transmit())
-        .map(|bytes| Transmit {
-            bytes,
-            transport,
-            dst,
-            branch: Some(branch.to_owned()),
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -38,6 +38,7 @@ use super::cdr::NetCdr;
 use super::config::{Fault, Faults, Settings};
 use super::fallback_sms::{self, Leg, Notice, Sms};
 use super::proxy::Transmit;
+use super::proxy::drain;
 use super::reply;
 
 /// The fallback timer unless the case sets one (§13.3 IWK-SMS-002).
@@ -440,22 +441,6 @@ impl Iwf {
 
 /// The originator the `fallback-from-iwf` fault puts on SMS: the IWF's own access number.
 const SERVICE_NUMBER: &str = "+8610658000";
-
-fn drain(
-    client: &mut ClientNonInvite,
-    transport: Transport,
-    dst: SocketAddr,
-    branch: &str,
-) -> Vec<Transmit> {
-    std::iter::from_fn(|| client.poll_transmit())
-        .map(|bytes| Transmit {
-            bytes,
-            transport,
-            dst,
-            branch: Some(branch.to_owned()),
-        })
-        .collect()
-}
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]

@@ -195,7 +195,9 @@ fn local_answer(pending: &Pending, status: u16, reason: &str) -> Relayed {
     }
 }
 
-fn drain(
+/// The requests `client` has ready to send (its first transmission and retransmissions), to
+/// `dst` over `transport` on `branch`.
+pub(crate) fn drain(
     client: &mut ClientNonInvite,
     transport: Transport,
     dst: SocketAddr,
