@@ -5,7 +5,8 @@
 //! TLS), answers each SMS-over-IP MESSAGE with 202 and then an RP-ACK MESSAGE ([`service`]),
 //! joins concatenated messages ([`inbox`]) and lists what it got with the action `delivered`:
 //! `count`, and for the last message `last.text`, `last.to`, `last.from`, `last.segments`,
-//! `last.coding` (`gsm7`|`ucs2`), and `<n>.text`, `<n>.to`… for each. Its SIP traffic is judged
+//! `last.coding` (`gsm7`|`ucs2`), and `<n>.text`, `<n>.to`… for each; it first waits up to 2 s
+//! for the missing parts of a concatenated message. Its SIP traffic is judged
 //! with `sip:` expectations at its role. Settings: `number`, the centre's own number (default
 //! `+8613800100500`). It delivers nothing onwards to phones.
 
@@ -30,6 +31,9 @@ use service::Centre;
 
 /// The centre's number unless the case names one.
 pub const DEFAULT_NUMBER: &str = "+8613800100500";
+
+/// How long `delivered` waits for the missing parts of a concatenated message.
+const SETTLE: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// The actions an SMS center performs.
 pub const ACTIONS: &[ActionSpec] = &[ActionSpec {
@@ -156,6 +160,21 @@ impl SmsCenter {
         out
     }
 
+    /// Waits, at most [`SETTLE`], while a concatenated message still misses parts: its first
+    /// part's `202` can be seen before the later parts have arrived. A part that never comes
+    /// leaves `unfinished` above zero in what `delivered` reports.
+    async fn settle(&self) {
+        let deadline = tokio::time::Instant::now() + SETTLE;
+        while self.unfinished() > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    }
+
+    fn unfinished(&self) -> usize {
+        let inbox = self.centre.inbox.lock().unwrap_or_else(|p| p.into_inner());
+        inbox.unfinished()
+    }
+
     /// Stops serving and closes every socket.
     pub async fn stop(&self) {
         let trigger = self
@@ -185,6 +204,7 @@ impl Agent for SmsCenter {
                 action: action.to_owned(),
                 detail,
             })?;
+            self.settle().await;
             Ok(self.delivered())
         })
     }
