@@ -8,8 +8,9 @@
 //! `rcsBodyText` are kept byte-exact (a multipart body in CDATA keeps its CRLF). Required: at least
 //! one destination (at most [`MAX_DESTINATIONS`]), `contentType`, `bodyText`. `base64` bodies are
 //! kept encoded ([`Outbound::body`] decodes). [`Outbound::to_xml`] writes the §8.1.3 layout, bodies
-//! in CDATA. Not modelled: `imFormat`, `otherNetSupport` and the other flat-only extras, the MMS
-//! fallback of templates.
+//! in CDATA. The other-carrier elements of §8.1.4 (`otherNetSupport`, `otherShortMessageSupported`,
+//! `otherSmsBodyText`) are read at either level too. Not modelled: `imFormat`, the MMS fallback of
+//! templates.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -75,6 +76,12 @@ pub struct Outbound {
     pub fallback_content_type: Option<String>,
     /// `rcsBodyText`, byte-exact.
     pub rcs_body_text: Option<String>,
+    /// `otherNetSupport`: may reach users of other carriers (异网, §8.1.4).
+    pub other_net_support: Option<bool>,
+    /// `otherShortMessageSupported`: SMS for users of other carriers.
+    pub other_short_message_supported: Option<bool>,
+    /// `otherSmsBodyText`: the SMS text for users of other carriers.
+    pub other_sms_body_text: Option<String>,
     /// `trafficType`: `advertisement`, `payment`, `premium`, `subscription`.
     pub traffic_type: Option<String>,
     /// `serviceCapability/capabilityId`, such as `ChatbotSA`.
@@ -132,6 +139,9 @@ impl Outbound {
             fallback_supported: msg.flag("fallbackSupported")?,
             fallback_content_type: msg.text(&["fallbackContentType"]),
             rcs_body_text: raw(xml, rcs_path, &msg, "rcsBodyText")?,
+            other_net_support: msg.flag("otherNetSupport")?,
+            other_short_message_supported: msg.flag("otherShortMessageSupported")?,
+            other_sms_body_text: msg.text(&["otherSmsBodyText"]),
             traffic_type: msg.text(&["trafficType"]),
             capability_id: service.and_then(|s| text(s, &["capabilityId"])),
             capability_version: service.and_then(|s| text(s, &["version"])),
@@ -195,6 +205,12 @@ impl Outbound {
         if let Some(rcs) = &self.rcs_body_text {
             w.cdata("rcsBodyText", rcs);
         }
+        w.flag("otherNetSupport", self.other_net_support)
+            .flag(
+                "otherShortMessageSupported",
+                self.other_short_message_supported,
+            )
+            .leaf_opt("otherSmsBodyText", self.other_sms_body_text.as_deref());
         w.leaf_opt("trafficType", self.traffic_type.as_deref());
     }
 }
@@ -345,9 +361,30 @@ mod tests {
             out.contribution_id.as_deref(),
             Some("0d8f6c1e-2b7a-4f39-8e51-6a0c9b3d2e14")
         );
+        assert_eq!(out.other_net_support, Some(true));
+        assert_eq!(out.other_short_message_supported, Some(true));
+        assert_eq!(out.other_sms_body_text.as_deref(), Some("余额提醒"));
         let again = Outbound::parse(&out.to_xml()).unwrap();
         assert_eq!(again, out);
         assert!(!String::from_utf8(out.to_xml()).unwrap().contains(MESSAGE));
+    }
+
+    #[test]
+    fn other_carrier_elements_are_read_in_the_nested_form_too() {
+        let nested = Outbound::parse(NESTED).unwrap();
+        assert_eq!(nested.other_net_support, None);
+        let mut out = nested.clone();
+        out.other_net_support = Some(false);
+        out.other_short_message_supported = Some(true);
+        out.other_sms_body_text = Some("异网短信".into());
+        let xml = String::from_utf8(out.to_xml()).unwrap();
+        assert!(
+            xml.contains("<otherNetSupport>false</otherNetSupport>"),
+            "{xml}"
+        );
+        assert_eq!(Outbound::parse(xml.as_bytes()).unwrap(), out);
+        let bad = xml.replace(">false</otherNetSupport>", ">no</otherNetSupport>");
+        assert!(err(&bad).ends_with("otherNetSupport \"no\" is not true or false"));
     }
 
     #[test]
