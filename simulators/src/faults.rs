@@ -651,6 +651,18 @@ const MAAP: &[(&str, &str)] = &[
         "maap.service-range-ignored",
         "a province-only chatbot (serviceRange 0) reaches users of other provinces",
     ),
+    (
+        "maap.other-net-support-ignored",
+        "a send with otherNetSupport false still reaches users of other carriers",
+    ),
+    (
+        "maap.other-net-sms-ignored",
+        "with other-net-delivery sms, other carriers' users get the MESSAGE over the NNI instead of SMS",
+    ),
+    (
+        "maap.uplink-range-ignored",
+        "a user out of a chatbot's reach (another province for a province-only chatbot) may still write to it",
+    ),
 ];
 
 /// Every fault of every simulator, message center first.

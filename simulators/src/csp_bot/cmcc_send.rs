@@ -6,7 +6,9 @@
 //! botmessage document, §7.3), or `content-type` + `body` as given; `suggestions` (a list, §7.4)
 //! turn it into the §7.2 `multipart/mixed; boundary="next"` of content and chip list. The
 //! identifiers (messageId, conversationID, contributionID) are fresh UUIDs unless given, and
-//! reported so that a case can find them southbound. This module does not judge the answer.
+//! reported so that a case can find them southbound. `other-net` (true/false) and `other-sms` (a
+//! text) become `otherNetSupport` and `otherShortMessageSupported` + `otherSmsBodyText` (§8.1.4),
+//! absent when not given. This module does not judge the answer.
 
 use std::sync::Arc;
 
@@ -31,6 +33,8 @@ pub(super) const PARAMS: &[&str] = &[
     "traffic-type",
     "reports",
     "sms",
+    "other-net",
+    "other-sms",
     "store",
     "reply-to",
     "message-id",
@@ -166,6 +170,7 @@ pub(super) fn outbound(core: &BotCore, params: &Map<String, Value>) -> Result<Ou
         None => Vec::new(),
     };
     let sms = text_param(params, "sms");
+    let other_net = other_net(params);
     let uuid = || uuid::Uuid::new_v4().to_string();
     Ok(Outbound {
         form: Some(form),
@@ -185,11 +190,25 @@ pub(super) fn outbound(core: &BotCore, params: &Map<String, Value>) -> Result<Ou
         store_supported: Some(bool_param(params, "store").unwrap_or(true)),
         short_message_supported: Some(sms.is_some()),
         sms_body_text: sms,
+        other_net_support: other_net.0,
+        other_short_message_supported: other_net.1,
+        other_sms_body_text: other_net.2,
         traffic_type: text_param(params, "traffic-type"),
         capability_id: Some(CHATBOT_CAPABILITY.to_owned()),
         capability_version: Some(BOT_VERSION.to_owned()),
         ..Outbound::default()
     })
+}
+
+/// `otherNetSupport`, `otherShortMessageSupported` and `otherSmsBodyText` (§8.1.4) of the
+/// parameters `other-net` and `other-sms`.
+fn other_net(params: &Map<String, Value>) -> (Option<bool>, Option<bool>, Option<String>) {
+    let text = text_param(params, "other-sms");
+    (
+        bool_param(params, "other-net"),
+        text.as_ref().map(|_| true),
+        text,
+    )
 }
 
 /// The request target of a send (§8.1.2).
@@ -309,6 +328,18 @@ mod tests {
         assert!(body.contains("ok?"));
         assert!(body.contains("\"postback\""));
         assert!(body.contains("Chiplist.lst"));
+    }
+
+    #[test]
+    fn other_net_parameters_become_the_other_carrier_elements() {
+        assert_eq!(other_net(&params(json!({"text": "x"}))), (None, None, None));
+        let asked = json!({"other-net": false, "other-sms": "短信"});
+        assert_eq!(
+            other_net(&params(asked)),
+            (Some(false), Some(true), Some("短信".to_owned()))
+        );
+        let asked = json!({"other-net": "true"});
+        assert_eq!(other_net(&params(asked)).0, Some(true));
     }
 
     #[test]

@@ -118,6 +118,7 @@ async fn push(engine: &Engine, params: &Map<String, Value>) -> Result<ActionOutp
         rcs_fallback: None,
         interaction: false,
         family: bot.family,
+        other_net: Default::default(),
     };
     let sent = engine.deliver(&bot, &out, &to).await;
     let mut values = BTreeMap::new();

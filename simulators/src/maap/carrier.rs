@@ -1,6 +1,7 @@
 //! A MaaP among carriers (protocols.md §9.3 "Chatbots across carriers", §10.1 `serviceRange`,
-//! §8.1.3 `otherNetSupport`; IWK-BOT-001..005): which carrier it belongs to, the domain its
-//! chatbots live in, and whether a chatbot may reach a user of another carrier or province.
+//! §8.1.4 `otherNetSupport`; IWK-BOT-001..008): which carrier it belongs to, the domain its
+//! chatbots live in, whether a chatbot may reach a user of another carrier or province, and how
+//! a user of another carrier is reached.
 //!
 //! A MaaP belongs to its role's `carrier:` and serves that carrier's chatbot domain: a chatbot
 //! provisioned at the CMCC default URI (`sip:12599@botplatform.rcs.chinamobile.com`, the default
@@ -8,23 +9,33 @@
 //! ([`rehome`]); a chatbot listed with another URI keeps it. For a China Mobile MaaP nothing
 //! changes.
 //!
-//! Per recipient ([`CarrierRules::refusal`]):
+//! Per recipient ([`CarrierRules::refusal`], then [`CarrierRules::route`]):
 //! - Other carriers: the serving carrier of a user is found as the gateway finds it (number
 //!   portability database of every subscriber of the case, then the number range,
 //!   `iwg::route::NumberPlan`). A chatbot with `other-net: false` (CMCC `otherNetSupport` false,
 //!   the default being true) reaches only its own carrier's users; the
 //!   others fail with errorCode 1 / `DeliveryImpossible` and no SIP is sent. A number no carrier
-//!   owns counts as the MaaP's own. Users of other carriers are reached over the NNI: the
-//!   message center hands the MESSAGE to its gateway.
+//!   owns counts as the MaaP's own. A send that says `otherNetSupport` false keeps that message
+//!   on the chatbot's carrier the same way, whatever the chatbot's right; true or absent leaves
+//!   the decision to the chatbot's right.
+//! - How another carrier's user is reached is the carrier's profile (§9.3 leaves it open), the
+//!   setting `other-net-delivery`: `nni` (the default) hands the MESSAGE to the message center,
+//!   which sends it to its gateway; `sms` sends the message's other-net SMS text (CMCC
+//!   `otherSmsBodyText` when `otherShortMessageSupported` is true; for a CT/CU chatbot, whose API
+//!   has no other-net text, its `smsContent`) as SMS through the SMS centre
+//!   (`DeliveredToNetwork`), and a message without such a text fails (errorCode 2 /
+//!   `DeliveryImpossible`) with nothing sent.
 //! - Provinces, a simple model: the MaaP is in `province` (setting, default `beijing`); a user is
 //!   in the province `user-provinces` gives it (by role name or number), else in the MaaP's; a
 //!   chatbot is in its `province` (default the MaaP's). A chatbot with `service-range: province`
 //!   (`serviceRange` 0) reaches only users of its province, other users fail like other-net.
 //!   Numbers carry no province in this model.
+//! - Uplink ([`CarrierRules::uplink_refusal`]): a user out of a chatbot's reach by the same two
+//!   rules (another province for a province-only chatbot, another carrier without the other-net
+//!   right) may not write to it either; `uplink` answers 403 with a Warning naming the rule.
 //!
-//! Not modelled: the `otherNetSupport` element on a CMCC send (the request document reader does
-//! not read it; the chatbot's setting decides), the SMS profile for other carriers' users (§9.3
-//! leaves the choice to the carrier: this MaaP always uses the NNI), directory federation.
+//! Not modelled: directory federation, MMS for other carriers' users, sessions (INVITE) from users
+//! out of reach (only MESSAGE uplinks are judged).
 
 use rcs_harness::role::{Carrier, Subscriber};
 use rcs_proto::sip::Uri;
@@ -46,6 +57,13 @@ pub(crate) struct CarrierFaults {
     pub other_net_refused: bool,
     /// `maap.service-range-ignored`: a province-only chatbot reaches users anywhere.
     pub service_range_ignored: bool,
+    /// `maap.other-net-support-ignored`: a send's `otherNetSupport` false is not obeyed.
+    pub other_net_support_ignored: bool,
+    /// `maap.other-net-sms-ignored`: other carriers' users get the MESSAGE over the NNI under
+    /// the `sms` profile.
+    pub other_net_sms_ignored: bool,
+    /// `maap.uplink-range-ignored`: users out of a chatbot's reach may still write to it.
+    pub uplink_range_ignored: bool,
 }
 
 impl CarrierFaults {
@@ -56,6 +74,9 @@ impl CarrierFaults {
             other_net_ignored: has("maap.other-net-ignored"),
             other_net_refused: has("maap.other-net-refused"),
             service_range_ignored: has("maap.service-range-ignored"),
+            other_net_support_ignored: has("maap.other-net-support-ignored"),
+            other_net_sms_ignored: has("maap.other-net-sms-ignored"),
+            uplink_range_ignored: has("maap.uplink-range-ignored"),
         }
     }
 }
@@ -67,6 +88,96 @@ pub(crate) enum OutOfReach {
     OtherNet(Carrier),
     /// The user is in this province and the chatbot serves its own province only.
     OtherProvince(String),
+    /// The user is served by this other carrier and the send said `otherNetSupport` false.
+    NotAsked(Carrier),
+    /// The user is served by this other carrier, reached by SMS, and the send has no SMS text
+    /// for other carriers' users.
+    NoOtherSms(Carrier),
+}
+
+impl OutOfReach {
+    /// The rule, for logs and the Warning of a refused uplink.
+    pub(crate) fn reason(&self) -> String {
+        match self {
+            Self::OtherNet(c) => format!(
+                "the chatbot may not reach users of other carriers (otherNetSupport), the user is a {} user",
+                c.as_str()
+            ),
+            Self::OtherProvince(p) => format!(
+                "the chatbot serves its own province only (serviceRange 0), the user is in {p}"
+            ),
+            Self::NotAsked(c) => format!(
+                "the message is for the chatbot's carrier only (otherNetSupport false), the user is a {} user",
+                c.as_str()
+            ),
+            Self::NoOtherSms(c) => format!(
+                "other carriers' users get SMS and the message has no otherSmsBodyText, the user is a {} user",
+                c.as_str()
+            ),
+        }
+    }
+}
+
+/// How a MaaP reaches users of other carriers (setting `other-net-delivery`, §9.3).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum OtherNetDelivery {
+    /// UP chatbot MESSAGEs over the NNI (through the message center and its gateway).
+    #[default]
+    Nni,
+    /// SMS through the SMS centre, with the message's other-net SMS text.
+    Sms,
+}
+
+impl OtherNetDelivery {
+    /// Reads the setting `other-net-delivery` (absent: `nni`).
+    pub(crate) fn from_setting(value: Option<&serde_json::Value>) -> Result<Self, String> {
+        match value {
+            None | Some(serde_json::Value::Null) => Ok(Self::Nni),
+            Some(serde_json::Value::String(s)) if s == "nni" => Ok(Self::Nni),
+            Some(serde_json::Value::String(s)) if s == "sms" => Ok(Self::Sms),
+            Some(other) => Err(format!(
+                "maap setting `other-net-delivery` is `{}`, not `nni` or `sms`",
+                other
+                    .as_str()
+                    .map_or_else(|| other.to_string(), str::to_owned)
+            )),
+        }
+    }
+}
+
+/// What one send request says about users of other carriers (CMCC §8.1.4).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct OtherNetAsk {
+    /// `otherNetSupport`: `Some(false)` keeps the message on the chatbot's carrier.
+    pub support: Option<bool>,
+    /// `otherSmsBodyText`, when `otherShortMessageSupported` is true.
+    pub sms_text: Option<String>,
+}
+
+impl OtherNetAsk {
+    /// The other-net elements of a CMCC send request.
+    pub(crate) fn from_cmcc(req: &rcs_proto::nbi::cmcc::Outbound) -> Self {
+        Self {
+            support: req.other_net_support,
+            sms_text: match req.other_short_message_supported {
+                Some(true) => req.other_sms_body_text.clone(),
+                _ => None,
+            },
+        }
+    }
+}
+
+/// How one recipient in the chatbot's reach is reached.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Route {
+    /// A user of the chatbot's carrier (or of no known carrier): the MESSAGE, as always.
+    Home,
+    /// A user of another carrier, over the NNI: the MESSAGE too.
+    Nni(Carrier),
+    /// A user of another carrier, by SMS with this text.
+    Sms { carrier: Carrier, text: String },
+    /// Not reached: nothing is sent.
+    Refused(OutOfReach),
 }
 
 /// The carrier and province rules of one MaaP.
@@ -76,6 +187,7 @@ pub(crate) struct CarrierRules {
     province: String,
     /// `(user key, province)` from `user-provinces`.
     provinces: Vec<(String, String)>,
+    delivery: OtherNetDelivery,
     faults: CarrierFaults,
 }
 
@@ -86,6 +198,7 @@ impl Default for CarrierRules {
             plan: NumberPlan::new(Carrier::default(), &[], false),
             province: DEFAULT_PROVINCE.to_owned(),
             provinces: Vec::new(),
+            delivery: OtherNetDelivery::Nni,
             faults: CarrierFaults::default(),
         }
     }
@@ -106,31 +219,96 @@ impl CarrierRules {
                 .iter()
                 .map(|(user, province)| (user_key(user), province.clone()))
                 .collect(),
+            delivery: settings.other_net_delivery,
             faults: CarrierFaults::from_ids(faults),
         }
     }
 
     /// Why `bot` may not reach the user `tel`, or None when it may.
     pub(crate) fn out_of_reach(&self, bot: &Chatbot, tel: &str) -> Option<OutOfReach> {
-        let serving = self.carrier_of(tel);
-        let foreign = serving.filter(|c| *c != self.plan.own());
-        if let Some(carrier) = foreign {
-            let refused = match (self.faults.other_net_ignored, self.faults.other_net_refused) {
-                (_, true) => true,
-                (true, false) => false,
-                (false, false) => !bot.other_net,
-            };
-            if refused {
-                return Some(OutOfReach::OtherNet(carrier));
-            }
+        let faults = &self.faults;
+        let other_net = match (faults.other_net_ignored, faults.other_net_refused) {
+            (_, true) => false,
+            (true, false) => true,
+            (false, false) => bot.other_net,
+        };
+        self.reach(bot, tel, other_net, !faults.service_range_ignored)
+    }
+
+    /// Why the user `tel` may not write to `bot` (the rules of [`Self::out_of_reach`], without
+    /// the downlink faults), or None when it may.
+    pub(crate) fn uplink_refusal(&self, bot: &Chatbot, tel: &str) -> Option<OutOfReach> {
+        if self.faults.uplink_range_ignored {
+            return None;
+        }
+        let reason = self.reach(bot, tel, bot.other_net, true)?;
+        tracing::info!(chatbot = %bot.uri, user = %tel, reason = %reason.reason(), "uplink refused");
+        Some(reason)
+    }
+
+    /// The carrier rule (`other_net`: whether other carriers' users are in reach), then the
+    /// province rule when `provinces` applies.
+    fn reach(
+        &self,
+        bot: &Chatbot,
+        tel: &str,
+        other_net: bool,
+        provinces: bool,
+    ) -> Option<OutOfReach> {
+        if let Some(carrier) = self.foreign_carrier(tel)
+            && !other_net
+        {
+            return Some(OutOfReach::OtherNet(carrier));
         }
         let own_province = bot.province.as_deref().unwrap_or(&self.province);
         let province = self.province_of(tel);
         let province_only = bot.service_range == ServiceRange::Province;
-        if province_only && !self.faults.service_range_ignored && province != own_province {
+        if provinces && province_only && province != own_province {
             return Some(OutOfReach::OtherProvince(province.to_owned()));
         }
         None
+    }
+
+    /// How `bot`'s message asking `ask` reaches the user `tel` (in its reach by
+    /// [`Self::refusal`]): the send's `otherNetSupport`, then the `other-net-delivery` profile.
+    /// `fallback_text` is the message's own SMS text, used for a CT/CU chatbot.
+    pub(crate) fn route(
+        &self,
+        bot: &Chatbot,
+        ask: &OtherNetAsk,
+        fallback_text: Option<&str>,
+        tel: &str,
+    ) -> Route {
+        let Some(carrier) = self.foreign_carrier(tel) else {
+            return Route::Home;
+        };
+        if ask.support == Some(false) && !self.faults.other_net_support_ignored {
+            return self.refused(bot, tel, OutOfReach::NotAsked(carrier));
+        }
+        if self.delivery == OtherNetDelivery::Nni || self.faults.other_net_sms_ignored {
+            return Route::Nni(carrier);
+        }
+        let text = match bot.family {
+            super::chatbots::Family::Cmcc => ask.sms_text.as_deref(),
+            super::chatbots::Family::Ctcu => ask.sms_text.as_deref().or(fallback_text),
+        };
+        match text.filter(|t| !t.trim().is_empty()) {
+            Some(text) => Route::Sms {
+                carrier,
+                text: text.to_owned(),
+            },
+            None => self.refused(bot, tel, OutOfReach::NoOtherSms(carrier)),
+        }
+    }
+
+    fn refused(&self, bot: &Chatbot, tel: &str, reason: OutOfReach) -> Route {
+        tracing::info!(chatbot = %bot.uri, user = %tel, reason = %reason.reason(), "recipient not reached");
+        Route::Refused(reason)
+    }
+
+    /// The carrier serving `tel` when it is not the MaaP's own.
+    fn foreign_carrier(&self, tel: &str) -> Option<Carrier> {
+        self.carrier_of(tel).filter(|c| *c != self.plan.own())
     }
 
     /// The failure a recipient out of reach gets (errorCode 1 / `DeliveryImpossible`, as a debug
@@ -270,6 +448,124 @@ mod tests {
         assert_eq!(rules.out_of_reach(&open.chatbots[0], &unicom), None);
         let strict = CarrierRules::new(&open, &subscribers(), &["maap.other-net-refused".into()]);
         assert!(strict.out_of_reach(&open.chatbots[0], &unicom).is_some());
+    }
+
+    #[test]
+    fn a_send_may_keep_its_message_on_the_chatbots_carrier() {
+        let s = settings(json!({}), Carrier::Cmcc);
+        let rules = CarrierRules::new(&s, &subscribers(), &[]);
+        let bot = &s.chatbots[0];
+        let [own, unicom, _] = [0, 1, 2].map(|i| subscribers()[i].tel_uri());
+        let no = OtherNetAsk {
+            support: Some(false),
+            sms_text: None,
+        };
+        assert_eq!(rules.route(bot, &no, None, &own), Route::Home);
+        assert_eq!(
+            rules.route(bot, &no, None, &unicom),
+            Route::Refused(OutOfReach::NotAsked(Carrier::Cucc))
+        );
+        let absent = OtherNetAsk::default();
+        assert_eq!(
+            rules.route(bot, &absent, None, &unicom),
+            Route::Nni(Carrier::Cucc)
+        );
+        let lax = CarrierRules::new(
+            &s,
+            &subscribers(),
+            &["maap.other-net-support-ignored".into()],
+        );
+        assert_eq!(
+            lax.route(bot, &no, None, &unicom),
+            Route::Nni(Carrier::Cucc)
+        );
+    }
+
+    #[test]
+    fn the_sms_profile_sends_the_other_net_text() {
+        let s = settings(json!({"other-net-delivery": "sms"}), Carrier::Cmcc);
+        assert_eq!(s.other_net_delivery, OtherNetDelivery::Sms);
+        let rules = CarrierRules::new(&s, &subscribers(), &[]);
+        let [own, unicom, ported] = [0, 1, 2].map(|i| subscribers()[i].tel_uri());
+        let cmcc_bot = &s.chatbots[0];
+        let ask = OtherNetAsk {
+            support: Some(true),
+            sms_text: Some("异网短信".into()),
+        };
+        assert_eq!(rules.route(cmcc_bot, &ask, Some("本网"), &own), Route::Home);
+        assert_eq!(
+            rules.route(cmcc_bot, &ask, Some("本网"), &ported),
+            Route::Sms {
+                carrier: Carrier::Ctcc,
+                text: "异网短信".into()
+            }
+        );
+        let bare = OtherNetAsk::default();
+        assert_eq!(
+            rules.route(cmcc_bot, &bare, Some("本网"), &unicom),
+            Route::Refused(OutOfReach::NoOtherSms(Carrier::Cucc)),
+            "a CMCC send needs otherSmsBodyText, its smsBodyText is for its own carrier"
+        );
+        let ctcu_bot = &s.chatbots[1];
+        assert_eq!(
+            rules.route(ctcu_bot, &bare, Some("短信"), &unicom),
+            Route::Sms {
+                carrier: Carrier::Cucc,
+                text: "短信".into()
+            }
+        );
+        let nni = CarrierRules::new(&s, &subscribers(), &["maap.other-net-sms-ignored".into()]);
+        assert_eq!(
+            nni.route(cmcc_bot, &ask, None, &unicom),
+            Route::Nni(Carrier::Cucc)
+        );
+        let bad =
+            |v: serde_json::Value| MaapSettings::from_map(v.as_object().unwrap()).unwrap_err();
+        assert!(bad(json!({"other-net-delivery": "mms"})).contains("`mms`"));
+        assert!(bad(json!({"other-net-delivery": 1})).contains("other-net-delivery"));
+    }
+
+    #[test]
+    fn users_out_of_reach_may_not_write_to_the_chatbot() {
+        let s = settings(
+            json!({
+                "user-provinces": {"+8613800000009": "sichuan"},
+                "chatbots": [{"service-range": "province"}, {"uri": "sip:1@x", "other-net": false}],
+            }),
+            Carrier::Cmcc,
+        );
+        let rules = CarrierRules::new(&s, &subscribers(), &[]);
+        let [province_only, own_net] = [&s.chatbots[0], &s.chatbots[1]];
+        let unicom = subscribers()[1].tel_uri();
+        assert_eq!(
+            rules.uplink_refusal(province_only, "tel:+8613800000009"),
+            Some(OutOfReach::OtherProvince("sichuan".into()))
+        );
+        assert_eq!(rules.uplink_refusal(province_only, &unicom), None);
+        assert_eq!(
+            rules.uplink_refusal(own_net, &unicom),
+            Some(OutOfReach::OtherNet(Carrier::Cucc))
+        );
+        assert_eq!(rules.uplink_refusal(own_net, "tel:+8613800000009"), None);
+        let reason = OutOfReach::OtherProvince("sichuan".into()).reason();
+        assert!(
+            reason.contains("serviceRange 0") && reason.contains("sichuan"),
+            "{reason}"
+        );
+        let downlink_faults = [
+            "maap.service-range-ignored".into(),
+            "maap.other-net-ignored".into(),
+        ];
+        let bent = CarrierRules::new(&s, &subscribers(), &downlink_faults);
+        assert!(
+            bent.uplink_refusal(province_only, "tel:+8613800000009")
+                .is_some()
+        );
+        let lax = CarrierRules::new(&s, &subscribers(), &["maap.uplink-range-ignored".into()]);
+        assert_eq!(
+            lax.uplink_refusal(province_only, "tel:+8613800000009"),
+            None
+        );
     }
 
     #[test]

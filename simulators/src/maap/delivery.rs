@@ -40,6 +40,9 @@ impl Engine {
             self.report(bot, out, to, delivery);
             return SentValues::default();
         }
+        if let Some(values) = self.other_net(bot, out, to).await {
+            return values;
+        }
         self.cdrs().record(self.a2p_cdr(bot, out, to));
         let (values, delivery) = self.send_mt(bot, out, to).await;
         let delivery = match delivery {
@@ -360,6 +363,7 @@ mod tests {
             rcs_fallback: None,
             interaction: false,
             family: Family::Cmcc,
+            other_net: Default::default(),
         }
     }
 

@@ -46,6 +46,9 @@ pub(crate) struct Outbound {
     pub rcs_fallback: Option<(String, Vec<u8>)>,
     /// A reply through the interaction API (needs the interaction right) rather than a push.
     pub interaction: bool,
+    /// What the request says about users of other carriers (CMCC `otherNetSupport`,
+    /// `otherSmsBodyText`; protocols.md §8.1.4, §9.3).
+    pub other_net: super::carrier::OtherNetAsk,
     /// The API the request came in through (the engine finds the family from the chatbot).
     #[allow(dead_code)]
     pub family: Family,

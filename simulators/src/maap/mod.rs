@@ -24,6 +24,7 @@ mod ids;
 mod mt_message;
 mod nbi_cmcc;
 mod nbi_ctcu;
+mod other_net;
 mod policy;
 mod revoke;
 mod session;

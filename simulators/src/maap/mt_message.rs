@@ -270,6 +270,7 @@ mod tests {
             rcs_fallback: None,
             interaction: false,
             family: Family::Cmcc,
+            other_net: Default::default(),
         }
     }
 

@@ -24,6 +24,7 @@ use rcs_proto::http::{Request, Response, ResponseBuilder};
 use rcs_proto::nbi::cmcc::{self, DeliveryInfo};
 use serde_json::json;
 
+use super::super::carrier::OtherNetAsk;
 use super::super::chatbots::{Chatbot, Family};
 use super::super::engine::{Outbound, Refusal, Report};
 use super::super::tracking::number;
@@ -134,6 +135,7 @@ fn outbound(bot: &Chatbot, req: &cmcc::Outbound, interaction: bool) -> Result<Ou
         rcs_fallback,
         interaction: interaction || req.in_reply_to_contribution_id.is_some(),
         family: Family::Cmcc,
+        other_net: OtherNetAsk::from_cmcc(req),
     })
 }
 

@@ -140,6 +140,7 @@ fn outbound(ctcu: &Ctcu, bot: &Chatbot, send: &Send) -> Result<Outbound, (i64, S
         rcs_fallback: None,
         interaction: send.in_reply_to.is_some(),
         family: Family::Ctcu,
+        other_net: Default::default(),
     })
 }
 

@@ -32,6 +32,7 @@ fn text(body: &str) -> Outbound {
         rcs_fallback: None,
         interaction: false,
         family: Family::Cmcc,
+        other_net: Default::default(),
     }
 }
 

@@ -14,7 +14,8 @@
 //! ```
 //!
 //! Chatbot entries may also say `other-net: false`, `service-range: province` and `province:`;
-//! the MaaP's carrier (its role's `carrier:`) and the province model are in `carrier`.
+//! `other-net-delivery: nni | sms` says how other carriers' users are reached; the MaaP's carrier
+//! (its role's `carrier:`), that profile and the province model are in `carrier`.
 //!
 //! User names (`whitelist`, `blocked.user`) are role names of the case or tel URIs; role names
 //! become tel URIs in [`MaapSettings::resolve`] once every role of the case is known. Settings
@@ -36,6 +37,7 @@ const KNOWN: &[&str] = &[
     "chatbot-domains",
     "province",
     "user-provinces",
+    "other-net-delivery",
 ];
 
 /// The chatbot platform domains served when the case names none.
@@ -58,6 +60,8 @@ pub(crate) struct MaapSettings {
     pub province: String,
     /// `(user, province)`: users of a province other than the MaaP's.
     pub user_provinces: Vec<(String, String)>,
+    /// How other carriers' users are reached (`other-net-delivery`, §9.3; see `carrier`).
+    pub other_net_delivery: super::carrier::OtherNetDelivery,
 }
 
 impl Default for MaapSettings {
@@ -73,6 +77,7 @@ impl Default for MaapSettings {
             carrier: Carrier::default(),
             province: super::carrier::DEFAULT_PROVINCE.to_owned(),
             user_provinces: Vec::new(),
+            other_net_delivery: super::carrier::OtherNetDelivery::Nni,
         }
     }
 }
@@ -107,6 +112,8 @@ impl MaapSettings {
             settings.province = province;
         }
         settings.user_provinces = user_provinces(map.get("user-provinces"))?;
+        settings.other_net_delivery =
+            super::carrier::OtherNetDelivery::from_setting(map.get("other-net-delivery"))?;
         Ok(settings)
     }
 

@@ -9,12 +9,18 @@
 //! display times for reports). A body that is not CPIM gets 400. SMS-over-IP messages (the SMS
 //! centre's RP-ACKs) are answered and otherwise left alone. Messages that arrive over a chatbot's
 //! MSRP session (`session`) take the same path, labelled by the INVITE that opened it.
+//!
+//! A pager uplink (not a report) from a user out of the chatbot's reach (`carrier`: another
+//! province for a province-only chatbot, serviceRange 0; another carrier without the other-net
+//! right) is refused with 403 Forbidden and a `Warning: 399 maap "<the rule>"` (protocols.md
+//! §10.2 maps a missing right to 403), recorded as a rejected P2A_MO, and not passed on.
 
 use rcs_proto::bot::{SPAM_REPORT_TYPE, SUGGESTION_RESPONSE_TYPE, SpamReport};
 use rcs_proto::cpim::CpimMessage;
 use rcs_proto::imdn::{DeliveryStatus, DisplayStatus, IMDN_CONTENT_TYPE, Imdn, Notification};
 use rcs_proto::sip::Message;
 
+use super::carrier::CarrierRules;
 use super::cdr::Cdr;
 use super::chatbots::Chatbot;
 use super::engine::{BotEvent, Delivery, Engine};
@@ -57,8 +63,46 @@ pub(crate) fn on_message(
             return (response.build(), None);
         }
     };
+    if let Some(refused) = out_of_reach(engine, request, &cpim, bot) {
+        return (refused, None);
+    }
     let followup = on_content(engine, request, &cpim, bot, "pager");
     (reply(request, 200, "OK").build(), followup)
+}
+
+/// The answer to an uplink from a user out of `bot`'s reach (protocols.md §10.1 serviceRange,
+/// §9.3; `carrier`): 403 with a Warning naming the rule, and a rejected, uncharged P2A_MO record;
+/// the chatbot hears nothing. Reports and spam reports are not judged.
+fn out_of_reach(
+    engine: &Engine,
+    request: &Message,
+    cpim: &CpimMessage,
+    bot: &Chatbot,
+) -> Option<Message> {
+    let inner = cpim.content_type().map(media_type).unwrap_or("text/plain");
+    let report = [IMDN_CONTENT_TYPE, SPAM_REPORT_TYPE]
+        .iter()
+        .any(|t| inner.eq_ignore_ascii_case(t));
+    if report {
+        return None;
+    }
+    let sender = sender_tel(request);
+    let core = engine.core();
+    let rules = CarrierRules::new(&core.settings(), &core.subscribers, &core.faults);
+    let reason = rules.uplink_refusal(bot, &sender)?;
+    let message_id = cpim.imdn_message_id().unwrap_or_default();
+    let size = cpim.body().len();
+    let mut cdr = p2a_cdr(request, bot, &sender, inner, message_id, size);
+    cdr.final_status = "rejected_policy".to_owned();
+    cdr.failure_cause = format!("{reason:?}");
+    cdr.chargeable = false;
+    engine.cdrs().record(cdr);
+    let warning = format!("399 maap \"{}\"", reason.reason().replace('"', "'"));
+    Some(
+        reply(request, 403, "Forbidden")
+            .header("Warning", &warning)
+            .build(),
+    )
 }
 
 /// A whole message that arrived over a chatbot's MSRP session (`invite` opened it, and its
