@@ -17,6 +17,7 @@
 pub mod border;
 pub mod capability;
 mod cdr;
+mod far_leg;
 mod peers;
 mod relay;
 pub mod route;

@@ -11,7 +11,8 @@
 //! keeps the caller's icid with both IOIs. MSRP chunks relayed onto the NNI leg are cut to
 //! `nni-max-chunk` content bytes ([`crate::message_center`]'s `rechunk`), Message-ID kept and
 //! Byte-Ranges rewritten consistently; SENDs, 200s and REPORTs otherwise cross as the message
-//! center's relay relays them. Re-INVITE and UPDATE are not handled.
+//! center's relay relays them. The far leg's Contact is the gateway's own, without the
+//! caller's device identifiers ([`far_leg`]). Re-INVITE and UPDATE are not handled.
 
 use std::net::SocketAddr;
 use std::time::Instant;
@@ -21,6 +22,7 @@ use rcs_harness::events::Transport;
 use rcs_harness::role::Carrier;
 use rcs_proto::sip::{Message, Uri};
 
+use super::super::far_leg::{self, FarContact};
 use super::super::settings::Faults;
 use super::border::{self, Leg};
 use super::{Core, Transmit, is_own_route, transmit};
@@ -139,6 +141,7 @@ impl Core {
             addrs: [Some(self.via_addr), self.via_tls],
             faults: self.faults,
             crossing,
+            far: (self.transport, self.via_for(self.transport)),
         };
         let rewrite = |a: &Message, b: Message| border.leg_b(a, b);
         let crossing = Crossing {
@@ -177,11 +180,14 @@ struct BorderSide {
     faults: Faults,
     /// Whether the far side is trusted, the originating and the terminating carrier.
     crossing: (bool, Carrier, Carrier),
+    /// The far leg's transport and the gateway's address on it (its Contact).
+    far: (Transport, SocketAddr),
 }
 
 impl BorderSide {
     /// The far leg's INVITE after the border: the caller's judged headers are put on it, then
-    /// [`border::request`] decides what crosses, with the B2BUA's own Via on top.
+    /// [`border::request`] decides what crosses, with the B2BUA's own Via on top; its Contact is
+    /// the gateway's own ([`far_leg`]).
     fn leg_b(&self, a: &Message, b: Message) -> Message {
         let Some(own_via) = b.header_values("Via").into_iter().next() else {
             return b;
@@ -203,7 +209,16 @@ impl BorderSide {
             is_own_route: &is_own,
         };
         let rewritten = border::request(&prepared, &leg, &self.faults.border);
-        Message::parse(rewritten.bytes).unwrap_or(b)
+        let Ok(crossed) = Message::parse(rewritten.bytes) else {
+            return b;
+        };
+        let (transport, addr) = self.far;
+        let far = FarContact {
+            addr,
+            transport_param: transport_param(transport),
+            leak_instance: self.faults.leak_instance,
+        };
+        far_leg::with_contact(a, &crossed, &far)
     }
 }
 
@@ -233,6 +248,15 @@ fn with_caller_headers(a: &Message, b: &Message, keep_sdp: bool) -> Bytes {
         draft.set_body(a.body().to_vec());
     }
     draft.build()
+}
+
+/// The `transport` URI parameter of a Contact on `transport` (none over UDP).
+fn transport_param(transport: Transport) -> &'static str {
+    match transport {
+        Transport::Udp => "",
+        Transport::Tcp => ";transport=tcp",
+        Transport::Tls => ";transport=tls",
+    }
 }
 
 /// The caller's identity for the far leg's From: its first P-Asserted-Identity, else its From

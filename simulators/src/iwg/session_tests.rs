@@ -75,7 +75,8 @@ Via: SIP/2.0/UDP 127.0.0.1:40000;branch=z9hG4bKue1\nMax-Forwards: 69\n\
 Record-Route: <sip:scscf.ims.mnc000.mcc460.3gppnetwork.org;lr>\n\
 From: <sip:+8613800000001@ims.mnc000.mcc460.3gppnetwork.org>;tag=1\nTo: <tel:+8613000000002>\n\
 Call-ID: s1\nCSeq: 1 INVITE\n\
-Contact: <sip:mc@{MC}>\n\
+Contact: <sip:mc@{MC}>;+sip.instance=\"<urn:gsma:imei:1>\";reg-id=1;\
++g.3gpp.icsi-ref=\"urn%3Aurn-7%3A3gpp-service.ims.icsi.oma.cpm.session\"\n\
 P-Asserted-Identity: <sip:+8613800000001@ims.mnc000.mcc460.3gppnetwork.org>\n\
 P-Charging-Vector: icid-value=abc\n\
 Accept-Contact: *;+g.3gpp.icsi-ref=\"urn%3Aurn-7%3A3gpp-service.ims.icsi.oma.cpm.session\"\n\
@@ -142,6 +143,13 @@ fn a_session_crosses_as_a_new_dialog_with_the_gateway_relay_in_a_path() {
             .contains("+8613800000001")
     );
     assert_eq!(far.max_forwards().unwrap(), Some(68));
+    assert_eq!(
+        far.header("Contact"),
+        Some(
+            "<sip:+8613800000001@127.0.0.1:5001>;\
++g.3gpp.icsi-ref=\"urn%3Aurn-7%3A3gpp-service.ims.icsi.oma.cpm.session\""
+        )
+    );
 }
 
 #[test]
@@ -157,4 +165,18 @@ fn each_session_fault_breaks_its_rule() {
     let leaky = far_invite(border);
     assert_eq!(leaky.header_values("Via").len(), 3);
     assert!(leaky.header("Record-Route").is_some());
+    let instance = Faults {
+        leak_instance: true,
+        ..Faults::default()
+    };
+    let contact = far_invite(instance).header("Contact").unwrap().to_owned();
+    assert!(
+        contact.starts_with("<sip:+8613800000001@127.0.0.1:5001>"),
+        "{contact}"
+    );
+    assert!(
+        contact.contains("+sip.instance=\"<urn:gsma:imei:1>\""),
+        "{contact}"
+    );
+    assert!(contact.contains("reg-id=1"), "{contact}");
 }

@@ -89,6 +89,10 @@ pub const FAULTS: &[(&str, &str)] = &[
         "peer-carrier.refuse-untrusted",
         "a request for a carrier outside the trust domain is refused (403) instead of crossing without P-Asserted-Identity",
     ),
+    (
+        "peer-carrier.leak-instance",
+        "a session INVITE's Contact crosses the NNI with the originating device's +sip.instance, reg-id and GRUU",
+    ),
 ];
 
 /// The gateway's settings.
@@ -185,6 +189,8 @@ pub struct Faults {
     pub capability: CapabilityFaults,
     /// Refuse requests toward an untrusted carrier.
     pub refuse_untrusted: bool,
+    /// The far leg's Contact keeps the caller's device identifiers (see `far_leg`).
+    pub leak_instance: bool,
 }
 
 impl Faults {
@@ -211,6 +217,7 @@ impl Faults {
                 "options-offline-as-404" => out.capability.offline_as_404 = true,
                 "strip-contact-tags" => out.capability.strip_contact_tags = true,
                 "refuse-untrusted" => out.refuse_untrusted = true,
+                "leak-instance" => out.leak_instance = true,
                 _ => return Err(format!("unknown peer-carrier fault `{id}`")),
             }
         }
