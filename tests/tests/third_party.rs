@@ -485,6 +485,35 @@ async fn sipp_terminal_registers_with_rcs_feature_tags() {
     );
 }
 
+/// The cases that need an MSRP session from the terminal under test (session chat, large-message
+/// mode, group chat).
+const SESSION_CASES: &str = "TRM-CHAT-002,TRM-CHAT-004,TRM-CHAT-005,TRM-CHAT-006,TRM-CHAT-007,TRM-CHAT-008,TRM-CHAT-010,TRM-IMDN-003,TRM-IMDN-004,TRM-BOT-002,TRM-GC-*";
+
+/// Neither SIPp's scenarios nor linphonec open MSRP sessions, and their profiles do not declare
+/// `session-chat`: every session case is skipped with that reason, none fails or errors.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn terminals_without_sessions_skip_the_session_cases() {
+    let _serial = SERIAL.lock().await;
+    for (tool, package, hooks, profile) in [
+        ("sipp", "sip-tester", "sipp", "sipp"),
+        ("linphonec", "linphone-cli", "linphone", "linphonec"),
+    ] {
+        if !installed(tool, package) {
+            continue;
+        }
+        let terminal = HookedTerminal::new(hooks);
+        let outcomes = run_against_terminal(&terminal, profile, SESSION_CASES).await;
+        assert_eq!(outcomes.len(), 16, "{profile}: {outcomes:?}");
+        for (id, verdict, account) in &outcomes {
+            assert_eq!(*verdict, Verdict::Skip, "{profile} {id}: {account}");
+            assert!(
+                account.contains("`session-chat`"),
+                "{profile} {id}: {account}"
+            );
+        }
+    }
+}
+
 /// linphonec registers with digest but without any RCS feature tag: a known deviation, found by
 /// the feature-tag check itself.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

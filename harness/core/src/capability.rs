@@ -47,6 +47,10 @@ pub const CAPABILITIES: &[(&str, &str)] = &[
         "withdraws a stored message on an rcsrevoke request from its sender and reports the result (protocols.md §4.9)",
     ),
     (
+        "session-chat",
+        "session-mode chat over MSRP (RFC 4975; protocols.md §4.5, §4.6): a terminal opens and answers chat sessions and large-message mode; a platform or gateway routes the session INVITE and carries its MSRP (relay or anchor)",
+    ),
+    (
         "group-chat",
         "group chat (protocols.md §6): a platform is the focus (conference factory, recipient-list INVITE, conference event, fan-out); a terminal creates, joins and follows groups",
     ),

@@ -20,12 +20,13 @@ pub enum CheckUse {
 const SUBJECTS: &str = "header, feature-tags, status, reason, request-uri, body, cpim, imdn, digest, sdp, part, message, query, form, xml, json, bot";
 
 /// The fields of `message:` (RFC 4975 §7.3.1: the message rebuilt from its chunks).
-pub const MESSAGE_FIELDS: [&str; 6] = [
+pub const MESSAGE_FIELDS: [&str; 7] = [
     "complete",
     "size",
     "sha256",
     "text",
     "chunks",
+    "largest-chunk",
     "content-type",
 ];
 const PREDICATES: &str = "equals, not-equals, contains, matches, exists, one-of, at-most, at-least, includes, excludes, verifies-with";

@@ -761,7 +761,7 @@ pub(crate) fn what(
 /// Why a subject cannot be read from messages of `protocol`, if it cannot.
 pub(crate) fn mismatch(subject: &Subject, protocol: Protocol) -> Option<String> {
     if let (Subject::Message { field }, Protocol::Http) = (subject, protocol)
-        && matches!(field.as_str(), "complete" | "chunks")
+        && matches!(field.as_str(), "complete" | "chunks" | "largest-chunk")
     {
         return Some(format!(
             "`message: {field}` describes MSRP chunks; an HTTP body has `size`, `sha256`, `text` and `content-type`"

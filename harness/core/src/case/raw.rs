@@ -350,8 +350,9 @@ pub struct RawCheck {
     /// The body of the part of a multipart SIP body with this media type, as text.
     pub part: Option<String>,
     /// MSRP: the message rebuilt from all matched chunks sharing the first one's Message-ID:
-    /// `complete`, `size`, `sha256`, `text`, `chunks` or `content-type`. HTTP: the body (chunked
-    /// coding removed): `size`, `sha256`, `text` or `content-type`.
+    /// `complete`, `size`, `sha256`, `text`, `chunks`, `largest-chunk` (the most content bytes any
+    /// one chunk carried) or `content-type`. HTTP: the body (chunked coding removed): `size`,
+    /// `sha256`, `text` or `content-type`.
     pub message: Option<String>,
     /// HTTP: a query parameter of the request target, percent-decoded.
     pub query: Option<String>,

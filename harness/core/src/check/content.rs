@@ -1,6 +1,8 @@
 //! The content of a message as checks read it: the CPIM wrapper of a SIP body or MSRP chunk
-//! (RFC 3862), a part of a multipart SIP body (RFC 2046 5.1), and the SDP of a SIP body
-//! (RFC 8866; RFC 4975 §8 for MSRP media lines).
+//! (RFC 3862), a part of a multipart SIP body (RFC 2046 5.1), the SDP of a SIP body
+//! (RFC 8866; RFC 4975 §8 for MSRP media lines), and the document `xml:` and `json:` read: the
+//! content inside a message/cpim wrapper (an IMDN, an FT-HTTP file-info: RFC 3862 §3.2), else the
+//! body itself.
 //!
 //! What is not here: judging. Each function returns what is there, or why it cannot be read.
 
@@ -76,6 +78,33 @@ pub fn msrp_cpim(frame: &Frame) -> Result<CpimMessage, Observed> {
         )));
     }
     CpimMessage::parse(&frame.body).map_err(|e| Observed::Unreadable(e.to_string()))
+}
+
+/// The content a CPIM wrapper carries, its Content-Transfer-Encoding undone.
+pub(crate) fn cpim_content(cpim: &CpimMessage) -> Result<Vec<u8>, Observed> {
+    cpim.decoded_body()
+        .map_err(|e| Observed::Unreadable(e.to_string()))
+}
+
+/// The document of a SIP body: the content of its message/cpim wrapper (the whole body or its
+/// multipart part), else the body as it is.
+pub fn sip_document(msg: &Message) -> Result<Vec<u8>, Observed> {
+    match part_body(msg, "message/cpim") {
+        Ok(Some(_)) => sip_cpim(msg).and_then(|c| cpim_content(&c)),
+        Ok(None) => Ok(msg.body().to_vec()),
+        Err(e) => Err(Observed::Unreadable(e)),
+    }
+}
+
+/// The document of an MSRP SEND: the content of the CPIM wrapper of the whole message (rebuilt
+/// from the chunks of `group` when `frame` is one chunk of several), else the frame's body.
+pub fn msrp_document(frame: &Frame, group: &[&crate::check::Msg]) -> Result<Vec<u8>, Observed> {
+    if !is_type(frame.content_type().unwrap_or_default(), "message/cpim") {
+        return Ok(frame.body.to_vec());
+    }
+    let whole = crate::check::rebuilt::whole_content(frame, group).map_err(Observed::Unreadable)?;
+    let cpim = CpimMessage::parse(&whole).map_err(|e| Observed::Unreadable(e.to_string()))?;
+    cpim_content(&cpim)
 }
 
 /// `sdp: <name>`: a value of the SDP of the body (or of its application/sdp part), read from

@@ -120,7 +120,7 @@ pub fn observe(msg: &HttpMessage, subject: &Subject, list: bool) -> Observed {
             param: Some(p),
         } => match msg.header(name) {
             None => Observed::Absent,
-            Some(value) => crate::check::subject::param_of(value, p),
+            Some(value) => crate::check::header::param_of(value, p),
         },
         Subject::Status => msg
             .status()

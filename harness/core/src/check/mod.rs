@@ -4,6 +4,7 @@ pub mod bot;
 pub mod bot_content;
 pub mod content;
 pub mod group;
+pub mod header;
 pub mod http;
 pub mod message;
 pub mod predicate;

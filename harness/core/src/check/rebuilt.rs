@@ -5,7 +5,9 @@
 //! given to the reassembler in arrival order. `complete` is true when the chunks cover bytes 1 to
 //! the total with no gap and a chunk ends in `$`; `size`, `sha256` (lowercase hex), `text` (UTF-8)
 //! describe the rebuilt content and read as unreadable while the message is incomplete; `chunks`
-//! counts the chunks; `content-type` is that of the first chunk carrying one.
+//! counts the chunks; `largest-chunk` is the most content bytes one chunk carried (the body between
+//! the blank line and the end-line, §7.1), so `at-most: N` checks that no chunk exceeds a
+//! negotiated or configured chunk size; `content-type` is that of the first chunk carrying one.
 //!
 //! What is not here: REPORT or response judging, which are ordinary subjects of single frames.
 
@@ -39,6 +41,11 @@ pub fn observe(group: &[&Msg], field: &str) -> Observed {
     let rebuilt = rebuild(&chunks);
     match field {
         "chunks" => Observed::One(chunks.len().to_string()),
+        "largest-chunk" => chunks
+            .iter()
+            .map(|f| f.body.len())
+            .max()
+            .map_or(Observed::Absent, |n| Observed::One(n.to_string())),
         "complete" => Observed::One(rebuilt.is_ok().to_string()),
         "content-type" => chunks
             .iter()
@@ -140,6 +147,13 @@ mod tests {
         );
         assert_eq!(observe(&id_first, "size"), Observed::One("10".into()));
         assert_eq!(observe(&id_first, "chunks"), Observed::One("2".into()));
+        let long = chunk("M1abc", "6-12/12", "world!!", '$');
+        let bigger = chunk("M2abc", "1-10/10", "0123456789", '$');
+        assert_eq!(
+            observe(&[&a, &bigger, &long], "largest-chunk"),
+            Observed::One("7".into()),
+            "the longest chunk of the message, not of another message"
+        );
         assert_eq!(
             observe(&id_first, "sha256"),
             Observed::One(hex::encode(Sha256::digest(b"helloworld")))

@@ -3,7 +3,8 @@
 //! from its chunks.
 //!
 //! SIP messages and MSRP frames share the subjects `header`, `status`, `reason`, `body`, `cpim` and
-//! `imdn`; `xml` and `json` read the body of any message; HTTP messages have their own subjects
+//! `imdn`; `xml` and `json` read the body of any message, or the content of its message/cpim
+//! wrapper (an IMDN or FT-HTTP file-info sent as CPIM); HTTP messages have their own subjects
 //! ([`crate::check::http`]). A subject of another protocol reads as "not a SIP message", "not an
 //! MSRP frame" or "not an HTTP message" ([`crate::case::model::Subject::protocols`] says which).
 //! Extraction never judges: it returns what is there ([`Observed`]), or why it could not be read,
@@ -14,11 +15,11 @@ use std::collections::BTreeSet;
 use rcs_proto::cpim::CpimMessage;
 use rcs_proto::imdn::{Imdn, Notification};
 use rcs_proto::msrp::{Frame, FrameKind};
-use rcs_proto::sip::auth::{Challenge, Credentials};
-use rcs_proto::sip::{Message, header_params};
+use rcs_proto::sip::Message;
 
 use crate::case::model::Subject;
 use crate::check::content;
+use crate::check::header::{lines, param_lines};
 use crate::check::message::Msg;
 
 /// What a subject looked like in one message.
@@ -29,6 +30,9 @@ pub enum Observed {
     One(String),
     /// A list (all values of a header) or an order-insensitive set (feature tags).
     Many(Vec<String>),
+    /// A header on several lines (or its parameter on several lines), one value per line: a
+    /// predicate is judged on each line ([`crate::check::predicate`] says how they combine).
+    Each(Vec<String>),
     /// Present but unreadable: the text says why.
     Unreadable(String),
     /// The subject does not exist in this protocol: `not a SIP message`, `not an MSRP frame`.
@@ -41,6 +45,7 @@ impl Observed {
             Self::Absent => "(absent)".to_owned(),
             Self::One(s) => s.clone(),
             Self::Many(v) => v.join("; "),
+            Self::Each(v) => format!("{} lines: {}", v.len(), v.join(" | ")),
             Self::Unreadable(why) => format!("(unreadable: {why})"),
             Self::NotApplicable(what) => format!("({what})"),
         }
@@ -73,16 +78,27 @@ pub fn observe_in(msg: &Msg, group: &[&Msg], subject: &Subject, list: bool) -> O
             crate::check::bot::observe(crate::check::bot_content::msrp(f, group), field, list)
         }
         (Msg::Sip(_), Subject::Message { .. }) => Observed::NotApplicable("not an MSRP frame"),
-        (Msg::Sip(m), Subject::Xml { path }) => crate::check::http::body_xml(m.body(), path, list),
-        (Msg::Sip(m), Subject::Json { pointer }) => {
-            crate::check::http::body_json(m.body(), pointer, list)
+        (Msg::Sip(m), Subject::Xml { .. } | Subject::Json { .. }) => {
+            document(content::sip_document(m), subject, list)
         }
-        (Msg::Msrp(f), Subject::Xml { path }) => crate::check::http::body_xml(&f.body, path, list),
-        (Msg::Msrp(f), Subject::Json { pointer }) => {
-            crate::check::http::body_json(&f.body, pointer, list)
+        (Msg::Msrp(f), Subject::Xml { .. } | Subject::Json { .. }) => {
+            document(content::msrp_document(f, group), subject, list)
         }
         (Msg::Sip(m), _) => observe_sip(m, subject, list),
         (Msg::Msrp(f), _) => observe_msrp(f, subject, list),
+    }
+}
+
+/// `xml:` or `json:` of a message's document (see [`content::sip_document`]).
+fn document(doc: Result<Vec<u8>, Observed>, subject: &Subject, list: bool) -> Observed {
+    let doc = match doc {
+        Ok(d) => d,
+        Err(o) => return o,
+    };
+    match subject {
+        Subject::Xml { path } => crate::check::http::body_xml(&doc, path, list),
+        Subject::Json { pointer } => crate::check::http::body_json(&doc, pointer, list),
+        _ => Observed::NotApplicable("not a body reader"),
     }
 }
 
@@ -96,11 +112,11 @@ fn observe_sip(msg: &Message, subject: &Subject, list: bool) -> Observed {
                 Observed::Many(values)
             }
         }
-        Subject::Header { name, param: None } => opt(msg.header(name)),
+        Subject::Header { name, param: None } => lines(msg.header_all(name)),
         Subject::Header {
             name,
             param: Some(p),
-        } => header_param(msg, name, p),
+        } => param_lines(msg.header_all(name), name, p),
         Subject::FeatureTags { header } => feature_tags(msg, header),
         Subject::Status => msg
             .status()
@@ -141,14 +157,18 @@ fn observe_msrp(frame: &Frame, subject: &Subject, list: bool) -> Observed {
                 false => Observed::Many(values),
             }
         }
-        Subject::Header { name, param: None } => opt(frame.header(name)),
-        Subject::Header {
-            name,
-            param: Some(p),
-        } => match frame.header(name) {
-            None => Observed::Absent,
-            Some(value) => param_of(value, p),
-        },
+        Subject::Header { name, param } => {
+            let values: Vec<&str> = frame
+                .headers
+                .iter()
+                .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.as_str())
+                .collect();
+            match param {
+                None => lines(values),
+                Some(p) => param_lines(values, name, p),
+            }
+        }
         Subject::Status => frame
             .status_code()
             .map_or(Observed::Absent, |s| Observed::One(s.to_string())),
@@ -178,81 +198,6 @@ fn observe_msrp(frame: &Frame, subject: &Subject, list: bool) -> Observed {
 
 fn opt(v: Option<&str>) -> Observed {
     v.map_or(Observed::Absent, |s| Observed::One(s.to_owned()))
-}
-
-/// A parameter of a header: auth params for the digest headers, `;name=value` params otherwise.
-fn header_param(msg: &Message, name: &str, param: &str) -> Observed {
-    let Some(value) = msg.header(name) else {
-        return Observed::Absent;
-    };
-    let lower = name.to_ascii_lowercase();
-    if lower.ends_with("-authenticate") {
-        return match Challenge::parse(value) {
-            Ok(c) => challenge_param(&c, param),
-            Err(e) => Observed::Unreadable(e.to_string()),
-        };
-    }
-    if lower.ends_with("authorization") {
-        return match Credentials::parse(value) {
-            Ok(c) => credentials_param(&c, param),
-            Err(e) => Observed::Unreadable(e.to_string()),
-        };
-    }
-    param_of(value, param)
-}
-
-/// A `;name=value` parameter of a header value; a flag parameter reads as "".
-pub(crate) fn param_of(value: &str, param: &str) -> Observed {
-    match header_params(value)
-        .into_iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(param))
-    {
-        None => Observed::Absent,
-        Some((_, None)) => Observed::One(String::new()),
-        Some((_, Some(v))) => Observed::One(v),
-    }
-}
-
-fn challenge_param(c: &Challenge, p: &str) -> Observed {
-    match p.to_ascii_lowercase().as_str() {
-        "realm" => Observed::One(c.realm.clone()),
-        "nonce" => Observed::One(c.nonce.clone()),
-        "algorithm" => c
-            .algorithm
-            .as_ref()
-            .map_or(Observed::Absent, |a| Observed::One(a.as_str().to_owned())),
-        "qop" if c.qop.is_empty() => Observed::Absent,
-        "qop" => Observed::One(c.qop.join(",")),
-        "opaque" => opt(c.opaque.as_deref()),
-        "stale" => Observed::One(c.stale.to_string()),
-        other => find_other(&c.other, other),
-    }
-}
-
-fn credentials_param(c: &Credentials, p: &str) -> Observed {
-    match p.to_ascii_lowercase().as_str() {
-        "username" => Observed::One(c.username.clone()),
-        "realm" => Observed::One(c.realm.clone()),
-        "nonce" => Observed::One(c.nonce.clone()),
-        "uri" => Observed::One(c.uri.clone()),
-        "response" => Observed::One(c.response.clone()),
-        "algorithm" => c
-            .algorithm
-            .as_ref()
-            .map_or(Observed::Absent, |a| Observed::One(a.as_str().to_owned())),
-        "cnonce" => opt(c.cnonce.as_deref()),
-        "nc" => opt(c.nc.as_deref()),
-        "qop" => opt(c.qop.as_deref()),
-        "opaque" => opt(c.opaque.as_deref()),
-        other => find_other(&c.other, other),
-    }
-}
-
-fn find_other(other: &[(String, String)], name: &str) -> Observed {
-    other
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(name))
-        .map_or(Observed::Absent, |(_, v)| Observed::One(v.clone()))
 }
 
 /// The feature-tag set of the first value of `header`, normalised for order-insensitive comparison.
@@ -305,9 +250,9 @@ fn imdn(wrapper: Result<CpimMessage, Observed>, field: &str) -> Observed {
             cpim.content_type().unwrap_or("none")
         ));
     }
-    let body = match cpim.decoded_body() {
+    let body = match content::cpim_content(&cpim) {
         Ok(b) => b,
-        Err(e) => return Observed::Unreadable(e.to_string()),
+        Err(o) => return o,
     };
     let doc = match Imdn::parse(&body) {
         Ok(d) => d,
@@ -419,6 +364,40 @@ mod tests {
     }
 
     #[test]
+    fn xml_reads_the_document_inside_cpim() {
+        let info = "<?xml version=\"1.0\"?><file xmlns=\"urn:gsma:params:xml:ns:rcs:rcs:fthttp\"><file-info type=\"file\"><file-size>1024</file-size><data url=\"https://cs.example/f1\" until=\"2025-03-08T10:00:00Z\"/></file-info></file>";
+        let body = format!(
+            "From: <sip:a@x>\r\nTo: <sip:b@x>\r\nNS: imdn <urn:ietf:params:imdn>\r\nimdn.Message-ID: Qm9t3XkA7\r\n\r\nContent-Type: application/vnd.gsma.rcs-ft-http+xml\r\nContent-Length: {}\r\n\r\n{info}",
+            info.len()
+        );
+        let sip = |ct: &str, body: &str| {
+            let text = format!(
+                "MESSAGE sip:b@x SIP/2.0\r\nContent-Type: {ct}\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            );
+            Msg::Sip(Message::parse(text.into_bytes()).unwrap())
+        };
+        let url = Subject::Xml {
+            path: "file-info[@type=file]/data/@url".into(),
+        };
+        let wrapped = sip("message/cpim", &body);
+        assert_eq!(
+            observe(&wrapped, &url, false),
+            Observed::One("https://cs.example/f1".into())
+        );
+        let bare = sip("application/vnd.gsma.rcs-ft-http+xml", info);
+        assert_eq!(
+            observe(&bare, &url, false),
+            Observed::One("https://cs.example/f1".into())
+        );
+        let broken = sip("message/cpim", "not cpim");
+        assert!(matches!(
+            observe(&broken, &url, false),
+            Observed::Unreadable(_)
+        ));
+    }
+
+    #[test]
     fn msrp_frames_share_the_message_subjects() {
         let cpim = "From: <sip:anonymous@anonymous.invalid>\r\nTo: <sip:anonymous@anonymous.invalid>\r\nNS: imdn <urn:ietf:params:imdn>\r\nimdn.Message-ID: Xk29aaQ1\r\n\r\nContent-Type: message/imdn+xml\r\n\r\n<?xml version=\"1.0\" encoding=\"UTF-8\"?><imdn xmlns=\"urn:ietf:params:xml:ns:imdn\"><message-id>M0a1b2c3</message-id><datetime>2025-03-01T10:00:00.000+08:00</datetime><delivery-notification><status><delivered/></status></delivery-notification></imdn>";
         let text = format!(
@@ -439,6 +418,18 @@ mod tests {
             field: "message-id".into(),
         };
         assert_eq!(observe(&m, &imdn, false), Observed::One("M0a1b2c3".into()));
+        let xml = Subject::Xml {
+            path: "delivery-notification/status/*".into(),
+        };
+        assert_eq!(
+            observe(&m, &xml, true),
+            Observed::Many(vec![String::new()]),
+            "the IMDN inside the CPIM of an MSRP SEND"
+        );
+        let id = Subject::Xml {
+            path: "message-id".into(),
+        };
+        assert_eq!(observe(&m, &id, false), Observed::One("M0a1b2c3".into()));
         let id = Subject::Cpim {
             name: "imdn.Message-ID".into(),
         };
