@@ -616,6 +616,18 @@ const MAAP: &[(&str, &str)] = &[
         "CMCC: a request whose Date is more than 15 minutes from the platform's clock is served (instead of 401)",
     ),
     (
+        "maap.up10-card-to-up10-phone",
+        "a chatbot message with fallbackSupported goes to the user as chatbot content without asking whether the phone supports chatbots (a UP1.0 phone gets the card)",
+    ),
+    (
+        "maap.up10-fallback-as-text",
+        "the UP1.0 fallback (rcsBodyText) goes as text/plain whatever its fallbackContentType",
+    ),
+    (
+        "maap.up10-fallback-unasked",
+        "rcsBodyText goes to a UP1.0 phone though the request says fallbackSupported false",
+    ),
+    (
         "maap.cmcc-group-all-or-nothing",
         "CMCC: a group send with one unreachable address is refused whole (instead of per-address DeliveryImpossible)",
     ),

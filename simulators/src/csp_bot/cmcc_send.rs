@@ -4,11 +4,14 @@
 //!
 //! The content is built from the parameters: `text` (text/plain), `card` or `carousel` (a
 //! botmessage document, §7.3), or `content-type` + `body` as given; `suggestions` (a list, §7.4)
-//! turn it into the §7.2 `multipart/mixed; boundary="next"` of content and chip list. The
-//! identifiers (messageId, conversationID, contributionID) are fresh UUIDs unless given, and
-//! reported so that a case can find them southbound. `other-net` (true/false) and `other-sms` (a
-//! text) become `otherNetSupport` and `otherShortMessageSupported` + `otherSmsBodyText` (§8.1.4),
-//! absent when not given. This module does not judge the answer.
+//! turn it into the §7.2 `multipart/mixed; boundary="next"` of content and chip list. For the
+//! UP1.0 fallback (§8.1.3) `fallback` (true/false), `rcs-body` (such as an FT-HTTP file-info
+//! document) and `rcs-content-type` become `fallbackSupported`, `rcsBodyText` and
+//! `fallbackContentType`, absent when not given. The identifiers (messageId, conversationID,
+//! contributionID) are fresh UUIDs unless given, and reported so that a case can find them
+//! southbound. `other-net` (true/false) and `other-sms` (a text) become `otherNetSupport` and
+//! `otherShortMessageSupported` + `otherSmsBodyText` (§8.1.4), absent when not given. This module
+//! does not judge the answer.
 
 use std::sync::Arc;
 
@@ -35,6 +38,9 @@ pub(super) const PARAMS: &[&str] = &[
     "sms",
     "other-net",
     "other-sms",
+    "fallback",
+    "rcs-body",
+    "rcs-content-type",
     "store",
     "reply-to",
     "message-id",
@@ -190,6 +196,9 @@ pub(super) fn outbound(core: &BotCore, params: &Map<String, Value>) -> Result<Ou
         store_supported: Some(bool_param(params, "store").unwrap_or(true)),
         short_message_supported: Some(sms.is_some()),
         sms_body_text: sms,
+        fallback_supported: bool_param(params, "fallback"),
+        fallback_content_type: text_param(params, "rcs-content-type"),
+        rcs_body_text: text_param(params, "rcs-body"),
         other_net_support: other_net.0,
         other_short_message_supported: other_net.1,
         other_sms_body_text: other_net.2,

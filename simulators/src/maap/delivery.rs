@@ -44,7 +44,11 @@ impl Engine {
             return values;
         }
         self.cdrs().record(self.a2p_cdr(bot, out, to));
-        let (values, delivery) = self.send_mt(bot, out, to).await;
+        // A UP1.0 phone gets the fallback body, or nothing (`up10_fallback`).
+        let (values, delivery) = match self.up10_route(bot, out, to).await {
+            Some(done) => done,
+            None => self.send_mt(bot, out, to).await,
+        };
         let delivery = match delivery {
             Delivery::Failed {
                 cause: FailCause::NotRcs,

@@ -43,7 +43,8 @@ pub(crate) struct Outbound {
     pub store: bool,
     /// The SMS fallback text; None: no SMS fallback.
     pub sms_text: Option<String>,
-    pub rcs_fallback: Option<(String, Vec<u8>)>,
+    /// The UP1.0 fallback (`fallbackSupported`, `rcsBodyText`); None: not stated (`up10_fallback`).
+    pub rcs_fallback: Option<super::up10_fallback::Up10>,
     /// A reply through the interaction API (needs the interaction right) rather than a push.
     pub interaction: bool,
     /// What the request says about users of other carriers (CMCC `otherNetSupport`,

@@ -33,6 +33,7 @@ mod sms_fallback;
 mod southbound;
 mod tracking;
 mod uac;
+mod up10_fallback;
 mod uplink;
 
 use std::collections::BTreeMap;

@@ -28,6 +28,7 @@ use super::super::carrier::OtherNetAsk;
 use super::super::chatbots::{Chatbot, Family};
 use super::super::engine::{Outbound, Refusal, Report};
 use super::super::tracking::number;
+use super::super::up10_fallback::Up10;
 use super::{Cmcc, error, respond};
 
 /// `DeliveryInfo/deliveryStatus` of an address the platform has taken.
@@ -110,15 +111,11 @@ fn outbound(bot: &Chatbot, req: &cmcc::Outbound, interaction: bool) -> Result<Ou
         Some(true) => req.sms_body_text.clone(),
         _ => None,
     };
-    let rcs_fallback = match (req.fallback_supported, &req.rcs_body_text) {
-        (Some(true), Some(text)) => Some((
-            req.fallback_content_type
-                .clone()
-                .unwrap_or_else(|| "text/plain".to_owned()),
-            text.clone().into_bytes(),
-        )),
-        _ => None,
-    };
+    let rcs_fallback = Up10::from_request(
+        req.fallback_supported,
+        req.fallback_content_type.as_deref(),
+        req.rcs_body().map_err(|err| err.to_string())?,
+    )?;
     Ok(Outbound {
         chatbot: bot.uri.clone(),
         to: req.destinations.iter().map(|d| tel(d)).collect(),

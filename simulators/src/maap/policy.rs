@@ -192,7 +192,7 @@ impl Policy {
         if let Some(sms) = &out.sms_text {
             texts.push(sms.as_str().into());
         }
-        if let Some((_, body)) = &out.rcs_fallback {
+        if let Some(body) = out.rcs_fallback.as_ref().and_then(|f| f.body.as_ref()) {
             texts.push(String::from_utf8_lossy(body));
         }
         self.sensitive_words

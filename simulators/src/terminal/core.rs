@@ -230,7 +230,7 @@ pub(crate) async fn start(
     let core = Arc::new(Core {
         role: spec.role.clone(),
         state: Mutex::new(State::new(&subscriber)),
-        tags: ContactTags::new(&ids::uuid(), faults.clone()),
+        tags: ContactTags::new(&ids::uuid(), faults.clone()).up10(!settings.chatbot_capable),
         // The message center of the carrier it is subscribed at (protocols.md §9.1), else any.
         proxy: (spec.peers.values())
             .find(|p| p.kind == RoleKind::MessageCenter && p.carrier == spec.carrier)

@@ -262,6 +262,10 @@ pub(crate) struct Settings {
     /// CT/CU chatbot platform domains. `[]` leaves detection to `+g.gsma.rcs.isbot`.
     #[serde(default)]
     pub chatbot_domains: Option<Vec<String>>,
+    /// The phone supports chatbots (protocols.md §2.3): `false` makes it a UP1.0 phone, whose
+    /// REGISTER, OPTIONS requests and answers carry neither chatbot IARI nor `botversion`.
+    #[serde(default = "yes")]
+    pub chatbot_capable: bool,
 }
 
 impl Settings {
@@ -317,6 +321,7 @@ impl Default for Settings {
             read_receipts: true,
             imdn_anonymous: true,
             chatbot_domains: None,
+            chatbot_capable: true,
         }
     }
 }

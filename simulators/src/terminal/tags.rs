@@ -64,6 +64,8 @@ pub(crate) struct ContactTags {
     /// `urn:uuid:...`, fixed for the terminal's lifetime (RFC 5626 4.1).
     instance: String,
     faults: Faults,
+    /// A UP1.0 phone: no chatbot IARIs, no `botversion` (the `chatbot-capable: false` setting).
+    up10: bool,
 }
 
 impl ContactTags {
@@ -71,7 +73,14 @@ impl ContactTags {
         Self {
             instance: format!("urn:uuid:{instance_uuid}"),
             faults,
+            up10: false,
         }
+    }
+
+    /// The same tags for a UP1.0 phone (one that does not support chatbots) when `up10`.
+    pub(crate) fn up10(mut self, up10: bool) -> Self {
+        self.up10 = up10;
+        self
     }
 
     /// The Contact parameters, name and optional (already quoted) value, in wire order.
@@ -89,7 +98,9 @@ impl ContactTags {
             .collect();
         params.push(param("+g.3gpp.iari-ref", &quoted_list(&iaris, true)));
         params.push(("+g.gsma.rcs.cpm.pager-large".to_owned(), None));
-        params.push(param("+g.gsma.rcs.botversion", "\"#=1,#=2\""));
+        if !self.up10 {
+            params.push(param("+g.gsma.rcs.botversion", "\"#=1,#=2\""));
+        }
         if register {
             params.push(param("reg-id", "1"));
         }
@@ -114,7 +125,7 @@ impl ContactTags {
     }
 
     fn omits_chatbot(&self) -> bool {
-        self.faults.has(Fault::OmitChatbotIari)
+        self.up10 || self.faults.has(Fault::OmitChatbotIari)
     }
 }
 
@@ -201,6 +212,23 @@ mod tests {
         assert!(
             contact.ends_with(";+g.gsma.rcs.cpm.pager-large;+g.gsma.rcs.botversion=\"#=1,#=2\"")
         );
+    }
+
+    #[test]
+    fn a_up10_phone_advertises_no_chatbot_support() {
+        let full = tags(&[]).contact(URI, ContactUse::Capabilities);
+        let up10 = tags(&[]).up10(true).contact(URI, ContactUse::Capabilities);
+        assert!(
+            !up10.contains("rcs.chatbot") && !up10.contains("botversion"),
+            "{up10}"
+        );
+        let chatbot_iaris = ",urn%3Aurn-7%3A3gpp-application.ims.iari.rcs.chatbot,urn%3Aurn-7%3A3gpp-application.ims.iari.rcs.chatbot.sa";
+        let without = full
+            .replace(chatbot_iaris, "")
+            .replace(";+g.gsma.rcs.botversion=\"#=1,#=2\"", "");
+        assert_eq!(up10, without);
+        let register = tags(&[]).up10(true).contact(URI, ContactUse::Register);
+        assert!(!register.contains("rcs.chatbot") && register.ends_with(";reg-id=1"));
     }
 
     #[test]

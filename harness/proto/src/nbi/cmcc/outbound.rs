@@ -3,7 +3,8 @@
 //! Two forms share the root: the OMA form nests the message in `outboundIMMessage` ([`Form::Nested`],
 //! §8.1.3), the newer plain/template API puts every element at the root ([`Form::Flat`], §8.1.4).
 //! [`Outbound::parse`] reads either, looking up a message element in `outboundIMMessage` first and
-//! at the root second. It accepts `address` and `Address`, `smsBodyText` and `smBodyText`; the
+//! at the root second. It accepts `address` and `Address`, `smsBodyText` and `smBodyText`,
+//! `fallbackContentEncoding` and `fallbackEncoding` (the UP1.0 fallback, §8.1.3); the
 //! destinations are `address` then `destinationAddress`, deduplicated in order. `bodyText` and
 //! `rcsBodyText` are kept byte-exact (a multipart body in CDATA keeps its CRLF). Required: at least
 //! one destination (at most [`MAX_DESTINATIONS`]), `contentType`, `bodyText`. `base64` bodies are
@@ -74,6 +75,8 @@ pub struct Outbound {
     pub fallback_supported: Option<bool>,
     /// `fallbackContentType`.
     pub fallback_content_type: Option<String>,
+    /// `fallbackContentEncoding` (also seen as `fallbackEncoding`): `utf8` or `base64`.
+    pub fallback_content_encoding: Option<String>,
     /// `rcsBodyText`, byte-exact.
     pub rcs_body_text: Option<String>,
     /// `otherNetSupport`: may reach users of other carriers (异网, §8.1.4).
@@ -138,6 +141,7 @@ impl Outbound {
             sms_body_text: msg.text(&["smsBodyText", "smBodyText"]),
             fallback_supported: msg.flag("fallbackSupported")?,
             fallback_content_type: msg.text(&["fallbackContentType"]),
+            fallback_content_encoding: msg.text(&["fallbackContentEncoding", "fallbackEncoding"]),
             rcs_body_text: raw(xml, rcs_path, &msg, "rcsBodyText")?,
             other_net_support: msg.flag("otherNetSupport")?,
             other_short_message_supported: msg.flag("otherShortMessageSupported")?,
@@ -151,6 +155,15 @@ impl Outbound {
     /// The body bytes: `body_text` decoded when `content_encoding` is `base64`.
     pub fn body(&self) -> Result<Vec<u8>, NbiError> {
         decode_body(&self.body_text, self.content_encoding.as_deref(), DOC)
+    }
+
+    /// The `rcsBodyText` bytes (the UP1.0 fallback): decoded when `fallback_content_encoding`
+    /// is `base64`; None without one.
+    pub fn rcs_body(&self) -> Result<Option<Vec<u8>>, NbiError> {
+        let encoding = self.fallback_content_encoding.as_deref();
+        (self.rcs_body_text.as_deref())
+            .map(|text| decode_body(text, encoding, "rcsBodyText"))
+            .transpose()
     }
 
     /// The request in its form (nested when `form` is `None`), in the layout of §8.1.3.
@@ -201,7 +214,11 @@ impl Outbound {
             .flag("shortMessageSupported", self.short_message_supported)
             .leaf_opt("smsBodyText", self.sms_body_text.as_deref())
             .flag("fallbackSupported", self.fallback_supported)
-            .leaf_opt("fallbackContentType", self.fallback_content_type.as_deref());
+            .leaf_opt("fallbackContentType", self.fallback_content_type.as_deref())
+            .leaf_opt(
+                "fallbackContentEncoding",
+                self.fallback_content_encoding.as_deref(),
+            );
         if let Some(rcs) = &self.rcs_body_text {
             w.cdata("rcsBodyText", rcs);
         }
@@ -345,6 +362,34 @@ mod tests {
             std::str::from_utf8(NESTED).unwrap()
         );
         assert!(out.to_xml().windows(6).any(|w| w == b"&quot;"));
+    }
+
+    #[test]
+    fn up10_fallback_elements_are_read_and_written() {
+        let out = Outbound::parse(NESTED).unwrap();
+        assert_eq!(out.fallback_supported, Some(true));
+        assert_eq!(
+            out.fallback_content_type.as_deref(),
+            Some("application/vnd.gsma.rcs-ft-http+xml")
+        );
+        assert_eq!(out.fallback_content_encoding, None);
+        let mut text = out.clone();
+        text.fallback_content_type = Some("text/plain".into());
+        text.fallback_content_encoding = Some("base64".into());
+        text.rcs_body_text = Some("5L2Z6aKd".into());
+        let xml = String::from_utf8(text.to_xml()).unwrap();
+        assert!(xml.contains("<fallbackContentEncoding>base64</fallbackContentEncoding>"));
+        assert_eq!(Outbound::parse(xml.as_bytes()).unwrap(), text);
+        assert_eq!(text.rcs_body().unwrap().unwrap(), "余额".as_bytes());
+        assert!(out.rcs_body().unwrap().unwrap().starts_with(b"<?xml"));
+        let other = xml.replace("fallbackContentEncoding>", "fallbackEncoding>");
+        let again = Outbound::parse(other.as_bytes()).unwrap();
+        assert_eq!(again.fallback_content_encoding.as_deref(), Some("base64"));
+        let off = xml.replace(">true</fallbackSupported>", ">false</fallbackSupported>");
+        assert_eq!(
+            Outbound::parse(off.as_bytes()).unwrap().fallback_supported,
+            Some(false)
+        );
     }
 
     #[test]
