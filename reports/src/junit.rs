@@ -214,6 +214,7 @@ mod tests {
                 roles: vec![],
                 virtual_time: true,
                 carriers: Default::default(),
+                networks: Default::default(),
             }));
             if *verdict == Verdict::Fail {
                 report.event(&Event::Check(CheckOutcome {

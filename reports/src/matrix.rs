@@ -1,10 +1,11 @@
-//! The interop matrix: how a run went between each pair of carriers.
+//! The interop matrix: how a run went between each pair of carriers (or networks).
 //!
 //! A case whose roles name carrier symbols runs once per binding of its symbols to carriers
-//! (`IWK-NNI-001[cmcc>cucc]`, protocols.md §13.3). [`Matrix::of`] folds those executions into a
-//! grid: rows are the carrier bound to `a` (the originating network), columns the carrier bound to
-//! `b` (the terminating network), each cell the executions of that pair and how many passed. A case
-//! that binds `a` only lands in the `-` column. Fault runs are left out: they test the suite, not
+//! (`IWK-NNI-001[cmcc>cucc]`, protocols.md §13.3), or to a profile's network variants of them
+//! (`IWK-NNI-001[cmcc>cucc-untrusting]`). [`Matrix::of`] folds those executions into a grid: rows
+//! are the network bound to `a` (the originating network), columns the network bound to `b` (the
+//! terminating network), each cell the executions of that pair and how many passed; a built-in
+//! carrier is the network named after it. A case that binds `a` only lands in the `-` column. Fault runs are left out: they test the suite, not
 //! the carriers. It does not judge anything; the verdicts are the cases'.
 
 use std::collections::BTreeMap;
@@ -22,10 +23,14 @@ pub const NO_TERMINATING: &str = "-";
 /// The matrix of one run.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Matrix {
-    /// Carriers bound to `a`, known carriers first (cmcc, cucc, ctcc).
+    /// Networks bound to `a`, by carrier (cmcc, cucc, ctcc), each built-in before its variants.
     pub rows: Vec<String>,
-    /// Carriers bound to `b`, in the same order; `-` last when some case binds `a` only.
+    /// Networks bound to `b`, in the same order; `-` last when some case binds `a` only.
     pub columns: Vec<String>,
+    /// Each variant network of the rows and columns, with the carrier it is a variant of; empty
+    /// when every network is a built-in carrier.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub variants: BTreeMap<String, String>,
     /// The cells that hold executions, row by row.
     pub cells: Vec<Cell>,
     pub passed: usize,
@@ -34,12 +39,12 @@ pub struct Matrix {
     pub unbound: usize,
 }
 
-/// The executions of one pair of carriers.
+/// The executions of one pair of networks.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Cell {
-    /// Carrier bound to `a`.
+    /// Network bound to `a`.
     pub from: String,
-    /// Carrier bound to `b`, or `-`.
+    /// Network bound to `b`, or `-`.
     pub to: String,
     pub passed: usize,
     pub total: usize,
@@ -65,16 +70,23 @@ impl Matrix {
     /// The matrix of `log`, or `None` when no clean execution bound a carrier to `a`.
     pub fn of(log: &RunLog) -> Option<Self> {
         let mut cells: BTreeMap<(String, String), Vec<(Entry, bool)>> = BTreeMap::new();
+        let mut variants = BTreeMap::new();
         let mut unbound = 0;
         for case in log.executed().filter(|c| c.header.fault.is_none()) {
-            let Some(from) = case.carriers.get("a") else {
+            for (symbol, network) in &case.networks {
+                match case.carriers.get(symbol) {
+                    Some(carrier) if carrier != network => {
+                        variants.insert(network.clone(), carrier.clone());
+                    }
+                    _ => {}
+                }
+            }
+            let network = |s: &str| case.networks.get(s).or_else(|| case.carriers.get(s));
+            let Some(from) = network("a") else {
                 unbound += 1;
                 continue;
             };
-            let to = case
-                .carriers
-                .get("b")
-                .map_or(NO_TERMINATING, String::as_str);
+            let to = network("b").map_or(NO_TERMINATING, String::as_str);
             let h = &case.header;
             let verdict = case.verdict();
             let entry = Entry {
@@ -92,8 +104,8 @@ impl Matrix {
         if cells.is_empty() {
             return None;
         }
-        let rows = ordered(cells.keys().map(|(from, _)| from.as_str()));
-        let columns = ordered(cells.keys().map(|(_, to)| to.as_str()));
+        let rows = ordered(cells.keys().map(|(from, _)| from.as_str()), &variants);
+        let columns = ordered(cells.keys().map(|(_, to)| to.as_str()), &variants);
         let mut out: Vec<Cell> = cells
             .into_iter()
             .map(|((from, to), entries)| cell(from, to, entries))
@@ -104,6 +116,7 @@ impl Matrix {
             total: out.iter().map(|c| c.total).sum(),
             rows,
             columns,
+            variants,
             cells: out,
             unbound,
         })
@@ -134,21 +147,26 @@ fn cell(from: String, to: String, entries: Vec<(Entry, bool)>) -> Cell {
     }
 }
 
-/// Known carriers in their order (cmcc, cucc, ctcc), then any other name sorted, then `-`.
-fn ordered<'a>(names: impl Iterator<Item = &'a str>) -> Vec<String> {
+/// Known carriers in their order (cmcc, cucc, ctcc), each followed by its variants sorted by
+/// name, then any other name sorted, then `-`.
+fn ordered<'a>(
+    names: impl Iterator<Item = &'a str>,
+    variants: &BTreeMap<String, String>,
+) -> Vec<String> {
     let mut out: Vec<String> = names.map(str::to_owned).collect();
-    out.sort_by_key(|n| sort_key(n));
+    out.sort_by_key(|n| sort_key(n, variants));
     out.dedup();
     out
 }
 
-fn sort_key(name: &str) -> (usize, String) {
-    let rank = match name.parse::<Carrier>() {
+fn sort_key(name: &str, variants: &BTreeMap<String, String>) -> (usize, bool, String) {
+    let carrier = variants.get(name).map_or(name, String::as_str);
+    let rank = match carrier.parse::<Carrier>() {
         Ok(c) => Carrier::ALL.iter().position(|k| *k == c).unwrap_or(0),
         Err(_) if name == NO_TERMINATING => Carrier::ALL.len() + 1,
         Err(_) => Carrier::ALL.len(),
     };
-    (rank, name.to_owned())
+    (rank, carrier != name, name.to_owned())
 }
 
 fn position(list: &[String], name: &str) -> usize {
@@ -160,6 +178,17 @@ pub fn carrier_name(short: &str) -> String {
     short
         .parse::<Carrier>()
         .map_or_else(|_| short.to_owned(), |c| c.name().to_owned())
+}
+
+impl Matrix {
+    /// What a row or column is: a carrier's full name, `China Unicom variant` for a variant of
+    /// cucc, other names as they are.
+    pub fn network_name(&self, short: &str) -> String {
+        match self.variants.get(short) {
+            Some(carrier) => format!("{} variant", carrier_name(carrier)),
+            None => carrier_name(short),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -197,6 +226,7 @@ pub(crate) mod tests {
             roles: vec![],
             virtual_time: true,
             carriers: bound,
+            networks: Default::default(),
         }));
         log.apply(&Event::CaseFinished(CaseFinished {
             case: key,
@@ -318,5 +348,52 @@ pub(crate) mod tests {
         );
         assert_eq!(carrier_name("cucc"), "China Unicom");
         assert_eq!(carrier_name("<x>"), "<x>");
+    }
+    #[test]
+    fn variants_are_rows_and_columns_after_their_carrier() {
+        let mut log = RunLog::new();
+        let mut variant = |networks: [&str; 2], carriers: [&str; 2], verdict| {
+            let key = format!("IWK-NNI-001[{}]", networks.join(">"));
+            let mut h = header(&key, "interworking");
+            h.id = "IWK-NNI-001".into();
+            let map = |names: [&str; 2]| {
+                ["a", "b"]
+                    .iter()
+                    .zip(names)
+                    .map(|(s, n)| ((*s).to_owned(), n.to_owned()))
+                    .collect()
+            };
+            log.apply(&Event::CaseStarted(CaseStarted {
+                key: key.clone(),
+                header: h,
+                roles: vec![],
+                virtual_time: true,
+                carriers: map(carriers),
+                networks: map(networks),
+            }));
+            log.apply(&Event::CaseFinished(CaseFinished {
+                case: key,
+                verdict,
+                duration_ms: 1.0,
+                reason: None,
+            }));
+        };
+        let untrusting = "cucc-untrusting";
+        variant(["cmcc", untrusting], ["cmcc", "cucc"], Verdict::Pass);
+        variant([untrusting, "cmcc"], ["cucc", "cmcc"], Verdict::Fail);
+        variant([untrusting, "ctcc"], ["cucc", "ctcc"], Verdict::Fail);
+        variant(["cucc", "ctcc"], ["cucc", "ctcc"], Verdict::Pass);
+        let m = Matrix::of(&log).unwrap();
+        assert_eq!(m.rows, ["cmcc", "cucc", untrusting]);
+        assert_eq!(m.columns, ["cmcc", untrusting, "ctcc"]);
+        assert_eq!(m.variants[untrusting], "cucc");
+        assert_eq!(m.variants.len(), 1);
+        let cell = m.cell(untrusting, "cmcc").unwrap();
+        assert_eq!((cell.passed, cell.total, cell.outcome), (0, 1, "none"));
+        assert_eq!(cell.executions[0].key, "IWK-NNI-001[cucc-untrusting>cmcc]");
+        assert_eq!(m.network_name(untrusting), "China Unicom variant");
+        assert_eq!(m.network_name("ctcc"), "China Telecom");
+        let json = serde_json::to_value(&m).unwrap();
+        assert_eq!(json["variants"][untrusting], "cucc");
     }
 }

@@ -39,6 +39,9 @@ pub struct CaseLog {
     pub virtual_time: bool,
     /// The carrier bound to each symbol of the case (`a` → `cmcc`); empty without symbols.
     pub carriers: BTreeMap<String, String>,
+    /// The network bound to each symbol when some is a profile's variant (`b` → `cucc-untrusting`);
+    /// empty otherwise.
+    pub networks: BTreeMap<String, String>,
     pub steps: Vec<StepStarted>,
     /// What each action step did, as the acting role reported it.
     pub actions: Vec<ActionDone>,
@@ -65,6 +68,7 @@ impl RunLog {
                     case.roles = started.roles.clone();
                     case.virtual_time = started.virtual_time;
                     case.carriers = started.carriers.clone();
+                    case.networks = started.networks.clone();
                 }
             }
             Event::StepStarted(step) => self.push(&step.case, |c| &mut c.steps, step),
@@ -145,6 +149,7 @@ impl CaseLog {
             roles: Vec::new(),
             virtual_time: false,
             carriers: BTreeMap::new(),
+            networks: BTreeMap::new(),
             steps: Vec::new(),
             actions: Vec::new(),
             wires: Vec::new(),

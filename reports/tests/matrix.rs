@@ -89,6 +89,7 @@ fn events(runs: &[Run]) -> Vec<Event> {
             roles,
             virtual_time: true,
             carriers,
+            networks: Default::default(),
         }));
         out.push(Event::CaseFinished(CaseFinished {
             case: key(run),

@@ -10,6 +10,9 @@ pub enum Exit {
     Pass,
     /// 1: the system under test broke a rule (a fail or an unexpected pass).
     ConformanceFailure,
+    /// 2: the command line is wrong (as clap's own usage errors), such as an unknown network in
+    /// `--carriers`.
+    Usage,
     /// 3: a case file or the profile is invalid (reported with file:line:col).
     InvalidInput,
     /// 4: the harness or the environment broke (an error verdict, a report that could not be written).
@@ -34,6 +37,7 @@ impl Exit {
             Self::ConformanceFailure => 1,
             Self::HarnessError => 2,
             Self::InvalidInput => 3,
+            Self::Usage => 4,
         };
         if rank(other) > rank(self) {
             other
@@ -48,6 +52,7 @@ impl From<Exit> for ExitCode {
         ExitCode::from(match e {
             Exit::Pass => 0,
             Exit::ConformanceFailure => 1,
+            Exit::Usage => 2,
             Exit::InvalidInput => 3,
             Exit::HarnessError => 4,
         })

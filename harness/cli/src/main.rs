@@ -97,13 +97,11 @@ struct RunArgs {
     /// Also run each case against every fault it lists (`listed`), or only against one fault id.
     #[arg(long)]
     faults: Option<String>,
-    /// Carriers the symbols `a`, `b`, `c` of a case may stand for (`cmcc,cucc`; default all three).
-    #[arg(long, value_delimiter = ',', value_parser = parse_carrier)]
-    carriers: Vec<rcs_harness::role::Carrier>,
-}
-
-fn parse_carrier(s: &str) -> Result<rcs_harness::role::Carrier, String> {
-    s.trim().parse()
+    /// Networks the symbols `a`, `b`, `c` of a case may stand for: carriers (`cmcc,cucc`) or the
+    /// profile's network variants (`cmcc,cucc-untrusting`); default the three carriers and every
+    /// variant the profile declares.
+    #[arg(long, value_delimiter = ',')]
+    carriers: Vec<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

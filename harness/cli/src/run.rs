@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
+use rcs_harness::carrier::Network;
 use rcs_harness::events::{EventSink, Transport};
-use rcs_harness::plan::{Faults, plan_carriers};
-use rcs_harness::role::Carrier;
+use rcs_harness::plan::{Faults, plan_networks};
 use rcs_harness::runner::{RunOptions, run_all};
 use rcs_reports::{Fanout, HtmlReport, JsonlWriter, JunitReport, PcapngWriter, TerminalReporter};
 use rcs_simulators::Simulators;
@@ -45,12 +45,15 @@ pub fn run(args: RunArgs) -> Exit {
         Some("listed") => Faults::Listed,
         Some(id) => Faults::Only(id.to_owned()),
     };
-    let executions = plan_carriers(
-        &cases,
-        args.filter.as_deref(),
-        &faults,
-        &carriers(&args.carriers),
-    );
+    let variants = profile.as_ref().map(|p| p.variants()).unwrap_or_default();
+    let networks = match Network::select(&args.carriers, &variants) {
+        Ok(n) => n,
+        Err(e) => {
+            eprintln!("error: --carriers: {e}");
+            return Exit::Usage;
+        }
+    };
+    let executions = plan_networks(&cases, args.filter.as_deref(), &faults, &networks);
     if executions.is_empty() {
         eprintln!(
             "no case to run{}",
@@ -113,19 +116,4 @@ pub fn run(args: RunArgs) -> Exit {
     let index = args.out.join("index.html");
     println!("{}", std::path::absolute(&index).unwrap_or(index).display());
     outcome
-}
-
-/// The carriers asked for, each once in the order given; none: all three.
-fn carriers(asked: &[Carrier]) -> Vec<Carrier> {
-    let mut out: Vec<Carrier> = Vec::new();
-    for c in asked {
-        if !out.contains(c) {
-            out.push(*c);
-        }
-    }
-    if out.is_empty() {
-        Carrier::ALL.to_vec()
-    } else {
-        out
-    }
 }

@@ -8,11 +8,19 @@
 //! The built-in numbers of each carrier start with one prefix for RCS users and one for non-RCS
 //! users; [`Carrier::of_number`] also knows the real mobile number segments of each carrier (the
 //! range a number was issued from, before number portability moves it).
+//!
+//! A [`Network`] is what a run binds a case's carrier symbols to: one of the three carriers as
+//! the simulators build it, or a variant a profile declares under `networks:` (the carrier plus
+//! settings its simulated roles get, the quirks of that network).
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::role::RoleKind;
 
 /// A carrier (operator domain) of one run. The default is China Mobile, the home network of every
 /// case that names no carrier.
@@ -149,6 +157,91 @@ impl FromStr for Carrier {
     }
 }
 
+/// A network of a run: a carrier as built in (named after it), or a variant of it declared by a
+/// profile with the settings its simulated roles get.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Network {
+    /// `cmcc`, `cucc`, `ctcc`, or the variant's name (`cucc-untrusting`).
+    pub name: String,
+    pub carrier: Carrier,
+    /// Settings by role kind, merged under a case's own settings for the roles at this network.
+    pub settings: BTreeMap<RoleKind, Map<String, Value>>,
+}
+
+impl Network {
+    /// The carrier as the simulators build it: no settings of its own.
+    pub fn builtin(carrier: Carrier) -> Self {
+        Self {
+            name: carrier.as_str().to_owned(),
+            carrier,
+            settings: BTreeMap::new(),
+        }
+    }
+
+    /// The three carriers as built in, in their order.
+    pub fn builtins() -> Vec<Network> {
+        Carrier::ALL.into_iter().map(Self::builtin).collect()
+    }
+
+    /// True for a profile's variant, false for a built-in carrier.
+    pub fn is_variant(&self) -> bool {
+        self.name != self.carrier.as_str()
+    }
+
+    /// The case's settings `case` for a role of `kind` at this network, over this network's
+    /// settings for that kind (a key in both keeps the case's value).
+    pub fn role_settings(&self, kind: RoleKind, case: &Map<String, Value>) -> Map<String, Value> {
+        let mut merged = self.settings.get(&kind).cloned().unwrap_or_default();
+        for (key, value) in case {
+            merged.insert(key.clone(), value.clone());
+        }
+        merged
+    }
+
+    /// The networks of a run: the ones `asked` names (each once, in the order given), built-in
+    /// carriers or one of `variants`; none asked: the three built-ins, then every variant (a
+    /// profile that declares variants wants them in the matrix). An unknown name is refused with
+    /// the list of known ones.
+    pub fn select(
+        asked: &[String],
+        variants: &[std::sync::Arc<Network>],
+    ) -> Result<Vec<std::sync::Arc<Network>>, String> {
+        let known: Vec<std::sync::Arc<Network>> = Self::builtins()
+            .into_iter()
+            .map(std::sync::Arc::new)
+            .chain(variants.iter().cloned())
+            .collect();
+        if asked.is_empty() {
+            return Ok(known);
+        }
+        let mut out: Vec<std::sync::Arc<Network>> = Vec::new();
+        for name in asked.iter().map(|n| n.trim()) {
+            let Some(network) = known.iter().find(|n| n.name == name) else {
+                let names: Vec<&str> = known.iter().map(|n| n.name.as_str()).collect();
+                return Err(format!(
+                    "unknown network `{name}` (known: {})",
+                    names.join(", ")
+                ));
+            };
+            if !out.iter().any(|n| n.name == network.name) {
+                out.push(network.clone());
+            }
+        }
+        Ok(out)
+    }
+
+    /// Whether `name` may name a variant: lowercase letters, digits and `-`, up to 40 characters,
+    /// starting with a letter, and not a carrier or a symbol (`a`, `b`, `c`).
+    pub fn is_variant_name(name: &str) -> bool {
+        let well_formed = (2..=40).contains(&name.len())
+            && name.starts_with(|c: char| c.is_ascii_lowercase())
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        well_formed && name.parse::<Carrier>().is_err()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -205,5 +298,66 @@ mod tests {
         assert_eq!(Carrier::of_number("+86138"), None);
         assert_eq!(Carrier::of_number("+86138abcdefgh"), None);
         assert_eq!(Carrier::of_number(""), None);
+    }
+    #[test]
+    fn variants_merge_their_settings_under_the_case_ones() {
+        let mut quirks = Map::new();
+        quirks.insert("trusted".into(), Value::Array(Vec::new()));
+        quirks.insert("portability".into(), Value::Bool(false));
+        let variant = Network {
+            name: "cucc-untrusting".into(),
+            carrier: Carrier::Cucc,
+            settings: BTreeMap::from([(RoleKind::PeerCarrier, quirks)]),
+        };
+        assert!(variant.is_variant());
+        assert!(!Network::builtin(Carrier::Cucc).is_variant());
+        let mut case = Map::new();
+        case.insert("portability".into(), Value::Bool(true));
+        let merged = variant.role_settings(RoleKind::PeerCarrier, &case);
+        assert_eq!(merged["portability"], true, "the case wins");
+        assert_eq!(merged["trusted"], Value::Array(Vec::new()));
+        assert_eq!(variant.role_settings(RoleKind::Terminal, &case), case);
+        let names: Vec<String> = Network::builtins().into_iter().map(|n| n.name).collect();
+        assert_eq!(names, ["cmcc", "cucc", "ctcc"]);
+    }
+
+    #[test]
+    fn variant_names_are_plain_and_distinct_from_carriers() {
+        assert!(Network::is_variant_name("cucc-untrusting"));
+        assert!(Network::is_variant_name("ctcc2"));
+        for bad in [
+            "cucc",
+            "a",
+            "",
+            "Cucc-x",
+            "x y",
+            "1abc",
+            "cmcc>cucc",
+            "e[1]",
+        ] {
+            assert!(!Network::is_variant_name(bad), "{bad}");
+        }
+    }
+    #[test]
+    fn networks_are_selected_by_name_or_all_known() {
+        let variant = std::sync::Arc::new(Network {
+            name: "cucc-untrusting".into(),
+            carrier: Carrier::Cucc,
+            settings: BTreeMap::new(),
+        });
+        let names = |v: Vec<std::sync::Arc<Network>>| -> Vec<String> {
+            v.into_iter().map(|n| n.name.clone()).collect()
+        };
+        let all = Network::select(&[], std::slice::from_ref(&variant)).unwrap();
+        assert_eq!(names(all), ["cmcc", "cucc", "ctcc", "cucc-untrusting"]);
+        let asked = ["cucc-untrusting".to_owned(), "cmcc".into(), "cmcc".into()];
+        let some = Network::select(&asked, std::slice::from_ref(&variant)).unwrap();
+        assert_eq!(names(some), ["cucc-untrusting", "cmcc"]);
+        let err = Network::select(&["cucc-x".into()], &[variant]).unwrap_err();
+        assert_eq!(
+            err,
+            "unknown network `cucc-x` (known: cmcc, cucc, ctcc, cucc-untrusting)"
+        );
+        assert_eq!(names(Network::select(&[], &[]).unwrap()).len(), 3);
     }
 }

@@ -85,6 +85,10 @@ pub struct CaseStarted {
     /// case without symbols.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub carriers: BTreeMap<String, String>,
+    /// The network bound to each symbol when some of them is a profile's variant of its carrier
+    /// (`b` → `cucc-untrusting`); empty when every symbol is bound to a built-in carrier.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub networks: BTreeMap<String, String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -1,18 +1,22 @@
 //! Planning a run: which cases, how many times (clean, or against each fault they claim to detect),
-//! and for a case with carrier symbols, once per binding of its symbols to carriers.
+//! and for a case with carrier symbols, once per binding of its symbols to carriers (or to a
+//! profile's network variants of them: [`plan_networks`]).
 
 use std::sync::Arc;
 
-use crate::case::carriers::{Binding, bindings};
-use crate::case::{CarrierRef, Case};
+use serde_json::{Map, Value};
+
+use crate::carrier::Network;
+use crate::case::carriers::{Binding, network_bindings};
+use crate::case::{CarrierRef, Case, RoleDecl};
 use crate::role::{Carrier, RoleKind};
 
 /// One execution of one case.
 #[derive(Clone, Debug)]
 pub struct Execution {
     pub case: Arc<Case>,
-    /// Unique in the run: the id, plus `[cmcc>cucc]` for a binding of carrier symbols, plus
-    /// `[fault]` for a fault run.
+    /// Unique in the run: the id, plus `[cmcc>cucc]` for a binding of carrier symbols (naming
+    /// the networks: `[cmcc>cucc-untrusting]`), plus `[fault]` for a fault run.
     pub key: String,
     /// Fault injected into the simulated role under test.
     pub fault: Option<String>,
@@ -32,6 +36,15 @@ impl Execution {
             .role(name)
             .map(|r| self.carrier(r.carrier))
             .unwrap_or_default()
+    }
+
+    /// The case's settings of `role`, over the settings its network gives roles of its kind when
+    /// its carrier is a symbol bound to a variant (a key in both keeps the case's value).
+    pub fn role_settings(&self, role: &RoleDecl) -> Map<String, Value> {
+        match self.binding.network(role.carrier) {
+            Some(network) => network.role_settings(role.kind, &role.settings),
+            None => role.settings.clone(),
+        }
     }
 
     /// For a terminal: the carrier whose number range its number comes from.
@@ -72,12 +85,27 @@ pub fn plan_carriers(
     faults: &Faults,
     carriers: &[Carrier],
 ) -> Vec<Execution> {
+    let networks: Vec<Arc<Network>> = carriers
+        .iter()
+        .map(|c| Arc::new(Network::builtin(*c)))
+        .collect();
+    plan_networks(cases, filter, faults, &networks)
+}
+
+/// As [`plan_carriers`], binding symbols to networks: built-in carriers or a profile's variants
+/// (`run --carriers cmcc,cucc-untrusting`). Two symbols of one execution never share a carrier.
+pub fn plan_networks(
+    cases: &[Arc<Case>],
+    filter: Option<&str>,
+    faults: &Faults,
+    networks: &[Arc<Network>],
+) -> Vec<Execution> {
     let mut out = Vec::new();
     for case in cases
         .iter()
         .filter(|c| filter.is_none_or(|f| matches_pattern(f, &c.id)))
     {
-        let all = bindings(&case.symbols(), carriers);
+        let all = network_bindings(&case.symbols(), networks);
         let Some(first) = all.first() else {
             continue;
         };
@@ -100,7 +128,7 @@ pub fn plan_carriers(
     out
 }
 
-/// `ID`, `ID[cmcc>cucc]`, `ID[fault]` or `ID[cmcc>cucc][fault]`.
+/// `ID`, `ID[cmcc>cucc]`, `ID[fault]` or `ID[cmcc>cucc][fault]` (networks by name).
 fn execution(case: &Arc<Case>, binding: &Binding, fault: Option<&String>) -> Execution {
     let mut key = case.id.clone();
     if !binding.is_empty() {
@@ -287,5 +315,53 @@ mod tests {
         assert!(matches_pattern("cap", "PLT-CAP-002"));
         assert!(matches_pattern("PLT-MSG-001,TRM-*", "TRM-CAP-001"));
         assert!(!matches_pattern("*-001", "PLT-REG-003"));
+    }
+    #[test]
+    fn variants_name_the_key_and_give_their_settings_under_the_case_ones() {
+        let mut c = (*case("IWK-NNI-001", &[Symbol::A, Symbol::B], false)).clone();
+        c.roles.push(role(
+            "gwb",
+            RoleKind::PeerCarrier,
+            CarrierRef::Symbol(Symbol::B),
+        ));
+        c.roles.push(role(
+            "gwx",
+            RoleKind::PeerCarrier,
+            CarrierRef::Fixed(Carrier::Cucc),
+        ));
+        if let Some(gwb) = c.roles.iter_mut().find(|r| r.name == "gwb") {
+            gwb.settings.insert("portability".into(), Value::Bool(true));
+        }
+        let mut quirks = Map::new();
+        quirks.insert("trusted".into(), Value::Array(Vec::new()));
+        quirks.insert("portability".into(), Value::Bool(false));
+        let untrusting = Arc::new(Network {
+            name: "cucc-untrusting".into(),
+            carrier: Carrier::Cucc,
+            settings: [(RoleKind::PeerCarrier, quirks)].into(),
+        });
+        let networks = [Arc::new(Network::builtin(Carrier::Cmcc)), untrusting];
+        let execs = plan_networks(&[Arc::new(c)], None, &Faults::Listed, &networks);
+        assert_eq!(
+            keys(&execs),
+            [
+                "IWK-NNI-001[cmcc>cucc-untrusting]",
+                "IWK-NNI-001[cucc-untrusting>cmcc]",
+                "IWK-NNI-001[cmcc>cucc-untrusting][peer-carrier.x]",
+                "IWK-NNI-001[cmcc>cucc-untrusting][peer-carrier.y]",
+            ]
+        );
+        let first = &execs[0];
+        assert_eq!(first.carrier_of("bob"), Carrier::Cucc);
+        let gwb = first.case.role("gwb").unwrap();
+        let settings = first.role_settings(gwb);
+        assert_eq!(settings["trusted"], Value::Array(Vec::new()));
+        assert_eq!(settings["portability"], true, "the case's own setting wins");
+        // A role at a fixed carrier, or at the built-in network, gets no variant settings.
+        let gwx = first.case.role("gwx").unwrap();
+        assert!(first.role_settings(gwx).is_empty());
+        let alice = first.case.role("alice").unwrap();
+        assert!(first.role_settings(alice).is_empty());
+        assert_eq!(first.binding.network_names()["b"], "cucc-untrusting");
     }
 }

@@ -22,6 +22,17 @@
 //! ```
 //! `settings:` gives every simulated role of a kind settings merged over the case's own (the
 //! profile wins), for what the system under test needs of its peers, such as its MSRP relay.
+//!
+//! `networks:` declares network variants: a name, the carrier it is a variant of, and settings by
+//! role kind for the simulated roles at that network (its quirks):
+//! ```yaml
+//! networks:
+//!   cucc-untrusting: { carrier: cucc, settings: { peer-carrier: { trusted: [cucc] } } }
+//! ```
+//! A run binds case symbols to them like to the built-in carriers (`run --carriers
+//! cmcc,cucc-untrusting`); a role whose carrier is a symbol bound to a variant gets the variant's
+//! settings for its kind under the case's own (the case's explicit settings win), and the
+//! profile's `settings:` over both.
 //! Passwords are secrets: the runner redacts them from every event, so no report shows them.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -34,11 +45,12 @@ use serde_saphyr::Spanned;
 
 use crate::agent::{AgentFactory, TlsTrust};
 use crate::capability;
+use crate::carrier::Network;
 use crate::case::duration::CaseDuration;
 use crate::case::suggest::hint;
 use crate::case::{Case, CaseError};
 use crate::events::Transport;
-use crate::role::{RoleKind, Subscriber};
+use crate::role::{Carrier, RoleKind, Subscriber};
 
 /// A validated profile.
 #[derive(Clone, Debug)]
@@ -58,6 +70,18 @@ pub struct Profile {
     pub tls: TlsTrust,
     /// Settings for the simulated roles of a kind, merged over the case's role settings.
     pub settings: BTreeMap<RoleKind, Located<Map<String, Value>>>,
+    /// Network variants (`networks:`), in the order written.
+    pub networks: Vec<Variant>,
+}
+
+/// A network variant a profile declares, with where its parts are written.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Variant {
+    pub network: std::sync::Arc<Network>,
+    pub line: usize,
+    pub column: usize,
+    /// Where the settings of each role kind are written, for the simulators' verdict on them.
+    pub settings_at: BTreeMap<RoleKind, (usize, usize)>,
 }
 
 /// A value with the place it was written, for errors found after loading.
@@ -135,6 +159,11 @@ impl Profile {
         merged
     }
 
+    /// The profile's network variants.
+    pub fn variants(&self) -> Vec<std::sync::Arc<Network>> {
+        self.networks.iter().map(|v| v.network.clone()).collect()
+    }
+
     /// Every password in the profile, so the runner can keep them out of reports.
     pub fn secrets(&self) -> Vec<String> {
         self.subscribers
@@ -174,6 +203,22 @@ impl Profile {
                     settings.column,
                     format!("bad settings for a simulated {kind}: {e}"),
                 ));
+            }
+        }
+        for variant in &self.networks {
+            for (kind, settings) in &variant.network.settings {
+                if let Err(e) = factory.check_settings(*kind, settings) {
+                    let (line, column) = variant.settings_at.get(kind).copied().unwrap_or_default();
+                    errors.push(CaseError::new(
+                        &self.file,
+                        line,
+                        column,
+                        format!(
+                            "bad settings for a simulated {kind} of network `{}`: {e}",
+                            variant.network.name
+                        ),
+                    ));
+                }
             }
         }
         let actions = factory.actions();
@@ -217,6 +262,16 @@ struct RawProfile {
     actions: BTreeMap<String, BTreeMap<String, Spanned<RawHook>>>,
     #[serde(default)]
     tls: Option<RawTls>,
+    #[serde(default)]
+    settings: BTreeMap<String, Spanned<Map<String, Value>>>,
+    #[serde(default)]
+    networks: BTreeMap<String, Spanned<RawNetwork>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawNetwork {
+    carrier: Spanned<String>,
     #[serde(default)]
     settings: BTreeMap<String, Spanned<Map<String, Value>>>,
 }
@@ -316,6 +371,7 @@ pub fn parse_profile(path: &Path, source: &str) -> Result<Profile, Vec<CaseError
         .collect();
     let hooks = hooks(path, &raw, &mut errors);
     let settings = settings(path, &raw, &mut errors);
+    let networks = networks(path, &raw, &mut errors);
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -340,7 +396,65 @@ pub fn parse_profile(path: &Path, source: &str) -> Result<Profile, Vec<CaseError
         hooks,
         tls,
         settings,
+        networks,
     })
+}
+
+/// `networks:`: each variant's name, carrier and role kinds, in the order written; the settings
+/// are checked against the simulators by [`Profile::check_against`].
+fn networks(path: &Path, raw: &RawProfile, errors: &mut Vec<CaseError>) -> Vec<Variant> {
+    let mut out = Vec::new();
+    for (name, decl) in &raw.networks {
+        let (line, column) = at(decl);
+        if !Network::is_variant_name(name) {
+            errors.push(CaseError::new(
+                path,
+                line,
+                column,
+                format!(
+                    "network name `{name}` must be 2 to 40 lowercase letters, digits or `-`, \
+                     start with a letter, and not be a carrier (cmcc, cucc, ctcc)"
+                ),
+            ));
+            continue;
+        }
+        let written = &decl.value.carrier;
+        let Ok(carrier) = written.value.parse::<Carrier>() else {
+            let (line, col) = at(written);
+            errors.push(
+                CaseError::new(
+                    path,
+                    line,
+                    col,
+                    format!("network `{name}`: unknown carrier `{}`", written.value),
+                )
+                .with_hint(hint(&written.value, Carrier::ALL.map(Carrier::as_str))),
+            );
+            continue;
+        };
+        let mut settings = BTreeMap::new();
+        let mut settings_at = BTreeMap::new();
+        for (kind_name, values) in &decl.value.settings {
+            let (line, col) = at(values);
+            if let Some(kind) = kind(path, kind_name, line, col, errors) {
+                settings.insert(kind, values.value.clone());
+                settings_at.insert(kind, (line, col));
+            }
+        }
+        let network = Network {
+            name: name.clone(),
+            carrier,
+            settings,
+        };
+        out.push(Variant {
+            network: std::sync::Arc::new(network),
+            line,
+            column,
+            settings_at,
+        });
+    }
+    out.sort_by_key(|v| (v.line, v.column));
+    out
 }
 
 /// `settings:` by role kind; the values are checked against the simulators by
@@ -737,5 +851,70 @@ mod tests {
             )
         );
         assert_eq!(errs[0].file, Path::new("p.yaml"));
+    }
+    const NETWORKS: &str = "name: lab\nnetworks:\n  ctcc-lax: { carrier: ctcc, settings: { peer-carrier: { portability: false } } }\n  cucc-untrusting:\n    carrier: cucc\n    settings:\n      peer-carrier: { trusted: [cucc] }\n      terminal: { known: 1 }\n";
+
+    #[test]
+    fn networks_declare_variants_in_the_order_written() {
+        let p = parse_profile(Path::new("p.yaml"), NETWORKS).unwrap();
+        let names: Vec<&str> = p.networks.iter().map(|v| v.network.name.as_str()).collect();
+        assert_eq!(names, ["ctcc-lax", "cucc-untrusting"]);
+        let untrusting = &p.networks[1];
+        assert_eq!(untrusting.network.carrier, Carrier::Cucc);
+        assert_eq!(untrusting.line, 5);
+        assert_eq!(
+            untrusting.network.settings[&RoleKind::PeerCarrier]["trusted"],
+            serde_json::json!(["cucc"])
+        );
+        assert_eq!(untrusting.settings_at[&RoleKind::Terminal].0, 8);
+        assert_eq!(p.variants().len(), 2);
+    }
+
+    #[test]
+    fn networks_name_known_carriers_and_kinds_with_their_place() {
+        let errs = parse_profile(
+            Path::new("p.yaml"),
+            "name: lab\nnetworks:\n  cucc-x: { carrier: cuc }\n  ctcc-y: { carrier: ctcc, settings: { peer-carier: {} } }\n  cmcc: { carrier: cmcc }\n",
+        )
+        .unwrap_err();
+        let got: Vec<(usize, &str)> = errs.iter().map(|e| (e.line, e.message.as_str())).collect();
+        assert_eq!(got.len(), 3, "{got:?}");
+        assert!(
+            got.contains(&(3, "network `cucc-x`: unknown carrier `cuc`")),
+            "{got:?}"
+        );
+        assert!(got.contains(&(4, "unknown role `peer-carier`")), "{got:?}");
+        assert!(
+            got.iter()
+                .any(|(l, m)| *l == 5 && m.contains("network name `cmcc`"))
+        );
+        let carrier = errs.iter().find(|e| e.message.contains("`cuc`")).unwrap();
+        assert_eq!(carrier.hint.as_deref(), Some("did you mean `cucc`?"));
+        let errs = parse_profile(
+            Path::new("p.yaml"),
+            "name: lab\nnetworks:\n  cucc-x: { carrier: cucc, trusted: [] }\n",
+        )
+        .unwrap_err();
+        assert_eq!(errs[0].line, 3, "{errs:?}");
+    }
+
+    #[test]
+    fn network_settings_are_checked_by_the_simulators_with_their_place() {
+        let p = parse_profile(Path::new("p.yaml"), NETWORKS).unwrap();
+        let errs = p.check_against(&[], &OneSetting);
+        let got: Vec<(usize, &str)> = errs.iter().map(|e| (e.line, e.message.as_str())).collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    3,
+                    "bad settings for a simulated peer-carrier of network `ctcc-lax`: a peer-carrier has no setting `portability`"
+                ),
+                (
+                    7,
+                    "bad settings for a simulated peer-carrier of network `cucc-untrusting`: a peer-carrier has no setting `trusted`"
+                ),
+            ]
+        );
     }
 }

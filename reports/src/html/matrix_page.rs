@@ -1,6 +1,7 @@
 //! `matrix.html` and `matrix.json`: the interop matrix of a run that binds carriers.
 //!
-//! The page is a grid, one row per carrier bound to `a`, one column per carrier bound to `b`; each
+//! The page is a grid, one row per network bound to `a`, one column per network bound to `b` (a
+//! built-in carrier, or a profile's variant labelled with the carrier it varies); each
 //! cell shows "passed / total", coloured (all, some or none passed), and links to the cell's list of
 //! executions in index.html. `matrix.json` holds the same [`Matrix`] as `{"matrix": {...}}` for
 //! tools. Both are written only when some execution bound a carrier; the page is self-contained
@@ -11,7 +12,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use tera::{Context, Tera};
 
-use crate::matrix::{Cell, Matrix, carrier_name};
+use crate::matrix::{Cell, Matrix};
 use crate::model::{RunLog, human_duration};
 
 const TEMPLATE: &str = include_str!("../../templates/matrix.html");
@@ -27,6 +28,8 @@ struct MatrixView<'m> {
     total: usize,
     unbound: usize,
     has_single: bool,
+    /// Some row or column is a profile's network variant.
+    has_variants: bool,
     columns: Vec<Head>,
     rows: Vec<RowView<'m>>,
 }
@@ -44,13 +47,13 @@ struct RowView<'m> {
     cells: Vec<Option<&'m Cell>>,
 }
 
-fn head(short: &str) -> Head {
+fn head(matrix: &Matrix, short: &str) -> Head {
     Head {
         short: short.to_owned(),
         name: if short == crate::matrix::NO_TERMINATING {
             "a only".to_owned()
         } else {
-            carrier_name(short)
+            matrix.network_name(short)
         },
     }
 }
@@ -70,13 +73,14 @@ pub fn render(log: &RunLog, matrix: &Matrix, style: &str) -> Result<String, Stri
             .columns
             .iter()
             .any(|c| c == crate::matrix::NO_TERMINATING),
-        columns: matrix.columns.iter().map(|c| head(c)).collect(),
+        has_variants: !matrix.variants.is_empty(),
+        columns: matrix.columns.iter().map(|c| head(matrix, c)).collect(),
         rows: matrix
             .rows
             .iter()
             .map(|from| RowView {
                 short: from.clone(),
-                name: carrier_name(from),
+                name: matrix.network_name(from),
                 cells: matrix
                     .columns
                     .iter()

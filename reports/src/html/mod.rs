@@ -115,6 +115,7 @@ mod tests {
             roles: vec![],
             virtual_time: true,
             carriers: Default::default(),
+            networks: Default::default(),
         }));
         log.apply(&Event::Check(CheckOutcome {
             case: h.key.clone(),

@@ -79,7 +79,8 @@ pub struct CaseView {
     pub duration: String,
     pub reason: Option<String>,
     pub virtual_time: bool,
-    /// The carriers bound to the case's symbols, `a = cmcc, b = cucc`; empty without symbols.
+    /// The carriers bound to the case's symbols, `a = cmcc, b = cucc` (a network variant as
+    /// `b = cucc-untrusting (cucc)`); empty without symbols.
     pub carriers: String,
     pub roles: Vec<RoleView>,
     /// Steps in order; checks whose step was never announced come last, under step number 0.
@@ -291,7 +292,13 @@ fn case_view(case: &CaseLog) -> CaseView {
         carriers: case
             .carriers
             .iter()
-            .map(|(symbol, carrier)| format!("{symbol} = {carrier}"))
+            .map(|(symbol, carrier)| match case.networks.get(symbol) {
+                // A profile's network variant: its name, then the carrier it varies.
+                Some(network) if network != carrier => {
+                    format!("{symbol} = {network} ({carrier})")
+                }
+                _ => format!("{symbol} = {carrier}"),
+            })
             .collect::<Vec<_>>()
             .join(", "),
         roles: case

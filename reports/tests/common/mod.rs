@@ -355,6 +355,7 @@ pub fn fixture_events() -> Vec<Event> {
             roles,
             virtual_time: true,
             carriers: Default::default(),
+            networks: Default::default(),
         })
     };
     let ids = |n: &str| format!("sip:{n}@ims.mnc000.mcc460.3gppnetwork.org");

@@ -4,13 +4,17 @@
 //! A case that names only fixed carriers (or none: China Mobile) runs once. A case whose roles say
 //! `carrier: a` (or `number-from: b`) runs once per assignment of distinct carriers to its symbols,
 //! so an interworking flow is tried between every ordered pair of carriers (protocols.md §9.1,
-//! §13.3). This module does not route anything; it only says which carrier each role belongs to in
-//! one execution.
+//! §13.3). A run may bind the symbols to a profile's network variants instead of the built-in
+//! carriers (`run --carriers cmcc,cucc-untrusting`); two symbols never share a carrier. This module
+//! does not route anything; it only says which carrier (and network) each role belongs to in one
+//! execution.
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
+use crate::carrier::Network;
 use crate::role::Carrier;
 
 /// A carrier variable of a case, bound per execution.
@@ -89,12 +93,23 @@ impl fmt::Display for CarrierRef {
     }
 }
 
-/// The carriers bound to a case's symbols in one execution (empty for a case without symbols).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
-pub struct Binding(BTreeMap<Symbol, Carrier>);
+/// The networks bound to a case's symbols in one execution (empty for a case without symbols):
+/// built-in carriers, or a profile's variants of them.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Binding(BTreeMap<Symbol, Arc<Network>>);
 
 impl Binding {
+    /// Symbols bound to the built-in carriers.
     pub fn new(pairs: impl IntoIterator<Item = (Symbol, Carrier)>) -> Self {
+        Self::of_networks(
+            pairs
+                .into_iter()
+                .map(|(s, c)| (s, Arc::new(Network::builtin(c)))),
+        )
+    }
+
+    /// Symbols bound to networks.
+    pub fn of_networks(pairs: impl IntoIterator<Item = (Symbol, Arc<Network>)>) -> Self {
         Self(pairs.into_iter().collect())
     }
 
@@ -106,25 +121,30 @@ impl Binding {
     pub fn resolve(&self, r: CarrierRef) -> Carrier {
         match r {
             CarrierRef::Fixed(c) => c,
-            CarrierRef::Symbol(s) => self.0.get(&s).copied().unwrap_or_default(),
+            CarrierRef::Symbol(s) => self.get(s).unwrap_or_default(),
         }
+    }
+
+    /// The network `r` stands for when it is a bound symbol (a fixed carrier names no network).
+    pub fn network(&self, r: CarrierRef) -> Option<&Network> {
+        self.0.get(&r.symbol()?).map(|n| n.as_ref())
     }
 
     /// The bound carrier of `symbol`, if any.
     pub fn get(&self, symbol: Symbol) -> Option<Carrier> {
-        self.0.get(&symbol).copied()
+        self.0.get(&symbol).map(|n| n.carrier)
     }
 
     /// Symbol and carrier, in symbol order.
     pub fn iter(&self) -> impl Iterator<Item = (Symbol, Carrier)> + '_ {
-        self.0.iter().map(|(s, c)| (*s, *c))
+        self.0.iter().map(|(s, n)| (*s, n.carrier))
     }
 
-    /// `cmcc>cucc`: the carriers in symbol order (a, b, c), as execution keys show them.
+    /// `cmcc>cucc-untrusting`: the networks in symbol order (a, b, c), as execution keys show them.
     pub fn label(&self) -> String {
         self.0
             .values()
-            .map(|c| c.as_str())
+            .map(|n| n.name.as_str())
             .collect::<Vec<_>>()
             .join(">")
     }
@@ -135,32 +155,57 @@ impl Binding {
             .map(|(s, c)| (s.as_str().to_owned(), c.as_str().to_owned()))
             .collect()
     }
+
+    /// Symbol name to network name, as [`crate::events::CaseStarted::networks`] carries them;
+    /// empty when every bound network is a built-in carrier (then [`Self::names`] says it all).
+    pub fn network_names(&self) -> BTreeMap<String, String> {
+        if !self.0.values().any(|n| n.is_variant()) {
+            return BTreeMap::new();
+        }
+        self.0
+            .iter()
+            .map(|(s, n)| (s.as_str().to_owned(), n.name.clone()))
+            .collect()
+    }
 }
 
 /// Every assignment of distinct carriers from `carriers` to `symbols`, in the order of `carriers`
 /// (with all three carriers and two symbols: cmcc>cucc, cmcc>ctcc, cucc>cmcc, ... ctcc>cucc).
 /// No symbols: the one empty binding. More symbols than carriers: none.
 pub fn bindings(symbols: &[Symbol], carriers: &[Carrier]) -> Vec<Binding> {
+    let networks: Vec<Arc<Network>> = carriers
+        .iter()
+        .map(|c| Arc::new(Network::builtin(*c)))
+        .collect();
+    network_bindings(symbols, &networks)
+}
+
+/// Every assignment of networks from `networks` to `symbols` in which no two symbols share a
+/// carrier (a cross-carrier flow needs distinct carriers, so two variants of one carrier never
+/// meet in one execution), in the order of `networks`.
+pub fn network_bindings(symbols: &[Symbol], networks: &[Arc<Network>]) -> Vec<Binding> {
     let mut out = Vec::new();
     let mut chosen = Vec::with_capacity(symbols.len());
-    assign(symbols, carriers, &mut chosen, &mut out);
+    assign(symbols, networks, &mut chosen, &mut out);
     out
 }
 
 fn assign(
     symbols: &[Symbol],
-    carriers: &[Carrier],
-    chosen: &mut Vec<Carrier>,
+    networks: &[Arc<Network>],
+    chosen: &mut Vec<Arc<Network>>,
     out: &mut Vec<Binding>,
 ) {
     if chosen.len() == symbols.len() {
-        out.push(Binding::new(symbols.iter().copied().zip(chosen.clone())));
+        out.push(Binding::of_networks(
+            symbols.iter().copied().zip(chosen.iter().cloned()),
+        ));
         return;
     }
-    for &c in carriers {
-        if !chosen.contains(&c) {
-            chosen.push(c);
-            assign(symbols, carriers, chosen, out);
+    for n in networks {
+        if !chosen.iter().any(|c| c.carrier == n.carrier) {
+            chosen.push(n.clone());
+            assign(symbols, networks, chosen, out);
             chosen.pop();
         }
     }
@@ -225,5 +270,41 @@ mod tests {
         assert_eq!(b.resolve(CarrierRef::Symbol(Symbol::B)), Carrier::Cmcc);
         assert_eq!(b.resolve(CarrierRef::Fixed(Carrier::Cucc)), Carrier::Cucc);
         assert_eq!(b.names()["a"], "ctcc");
+    }
+    #[test]
+    fn variants_bind_with_distinct_carriers_and_name_the_key() {
+        let variant = |name: &str, carrier| {
+            Arc::new(Network {
+                name: name.into(),
+                carrier,
+                settings: Default::default(),
+            })
+        };
+        let networks = [
+            Arc::new(Network::builtin(Carrier::Cmcc)),
+            variant("cucc-untrusting", Carrier::Cucc),
+            variant("cmcc-slow", Carrier::Cmcc),
+        ];
+        let all = network_bindings(&[Symbol::A, Symbol::B], &networks);
+        let labels: Vec<String> = all.iter().map(Binding::label).collect();
+        assert_eq!(
+            labels,
+            [
+                "cmcc>cucc-untrusting",
+                "cucc-untrusting>cmcc",
+                "cucc-untrusting>cmcc-slow",
+                "cmcc-slow>cucc-untrusting"
+            ]
+        );
+        let first = &all[0];
+        assert_eq!(first.resolve(CarrierRef::Symbol(Symbol::B)), Carrier::Cucc);
+        let b = first.network(CarrierRef::Symbol(Symbol::B)).unwrap();
+        assert_eq!(b.name, "cucc-untrusting");
+        assert_eq!(first.network(CarrierRef::Fixed(Carrier::Cucc)), None);
+        assert_eq!(first.names()["b"], "cucc");
+        assert_eq!(first.network_names()["b"], "cucc-untrusting");
+        assert_eq!(first.network_names()["a"], "cmcc");
+        let plain = Binding::new([(Symbol::A, Carrier::Cmcc)]);
+        assert!(plain.network_names().is_empty());
     }
 }

@@ -107,6 +107,7 @@ fn judge_rule(
             .collect(),
         virtual_time: false,
         carriers: Default::default(),
+        networks: Default::default(),
     }));
     let mut failed = 0;
     for (index, wire, msg) in &matching {

@@ -103,7 +103,9 @@ pub async fn execute(exec: &Execution, ctx: &RunContext) -> Verdict {
         .map(|p| p.missing_capabilities(&exec.case))
         .unwrap_or_default();
     let ending = match ctx.profile.as_ref() {
-        Some(p) if external.is_none() => Ending::Skipped(format!(
+        // A profile without external roles (only network variants or settings) describes the
+        // simulated network itself: every case runs on the simulators.
+        Some(p) if external.is_none() && !p.externals.is_empty() => Ending::Skipped(format!(
             "the profile `{}` has no external {}: this case tests a {}",
             p.name,
             exec.case.under_test_kind(),
@@ -318,10 +320,11 @@ impl CaseRun<'_> {
                 subscriber: subscriber.clone(),
                 subscribers: all_subs.clone(),
                 peers: self.peers.clone(),
-                // The profile's settings for simulated roles of this kind win over the case's.
+                // The profile's settings for simulated roles of this kind win over the case's,
+                // which win over those of the role's network variant.
                 settings: match self.ctx.profile.as_deref() {
-                    Some(p) => p.role_settings(role.kind, &role.settings),
-                    None => role.settings.clone(),
+                    Some(p) => p.role_settings(role.kind, &self.exec.role_settings(role)),
+                    None => self.exec.role_settings(role),
                 },
                 tls: self
                     .ctx
@@ -393,6 +396,7 @@ impl CaseRun<'_> {
             roles: roles.collect(),
             virtual_time,
             carriers: self.exec.binding.names(),
+            networks: self.exec.binding.network_names(),
         }));
     }
 
