@@ -13,16 +13,18 @@
 //! CPM pager MESSAGE (§4.3) from the chatbot carrying `rcsBodyText` as the CPIM content, of type
 //! `fallbackContentType` (`text/plain` by default; `application/vnd.gsma.rcs-ft-http+xml` makes it
 //! an FT-HTTP file message, §5.3), never the card. Its outcome is reported as any message's:
-//! `MessageSent` on the 2xx, `DeliveredToTerminal` / `MessageDisplayed` on the phone's IMDNs. With
-//! `fallbackSupported` false (or no `rcsBodyText`) nothing is sent to the phone and the recipient
-//! fails as not chatbot-capable (`DeliveryImpossible` SVC1002, CT/CU code 2), which the SMS fallback
-//! of `delivery` then takes when the request also carries SMS text.
+//! `MessageSent` on the 2xx, `DeliveredToTerminal` / `MessageDisplayed` on the phone's IMDNs (the
+//! description stays `UP2`: no source names the one of a UP1.0 delivery). With `fallbackSupported`
+//! false (or no `rcsBodyText`) nothing is sent to the phone and the recipient fails as not
+//! chatbot-capable (`DeliveryImpossible` SVC1002, CT/CU code 2), which the SMS fallback of
+//! `delivery` then takes when the request also carries SMS text.
 //!
 //! Design decisions where the sources are silent: the fallback MESSAGE is the one a UP1.0 phone
 //! expects from any user, so it carries no chatbot markings (no chatbot IARI, `botversion` or
 //! `+g.gsma.rcs.isbot` in its Contact, no `maap` CPIM namespace or `maap.Traffic-Type`), while
 //! keeping the chatbot as sender and the API's conversation identifiers and `imdn.Message-ID`; the
-//! capability query is made per message (no cache). `fallbackContentEncoding` `base64` is decoded (rcs_proto).
+//! capability query is made per message (no cache); `rcsBodyText` whose `fallbackContentEncoding`
+//! is `base64` is decoded (rcs_proto), and one over [`MAX_RCS_BODY`] refuses the request.
 //! Faults: `maap.up10-card-to-up10-phone` (no capability query: the card goes to a UP1.0 phone),
 //! `maap.up10-fallback-as-text` (`rcsBodyText` goes as `text/plain`, whatever its type),
 //! `maap.up10-fallback-unasked` (`rcsBodyText` goes though `fallbackSupported` is false).
