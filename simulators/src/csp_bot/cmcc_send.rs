@@ -177,6 +177,7 @@ pub(super) fn outbound(core: &BotCore, params: &Map<String, Value>) -> Result<Ou
     };
     let sms = text_param(params, "sms");
     let other_net = other_net(params);
+    let up10 = up10(params);
     let uuid = || uuid::Uuid::new_v4().to_string();
     Ok(Outbound {
         form: Some(form),
@@ -196,9 +197,9 @@ pub(super) fn outbound(core: &BotCore, params: &Map<String, Value>) -> Result<Ou
         store_supported: Some(bool_param(params, "store").unwrap_or(true)),
         short_message_supported: Some(sms.is_some()),
         sms_body_text: sms,
-        fallback_supported: bool_param(params, "fallback"),
-        fallback_content_type: text_param(params, "rcs-content-type"),
-        rcs_body_text: text_param(params, "rcs-body"),
+        fallback_supported: up10.0,
+        fallback_content_type: up10.1,
+        rcs_body_text: up10.2,
         other_net_support: other_net.0,
         other_short_message_supported: other_net.1,
         other_sms_body_text: other_net.2,
@@ -207,6 +208,16 @@ pub(super) fn outbound(core: &BotCore, params: &Map<String, Value>) -> Result<Ou
         capability_version: Some(BOT_VERSION.to_owned()),
         ..Outbound::default()
     })
+}
+
+/// `fallbackSupported`, `fallbackContentType` and `rcsBodyText` (the UP1.0 fallback, §8.1.3) of
+/// the parameters `fallback`, `rcs-content-type` and `rcs-body`.
+fn up10(params: &Map<String, Value>) -> (Option<bool>, Option<String>, Option<String>) {
+    (
+        bool_param(params, "fallback"),
+        text_param(params, "rcs-content-type"),
+        text_param(params, "rcs-body"),
+    )
 }
 
 /// `otherNetSupport`, `otherShortMessageSupported` and `otherSmsBodyText` (§8.1.4) of the
@@ -349,6 +360,18 @@ mod tests {
         );
         let asked = json!({"other-net": "true"});
         assert_eq!(other_net(&params(asked)).0, Some(true));
+    }
+
+    #[test]
+    fn up10_parameters_become_the_fallback_elements() {
+        assert_eq!(up10(&params(json!({"text": "x"}))), (None, None, None));
+        let ft = "application/vnd.gsma.rcs-ft-http+xml";
+        let asked = json!({"fallback": true, "rcs-content-type": ft, "rcs-body": "<file/>"});
+        assert_eq!(
+            up10(&params(asked)),
+            (Some(true), Some(ft.to_owned()), Some("<file/>".to_owned()))
+        );
+        assert_eq!(up10(&params(json!({"fallback": "false"}))).0, Some(false));
     }
 
     #[test]
