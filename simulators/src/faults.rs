@@ -218,6 +218,22 @@ const MESSAGE_CENTER: &[(&str, &str)] = &[
         "message-center.fallback-file-without-link",
         "under fallback: sms, the SMS of a file transfer names the file without its download link",
     ),
+    (
+        "message-center.no-fallback-tag",
+        "under fallback: sms, the 200 to REGISTER does not advertise +g.gsma.rcs.msgfallback in Feature-Caps",
+    ),
+    (
+        "message-center.fallback-converts-notifications",
+        "under fallback: sms, IMDNs and isComposing to a user without RCS go out as SMS (their XML as text)",
+    ),
+    (
+        "message-center.cdr-deferred-at-store",
+        "a stored message's P2P_MT record is written delivered when it is stored instead of when it is delivered",
+    ),
+    (
+        "message-center.cdr-fallback-also-mt",
+        "a message that went as SMS is billed a chargeable P2P_MT on top of its FALLBACK_SMS record",
+    ),
 ];
 
 /// `(id, description)` of every terminal fault.

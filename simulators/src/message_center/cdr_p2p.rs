@@ -10,7 +10,8 @@
 //!
 //! Faults: `message-center.cdr-charges-imdn` records IMDNs as chargeable messages,
 //! `message-center.cdr-icid-mismatch` gives the `P2P_MT` record an icid of its own.
-//! Not recorded: large-message and session-mode chats (INVITE), store-and-forward deliveries.
+//! A message stored for an offline user, or sent as SMS, is billed on its fate
+//! (`cdr_p2p_deferred`). Not recorded: large-message and session-mode chats (INVITE).
 
 use std::sync::{Arc, Mutex};
 
@@ -22,6 +23,9 @@ use super::config::{Fault, Faults};
 use super::reply;
 use super::rewrite::Draft;
 use super::router;
+
+#[path = "cdr_p2p_deferred.rs"]
+mod deferred;
 
 /// The header carrying the charging vector (RFC 7315 4.6).
 const PCV: &str = "P-Charging-Vector";
@@ -36,6 +40,10 @@ pub struct P2pCdrs {
     carrier: Arc<Mutex<Carrier>>,
     charges_imdn: bool,
     icid_mismatch: bool,
+    /// Records of stored messages waiting for their fate (`cdr_p2p_deferred`).
+    deferred: Arc<deferred::Deferred>,
+    deferred_at_store: bool,
+    fallback_also_mt: bool,
 }
 
 /// Where a routed MESSAGE went, as far as billing cares.
@@ -53,6 +61,8 @@ impl P2pCdrs {
         Self {
             charges_imdn: faults.has(Fault::CdrChargesImdn),
             icid_mismatch: faults.has(Fault::CdrIcidMismatch),
+            deferred_at_store: faults.has(Fault::CdrDeferredAtStore),
+            fallback_also_mt: faults.has(Fault::CdrFallbackAlsoMt),
             ..Self::default()
         }
     }

@@ -137,3 +137,77 @@ fn the_mismatch_fault_gives_the_mt_record_its_own_icid() {
     assert_eq!(all[0].icid, "i");
     assert!(!all[1].icid.is_empty() && all[1].icid != "i");
 }
+
+fn stored_copy(imdn_id: &str) -> crate::message_center::store::Stored {
+    crate::message_center::store::Stored {
+        seq: 1,
+        recipient: "+8613800000002".to_owned(),
+        sender: Some("+8613800000001".to_owned()),
+        from: String::new(),
+        to: String::new(),
+        identity: None,
+        headers: Vec::new(),
+        content_type: "message/cpim".to_owned(),
+        body: Bytes::new(),
+        imdn_id: Some(imdn_id.to_owned()),
+        negative: false,
+        expires_at: std::time::Instant::now(),
+        in_flight: false,
+    }
+}
+
+#[test]
+fn a_stored_message_is_billed_when_delivered_or_expired() {
+    let cdrs = P2pCdrs::new(&Faults::default());
+    let request = message(CHAT, Some("icid-value=abc;orig-ioi=x"));
+    cdrs.stored(&request, "+8613800000002");
+    cdrs.stored(&message(IMDN, None), "+8613800000002");
+    assert!(cdrs.store().all().is_empty(), "nothing until its fate");
+    cdrs.deferred_delivered(&stored_copy("other"));
+    assert!(cdrs.store().all().is_empty(), "another message");
+    cdrs.deferred_delivered(&stored_copy("m-1"));
+    let all = cdrs.store().all();
+    assert_eq!(all.len(), 1);
+    assert_eq!(
+        (all[0].record_type.as_str(), all[0].icid.as_str()),
+        (P2P_MT, "abc")
+    );
+    assert_eq!(all[0].final_status, "delivered");
+    assert!(all[0].deliver_time.is_some() && all[0].chargeable);
+    cdrs.deferred_delivered(&stored_copy("m-1"));
+    assert_eq!(cdrs.store().all().len(), 1, "billed once");
+    cdrs.stored(&request, "+8613800000002");
+    cdrs.deferred_expired(&stored_copy("m-1"));
+    let expired = cdrs.store().all().pop().unwrap();
+    assert_eq!(expired.final_status, "expired");
+    assert!(expired.deliver_time.is_none() && !expired.chargeable);
+}
+
+#[test]
+fn a_message_that_fell_back_gets_no_p2p_mt_unless_the_fault() {
+    let fallback = NetCdr {
+        record_type: "FALLBACK_SMS".to_owned(),
+        imdn_message_id: "m-1".to_owned(),
+        ..NetCdr::default()
+    };
+    let cdrs = P2pCdrs::new(&Faults::default());
+    cdrs.stored(&message(CHAT, None), "+8613800000002");
+    cdrs.fell_back("+8613800000002", &fallback);
+    cdrs.deferred_delivered(&stored_copy("m-1"));
+    assert!(cdrs.store().all().is_empty(), "set aside, then dropped");
+    let faulty = P2pCdrs::new(&faults(&["message-center.cdr-fallback-also-mt"]));
+    faulty.fell_back("+8613800000002", &fallback);
+    let all = faulty.store().all();
+    assert_eq!(
+        (all.len(), all[0].record_type.as_str(), all[0].chargeable),
+        (1, P2P_MT, true)
+    );
+}
+
+#[test]
+fn the_fault_bills_a_stored_message_at_once() {
+    let cdrs = P2pCdrs::new(&faults(&["message-center.cdr-deferred-at-store"]));
+    cdrs.stored(&message(CHAT, None), "+8613800000002");
+    let all = cdrs.store().all();
+    assert_eq!((all.len(), all[0].final_status.as_str()), (1, "delivered"));
+}

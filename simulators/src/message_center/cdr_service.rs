@@ -4,6 +4,7 @@
 //! center served: originating when its own user sent it (and not to a chatbot), terminating when
 //! it was relayed to its own user's terminal (and not from the chatbot trunk). Requests refused
 //! are not recorded. The final response relayed upstream settles the records of its request.
+//! A chat message stored for an offline user (`202`) is billed on its fate (`cdr_p2p_deferred`).
 
 use std::net::SocketAddr;
 use std::time::Instant;
@@ -18,6 +19,7 @@ use crate::message_center::router::{self, Target};
 impl Core {
     /// Records person-to-person messages in `cdrs` (shared with the billing export).
     pub fn with_cdrs(mut self, cdrs: P2pCdrs) -> Self {
+        self.saf.bill_with(cdrs.clone());
         self.cdrs = cdrs;
         self
     }
@@ -36,6 +38,7 @@ impl Core {
         };
         let request = charged.as_ref().unwrap_or(request);
         let leg = self.billing_leg(request, own_user, upstream.src, now);
+        let offline = self.offline_user(request, now);
         let outcome = self.route(request, upstream, now);
         let (accepted, relayed) = match &outcome {
             Outcome::Relayed(_) => (true, true),
@@ -44,6 +47,10 @@ impl Core {
                 false,
             ),
         };
+        let stored = matches!(&outcome, Outcome::RespondAnd(r, _) if r.status() == Some(202));
+        if let Some(user) = offline.filter(|_| stored) {
+            self.cdrs.stored(request, &user);
+        }
         if accepted {
             let leg = Leg {
                 originating: leg.originating,
@@ -64,6 +71,17 @@ impl Core {
         {
             self.cdrs.answered(call_id, status);
         }
+    }
+
+    /// The number of the request's recipient when it is one of its RCS users, offline: a
+    /// MESSAGE it accepts (`202`) is stored for them (protocols.md §4.8).
+    fn offline_user(&self, request: &Message, now: Instant) -> Option<String> {
+        let uri = request.request_uri().and_then(|u| Uri::parse(u).ok())?;
+        let offline = matches!(
+            router::resolve(&uri, &self.directory, &self.bindings, now),
+            Target::Offline
+        );
+        offline.then(|| self.directory.by_uri(&uri).map(|s| s.msisdn.clone()))?
     }
 
     /// Whether `request` comes from one of its own registered users (not through the gateway

@@ -328,11 +328,23 @@ pub enum Fault {
     /// The SMS of a file transfer carries the file name without its link (protocols.md §9.2;
     /// IWK-SMS-006).
     FallbackFileWithoutLink,
+    /// Under `fallback: sms` the 200 to REGISTER does not advertise `+g.gsma.rcs.msgfallback`
+    /// (protocols.md §9.2; IWK-SMS-002).
+    NoFallbackTag,
+    /// IMDNs and isComposing to a user without RCS go out as SMS (protocols.md §9.2: only
+    /// messages; IWK-SMS-001).
+    FallbackConvertsNotifications,
+    /// A stored message's P2P_MT is written delivered when it is stored, not when it is
+    /// delivered (protocols.md §10.3; PLT-CDR-005).
+    CdrDeferredAtStore,
+    /// A message that went as SMS is also billed a chargeable P2P_MT (protocols.md §10.3:
+    /// instead of; PLT-CDR-005).
+    CdrFallbackAlsoMt,
 }
 
 impl Fault {
     /// Every message-center fault.
-    pub const ALL: [Self; 52] = [
+    pub const ALL: [Self; 56] = [
         Self::AcceptWrongDigest,
         Self::OmitQop,
         Self::OmitPAssociatedUri,
@@ -385,6 +397,10 @@ impl Fault {
         Self::FallbackStoredCopyDelivered,
         Self::FallbackSingleSegment,
         Self::FallbackFileWithoutLink,
+        Self::NoFallbackTag,
+        Self::FallbackConvertsNotifications,
+        Self::CdrDeferredAtStore,
+        Self::CdrFallbackAlsoMt,
     ];
 
     /// The catalogue id.
@@ -446,6 +462,12 @@ impl Fault {
             Self::FallbackStoredCopyDelivered => "message-center.fallback-stored-copy-delivered",
             Self::FallbackSingleSegment => "message-center.fallback-single-segment",
             Self::FallbackFileWithoutLink => "message-center.fallback-file-without-link",
+            Self::NoFallbackTag => "message-center.no-fallback-tag",
+            Self::FallbackConvertsNotifications => {
+                "message-center.fallback-converts-notifications"
+            }
+            Self::CdrDeferredAtStore => "message-center.cdr-deferred-at-store",
+            Self::CdrFallbackAlsoMt => "message-center.cdr-fallback-also-mt",
         }
     }
 

@@ -51,6 +51,17 @@ const MAX_PENDING: usize = 1024;
 /// Call-IDs of submissions remembered to recognise the SMS centre's reports.
 const MAX_SUBMITTED: usize = 256;
 
+#[path = "fallback_tag.rs"]
+pub(crate) mod tag;
+
+#[path = "fallback_eligible.rs"]
+pub(crate) mod eligible;
+
+/// Whether `fallback` is `sms` (settings checked at start; a bad value is off).
+pub fn enabled(settings: &Settings) -> bool {
+    mode(settings).unwrap_or(false)
+}
+
 /// Checks the fallback settings; the error names the setting.
 pub fn check(settings: &Settings) -> Result<(), String> {
     mode(settings)?;

@@ -16,11 +16,10 @@ use rcs_proto::sip::{MAGIC_COOKIE, Message, NameAddr, Uri};
 use super::super::cdr::{self, NetCdr};
 use super::super::config::Fault;
 use super::super::deferred;
-use super::super::fallback::SmsCentre;
+use super::super::fallback::{SmsCentre, eligible};
 use super::super::fallback_sms::{self, Notice, Sms};
 use super::super::proxy::{self, Transmit};
 use super::super::reply;
-use super::super::router;
 use super::{Core, Outcome};
 
 impl Core {
@@ -44,7 +43,7 @@ impl Core {
         src: SocketAddr,
         now: Instant,
     ) -> Option<Outcome> {
-        if !self.iwf.active() || !router::is_cpim(request) || router::is_imdn(request) {
+        if !self.iwf.active() || !self.is_eligible(request, src) {
             return None;
         }
         let recipient = match self.directory.by_uri(uri) {
@@ -52,12 +51,13 @@ impl Core {
             Some(subscriber) => subscriber.msisdn.clone(),
             None => non_rcs_number(uri)?,
         };
-        let sms = self.sms_of(request, recipient, src)?;
+        let sms = self.sms_of(request, recipient.clone(), src)?;
         let notice = fallback_sms::notice_of(request, &uri.to_string());
         let via = self.via_of();
         match self.iwf.submit(sms, notice, via, now) {
             Ok(out) => {
                 if let Some(record) = fallback_cdr(request) {
+                    self.cdrs.fell_back(&recipient, &record);
                     self.cdrs.store().record(record);
                 }
                 let accepted = reply::response(request, 202, "Accepted").build();
@@ -78,7 +78,7 @@ impl Core {
         src: SocketAddr,
         now: Instant,
     ) {
-        if !self.iwf.active() || router::is_imdn(request) {
+        if !self.iwf.active() || !self.is_eligible(request, src) {
             return;
         }
         let Some(sms) = self.sms_of(request, recipient.msisdn.clone(), src) else {
@@ -109,6 +109,7 @@ impl Core {
                 Ok(sent) => {
                     out.extend(sent);
                     if let Some(record) = waiting.cdr {
+                        self.cdrs.fell_back(&waiting.user, &record);
                         self.cdrs.store().record(record);
                     }
                 }
@@ -144,10 +145,28 @@ impl Core {
         })
     }
 
+    /// Whether `request` is a message a phone would show (see `fallback::eligible`).
+    fn is_eligible(&self, request: &Message, src: SocketAddr) -> bool {
+        let from_trunk = self.trunk.is_from_trunk(request, src);
+        match eligible::check(request, from_trunk, &self.config.faults) {
+            Ok(()) => true,
+            Err(why) => {
+                tracing::debug!(?why, "not converted to SMS");
+                false
+            }
+        }
+    }
+
     /// The SMS of `request` for `recipient`, from the sender's MSISDN.
     fn sms_of(&self, request: &Message, recipient: String, src: SocketAddr) -> Option<Sms> {
-        let with_link = !self.config.faults.has(Fault::FallbackFileWithoutLink);
-        let text = fallback_sms::text_of(request, with_link)?;
+        let faults = &self.config.faults;
+        let with_link = !faults.has(Fault::FallbackFileWithoutLink);
+        let text = fallback_sms::text_of(request, with_link).or_else(|| {
+            match faults.has(Fault::FallbackConvertsNotifications) {
+                true => eligible::notification_text(request),
+                false => None,
+            }
+        })?;
         let originator = self.originator(request, src)?;
         Some(Sms {
             originator,

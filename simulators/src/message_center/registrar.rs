@@ -316,8 +316,9 @@ fn ok(
     for path in request.header_all("Path") {
         response = response.header("Path", path);
     }
-    // The network supports revoke (protocols.md §4.9), advertised as RFC 6809 Feature-Caps.
-    response = response.header("Feature-Caps", "*;+g.gsma.rcs.msgrevoke");
+    // The network's revoke (protocols.md §4.9) and SMS fallback (§9.2), as RFC 6809 Feature-Caps.
+    let caps = super::fallback::tag::feature_caps(config);
+    response = response.header("Feature-Caps", &caps);
     if !config.faults.has(Fault::OmitServiceRoute) {
         let route = format!("<sip:orig@scscf.{};lr>", subscriber.domain);
         response = response.header("Service-Route", &route);

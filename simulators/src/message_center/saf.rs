@@ -66,6 +66,8 @@ pub struct Saf {
     revoke_ns: String,
     revoke_result: RevokeResult,
     faults: Faults,
+    /// Bills each stored chat message on its fate (`cdr_p2p_deferred`, protocols.md §10.3).
+    billing: super::cdr_p2p::P2pCdrs,
 }
 
 impl Saf {
@@ -80,6 +82,7 @@ impl Saf {
             revoke_ns: settings.revoke_namespace.clone(),
             revoke_result: saf_settings::revoke_result(settings).unwrap_or(RevokeResult::RevokeXml),
             faults: config.faults.clone(),
+            billing: super::cdr_p2p::P2pCdrs::default(),
         }
     }
 
@@ -317,6 +320,11 @@ impl Saf {
         }
     }
 
+    /// Bills deliveries and expiries in `cdrs` (shared with the billing export).
+    pub fn bill_with(&mut self, cdrs: super::cdr_p2p::P2pCdrs) {
+        self.billing = cdrs;
+    }
+
     /// Starts the next delivery of every online user with messages waiting.
     pub fn deliver(&mut self, net: Net<'_>, now: Instant) -> Vec<Transmit> {
         let mut out = Vec::new();
@@ -376,7 +384,10 @@ impl Saf {
 
     fn ended(&mut self, ended: Ended, net: Net<'_>, now: Instant) -> Vec<Transmit> {
         tracing::info!(user = %ended.user, seq = ended.seq, delivered = ended.delivered, "deferred delivery ended");
-        self.store.finish(&ended.user, ended.seq, ended.delivered);
+        let finished = self.store.finish(&ended.user, ended.seq, ended.delivered);
+        if let Some(message) = finished.filter(|_| ended.delivered) {
+            self.billing.deferred_delivered(&message);
+        }
         match ended.delivered {
             true => self.deliver(net, now),
             // Kept for the next registration: retrying now would loop on a refusing terminal.
@@ -400,6 +411,7 @@ impl Saf {
         }
         for expired in self.store.expire(now) {
             tracing::info!(user = %expired.recipient, seq = expired.seq, "stored message expired");
+            self.billing.deferred_expired(&expired);
             self.on_expired(&expired, net, now);
         }
         out.extend(self.deliver(net, now));

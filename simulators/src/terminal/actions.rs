@@ -125,6 +125,8 @@ async fn registration(
         )
     };
     out.set("identity", &identity);
+    let fallback = core.state().registration.network_fallback;
+    out.set("network-fallback", if fallback { "true" } else { "false" });
     if let Some(granted) = granted.filter(|_| expires > 0) {
         out.set("expires", &granted.to_string());
     }

@@ -115,6 +115,9 @@ pub(crate) struct Registered {
     pub identity: Option<String>,
     /// Service-Route values in order, each as received.
     pub service_route: Vec<String>,
+    /// The network said it falls back to SMS: `+g.gsma.rcs.msgfallback` in a Feature-Caps
+    /// (RFC 6809; protocols.md §9.2).
+    pub network_fallback: bool,
 }
 
 /// Reads a 200 to REGISTER; `contact_uri` is the URI of the Contact the terminal registered.
@@ -137,7 +140,18 @@ pub(crate) fn read_ok(ok: &Message, contact_uri: &str, faults: &Faults) -> Regis
         expires: granted_expiry(ok, contact_uri),
         identity,
         service_route,
+        network_fallback: has_feature_cap(ok, "+g.gsma.rcs.msgfallback"),
     }
+}
+
+/// Whether a Feature-Caps value of `ok` carries the feature `tag` (RFC 6809 5: `*;tag;...`).
+fn has_feature_cap(ok: &Message, tag: &str) -> bool {
+    ok.header_values("Feature-Caps").iter().any(|value| {
+        value
+            .split(';')
+            .filter_map(|param| param.split('=').next())
+            .any(|name| name.trim().eq_ignore_ascii_case(tag))
+    })
 }
 
 /// The `expires` of the terminal's own Contact, else the Expires header (protocols.md §2.5 rule 1).
@@ -325,5 +339,21 @@ mod tests {
         );
         let bare = read_ok(&response(200, &[]), "sip:a@b", &Faults::default());
         assert_eq!(bare, Registered::default());
+    }
+
+    #[test]
+    fn learns_network_fallback_from_feature_caps() {
+        let contact = "sip:a@b";
+        let caps = |value: &str| {
+            read_ok(
+                &response(200, &[("Feature-Caps", value)]),
+                contact,
+                &Faults::default(),
+            )
+        };
+        assert!(caps("*;+g.gsma.rcs.msgrevoke;+g.gsma.rcs.msgfallback").network_fallback);
+        assert!(caps("*;+G.GSMA.RCS.MSGFALLBACK").network_fallback);
+        assert!(!caps("*;+g.gsma.rcs.msgrevoke").network_fallback);
+        assert!(!caps("*;+g.gsma.rcs.msgfallbackx").network_fallback);
     }
 }

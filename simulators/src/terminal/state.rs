@@ -35,6 +35,9 @@ pub(crate) struct Registration {
     pub service_route: Vec<String>,
     /// Expiry the registrar granted to the current binding, if it said.
     pub expires: Option<u32>,
+    /// The network falls back to SMS (`+g.gsma.rcs.msgfallback`, protocols.md §9.2), as the
+    /// last 200 to REGISTER said.
+    pub network_fallback: bool,
     /// The USIM answering IMS AKA challenges, when the subscriber has K and OPc; its SQN_MS
     /// persists across registrations (TS 33.102 6.3.3).
     pub usim: Option<rcs_proto::aka::Usim>,
@@ -49,6 +52,7 @@ impl Registration {
             identity: subscriber.sip_uri(),
             service_route: Vec::new(),
             expires: None,
+            network_fallback: false,
             usim: super::register_aka::usim(subscriber),
         }
     }
@@ -102,9 +106,11 @@ impl State {
             reg.identity.clone_from(&self.default_identity);
             reg.service_route.clear();
             reg.expires = None;
+            reg.network_fallback = false;
             return;
         }
         reg.expires = ok.expires;
+        reg.network_fallback = ok.network_fallback;
         reg.identity = ok.identity.unwrap_or_else(|| self.default_identity.clone());
         reg.service_route = ok.service_route;
     }
@@ -197,14 +203,17 @@ mod tests {
             expires: Some(3600),
             identity: Some("tel:+8613800000001".to_owned()),
             service_route: vec!["<sip:orig@s;lr>".to_owned()],
+            network_fallback: true,
         };
         state.registered(ok, 600000);
+        assert!(state.registration.network_fallback);
         assert_eq!(state.registration.identity, "tel:+8613800000001");
         assert_eq!(state.registration.expires, Some(3600));
         state.registered(Registered::default(), 0);
         assert_eq!(state.registration.identity, sub.sip_uri());
         assert!(state.registration.service_route.is_empty());
         assert_eq!(state.registration.expires, None);
+        assert!(!state.registration.network_fallback);
     }
 
     #[test]
