@@ -18,7 +18,11 @@
 use std::sync::{Mutex, MutexGuard};
 
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
+
+#[cfg(test)]
+use crate::cdr_export::MAX_QUERY_CDRS;
+use crate::cdr_export::{self, Record};
 
 /// Chatbot to user (protocols.md §10.3 `record_type`).
 pub(crate) const A2P_MT: &str = "A2P_MT";
@@ -35,9 +39,6 @@ pub(crate) mod status {
 
 /// The most records kept; the oldest go first.
 pub(crate) const MAX_CDRS: usize = 10_000;
-
-/// The most records one query answers with (`count` and `chargeable` still count all).
-pub(crate) const MAX_QUERY_CDRS: usize = 1_000;
 
 /// One billing record (§10.3).
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -170,14 +171,10 @@ impl Cdrs {
         lock(&self.records).clone()
     }
 
-    /// The records matching every `(field, value)` filter (see [`matches`]) as
+    /// The records matching every `(field, value)` filter (see [`cdr_export::matches`]) as
     /// `{"count":N,"chargeable":M,"cdrs":[...]}`, oldest first.
     pub fn query(&self, filters: &[(String, String)]) -> Value {
-        let records = lock(&self.records);
-        let chosen: Vec<&Cdr> = records.iter().filter(|c| matches(c, filters)).collect();
-        let chargeable = chosen.iter().filter(|c| c.chargeable).count();
-        let cdrs: Vec<&Cdr> = chosen.iter().copied().take(MAX_QUERY_CDRS).collect();
-        json!({ "count": chosen.len(), "chargeable": chargeable, "cdrs": cdrs })
+        cdr_export::select(lock(&self.records).iter(), filters)
     }
 
     /// The invariants of one record, or the faults that break them.
@@ -224,63 +221,29 @@ fn reached(final_status: &str) -> bool {
     matches!(final_status, "delivered" | "displayed")
 }
 
+impl Record for Cdr {
+    fn chargeable(&self) -> bool {
+        self.chargeable
+    }
+
+    /// `chatbot` stands for `chatbot_id`.
+    fn field_of(filter: &str) -> &str {
+        match filter {
+            "chatbot" => "chatbot_id",
+            other => other,
+        }
+    }
+}
+
 /// The field names a query may filter on: every record field, and `chatbot` for `chatbot_id`.
 pub(crate) fn is_filter(field: &str) -> bool {
-    field == "chatbot" || field_value(&Cdr::default(), field).is_some()
-}
-
-/// Whether `cdr` passes every filter: the field's value as text (a string as is, `true`/`false`,
-/// a number in decimal, an absent value as `""`) equals the filter's; users (`originator`,
-/// `recipient`) compare as numbers when both are tel URIs or numbers. An unknown field passes
-/// nothing.
-pub(crate) fn matches(cdr: &Cdr, filters: &[(String, String)]) -> bool {
-    filters.iter().all(|(field, wanted)| {
-        let field = if field == "chatbot" {
-            "chatbot_id"
-        } else {
-            field
-        };
-        let Some(value) = field_value(cdr, field) else {
-            return false;
-        };
-        match field {
-            "originator" | "recipient" => same_user(wanted)(&value),
-            _ => value == *wanted,
-        }
-    })
-}
-
-/// One field of `cdr` as text, `None` when the record has no such field.
-fn field_value(cdr: &Cdr, field: &str) -> Option<String> {
-    let value = serde_json::to_value(cdr).ok()?;
-    Some(match value.get(field)? {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    })
+    cdr_export::is_filter::<Cdr>(field)
 }
 
 /// A predicate: whether a user identity names the same user as `user` (tel URIs and bare
 /// numbers by their digits, anything else exactly).
 fn same_user(user: &str) -> impl Fn(&str) -> bool + '_ {
-    let wanted = number(user);
-    move |other| match (&wanted, number(other)) {
-        (Some(a), Some(b)) => *a == b,
-        _ => other == user,
-    }
-}
-
-/// The number of a `tel:` URI or bare number, separators and parameters dropped.
-fn number(user: &str) -> Option<String> {
-    let bare = user.trim();
-    let bare = bare.strip_prefix("tel:").unwrap_or(bare);
-    let bare = bare.split(';').next().unwrap_or(bare);
-    let digits: String = bare
-        .chars()
-        .filter(|c| !matches!(c, '-' | '.' | '(' | ')'))
-        .collect();
-    let numeric = digits.strip_prefix('+').unwrap_or(&digits);
-    (!numeric.is_empty() && numeric.chars().all(|c| c.is_ascii_digit())).then_some(digits)
+    move |other| cdr_export::same_user(user, other)
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {

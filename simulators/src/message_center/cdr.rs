@@ -4,7 +4,7 @@
 //! gateway, `NNI_IN` at the receiving one), kept in memory with a cap and queried by field.
 //!
 //! Records share the JSON shape of the MaaP's export (snake_case §10.3 field names, the answer
-//! `{"count":N,"chargeable":M,"cdrs":[...]}`) and its filter rules: any record field, values
+//! `{"count":N,"chargeable":M,"cdrs":[...]}`) and its filter rules (`cdr_export`): any record field, values
 //! compared as text, users (`originator`, `recipient`) as numbers when both are numbers or tel
 //! URIs. The `icid` is the `icid-value` of the request's `P-Charging-Vector` (RFC 7315 4.6), the
 //! key that joins the records of one message across nodes; `orig_ioi`/`term_ioi` are its
@@ -23,11 +23,14 @@ use rcs_harness::role::Carrier;
 use rcs_proto::cpim::CpimMessage;
 use rcs_proto::sip::{Message, Uri, split_outside, unquote};
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use time::OffsetDateTime;
 use time::format_description::FormatItem;
 use time::macros::{format_description, offset};
 
+#[cfg(test)]
+use crate::cdr_export::MAX_QUERY_CDRS;
+use crate::cdr_export::{self, Record, number};
 use crate::iwg::border::icid_of;
 
 /// Person to person, at the originating network.
@@ -41,9 +44,6 @@ pub(crate) const NNI_IN: &str = "NNI_IN";
 
 /// The most records kept; the oldest go first.
 pub(crate) const MAX_CDRS: usize = 10_000;
-
-/// The most records one query answers with (`count` and `chargeable` still count all).
-pub(crate) const MAX_QUERY_CDRS: usize = 1_000;
 
 /// The longest Call-ID kept to match a record with its answer.
 const MAX_CALL_ID: usize = 256;
@@ -140,11 +140,7 @@ impl NetCdrs {
     /// The records matching every `(field, value)` filter as
     /// `{"count":N,"chargeable":M,"cdrs":[...]}`, oldest first.
     pub fn query(&self, filters: &[(String, String)]) -> Value {
-        let records = lock(&self.records);
-        let chosen: Vec<&NetCdr> = records.iter().filter(|c| matches(c, filters)).collect();
-        let chargeable = chosen.iter().filter(|c| c.chargeable).count();
-        let cdrs: Vec<&NetCdr> = chosen.iter().copied().take(MAX_QUERY_CDRS).collect();
-        json!({ "count": chosen.len(), "chargeable": chargeable, "cdrs": cdrs })
+        cdr_export::select(lock(&self.records).iter(), filters)
     }
 }
 
@@ -155,53 +151,15 @@ pub(crate) mod status {
     pub(crate) const FAILED: &str = "failed";
 }
 
-/// The field names a query may filter on: every exported record field.
-pub(crate) fn is_filter(field: &str) -> bool {
-    field_value(&NetCdr::default(), field).is_some()
-}
-
-/// Whether `cdr` passes every filter (see the module documentation).
-fn matches(cdr: &NetCdr, filters: &[(String, String)]) -> bool {
-    filters.iter().all(|(field, wanted)| {
-        let Some(value) = field_value(cdr, field) else {
-            return false;
-        };
-        match field.as_str() {
-            "originator" | "recipient" => same_user(wanted, &value),
-            _ => value == *wanted,
-        }
-    })
-}
-
-/// One field of `cdr` as text, `None` when the record has no such field.
-fn field_value(cdr: &NetCdr, field: &str) -> Option<String> {
-    let value = serde_json::to_value(cdr).ok()?;
-    Some(match value.get(field)? {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    })
-}
-
-/// Whether two user identities name the same user: numbers by their digits, else exactly.
-fn same_user(a: &str, b: &str) -> bool {
-    match (number(a), number(b)) {
-        (Some(a), Some(b)) => a == b,
-        _ => a == b,
+impl Record for NetCdr {
+    fn chargeable(&self) -> bool {
+        self.chargeable
     }
 }
 
-/// The number of a `tel:` URI or bare number, separators and parameters dropped.
-fn number(user: &str) -> Option<String> {
-    let bare = user.trim();
-    let bare = bare.strip_prefix("tel:").unwrap_or(bare);
-    let bare = bare.split(';').next().unwrap_or(bare);
-    let digits: String = bare
-        .chars()
-        .filter(|c| !matches!(c, '-' | '.' | '(' | ')'))
-        .collect();
-    let numeric = digits.strip_prefix('+').unwrap_or(&digits);
-    (!numeric.is_empty() && numeric.chars().all(|c| c.is_ascii_digit())).then_some(digits)
+/// The field names a query may filter on: every exported record field.
+pub(crate) fn is_filter(field: &str) -> bool {
+    cdr_export::is_filter::<NetCdr>(field)
 }
 
 /// A user as records name it: `tel:<number>` for a URI whose user part is a number (a global
@@ -307,6 +265,8 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     fn cdr(record_type: &str, call_id: &str, icid: &str) -> NetCdr {
