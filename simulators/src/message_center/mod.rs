@@ -136,6 +136,7 @@ pub async fn start(
     )
     .await?;
     center.trunk.set_transport(spec.transport);
+    center.trunk.serve_domain(spec.carrier.chatbot_domain());
     center.carriers.configure(spec.carrier, &spec.subscribers);
     center.carriers.set_transport(spec.transport);
     center.sms_centre.configure(spec.carrier, spec.transport);

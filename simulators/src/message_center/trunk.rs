@@ -2,7 +2,8 @@
 //! "the 5GMC routes any request whose Request-URI host is a chatbot domain to the MaaP over a SIP
 //! trunk"; PLT-CAP-004, PLT-BOT-*).
 //!
-//! A request whose Request-URI host is one of the chatbot domains (setting `chatbot-domains`) is
+//! A request whose Request-URI host is one of the chatbot domains (setting `chatbot-domains`, and
+//! the message center's own carrier's chatbot domain, [`Trunk::serve_domain`]) is
 //! relayed to the MaaP as if the chatbot were a contact registered there: [`Trunk::binding_for`]
 //! gives that stand-in binding, with the chatbot URI as contact (so the MaaP sees the chatbot in
 //! the Request-URI) and the MaaP's address as target. The MaaP's address is the setting
@@ -84,6 +85,14 @@ impl Trunk {
     pub fn learn(&self, peers: &BTreeMap<String, Peer>) {
         if let Some(maap) = peers.values().find(|p| p.kind == RoleKind::Maap) {
             self.lock().learned = Some([maap.sip_udp, maap.sip_tcp, maap.sip_tls]);
+        }
+    }
+
+    /// Routes `domain` (the message center's own carrier's chatbot domain) to the MaaP too.
+    pub fn serve_domain(&self, domain: &str) {
+        let mut state = self.lock();
+        if !state.domains.iter().any(|d| d.eq_ignore_ascii_case(domain)) {
+            state.domains.push(domain.to_owned());
         }
     }
 
@@ -206,6 +215,17 @@ mod tests {
             binding.contact.uri.to_string(),
             "sip:12599@botplatform.rcs.chinamobile.com"
         );
+    }
+
+    #[test]
+    fn the_own_carriers_chatbot_domain_is_served_once() {
+        let trunk = Trunk::new(&domains(), None);
+        let unicom = Uri::parse("sip:12599@botplatform.rcs.chinaunicom.cn").unwrap();
+        assert!(!trunk.is_chatbot_uri(&unicom));
+        trunk.serve_domain("botplatform.rcs.chinaunicom.cn");
+        trunk.serve_domain("BOTPLATFORM.rcs.chinaunicom.cn");
+        assert!(trunk.is_chatbot_uri(&unicom));
+        assert_eq!(trunk.lock().domains.len(), domains().len() + 1);
     }
 
     #[test]
