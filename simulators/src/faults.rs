@@ -234,6 +234,10 @@ const MESSAGE_CENTER: &[(&str, &str)] = &[
         "message-center.cdr-fallback-also-mt",
         "a message that went as SMS is billed a chargeable P2P_MT on top of its FALLBACK_SMS record",
     ),
+    (
+        "message-center.cdr-session-as-pager",
+        "CPM sessions and large messages (INVITE) are recorded with service_mode pager",
+    ),
 ];
 
 /// `(id, description)` of every terminal fault.

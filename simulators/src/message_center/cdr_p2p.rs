@@ -11,7 +11,8 @@
 //! Faults: `message-center.cdr-charges-imdn` records IMDNs as chargeable messages,
 //! `message-center.cdr-icid-mismatch` gives the `P2P_MT` record an icid of its own.
 //! A message stored for an offline user, or sent as SMS, is billed on its fate
-//! (`cdr_p2p_deferred`). Not recorded: large-message and session-mode chats (INVITE).
+//! (`cdr_p2p_deferred`); CPM sessions and large messages once per session per leg
+//! (`cdr_p2p_session`).
 
 use std::sync::{Arc, Mutex};
 
@@ -26,6 +27,9 @@ use super::router;
 
 #[path = "cdr_p2p_deferred.rs"]
 mod deferred;
+
+#[path = "cdr_p2p_session.rs"]
+mod session;
 
 /// The header carrying the charging vector (RFC 7315 4.6).
 const PCV: &str = "P-Charging-Vector";
@@ -44,6 +48,7 @@ pub struct P2pCdrs {
     deferred: Arc<deferred::Deferred>,
     deferred_at_store: bool,
     fallback_also_mt: bool,
+    session_as_pager: bool,
 }
 
 /// Where a routed MESSAGE went, as far as billing cares.
@@ -63,6 +68,7 @@ impl P2pCdrs {
             icid_mismatch: faults.has(Fault::CdrIcidMismatch),
             deferred_at_store: faults.has(Fault::CdrDeferredAtStore),
             fallback_also_mt: faults.has(Fault::CdrFallbackAlsoMt),
+            session_as_pager: faults.has(Fault::CdrSessionAsPager),
             ..Self::default()
         }
     }

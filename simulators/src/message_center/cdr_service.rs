@@ -5,6 +5,8 @@
 //! it was relayed to its own user's terminal (and not from the chatbot trunk). Requests refused
 //! are not recorded. The final response relayed upstream settles the records of its request.
 //! A chat message stored for an offline user (`202`) is billed on its fate (`cdr_p2p_deferred`).
+//! A CPM session or large-message INVITE is charged and recorded when the B2BUA takes it, and
+//! settled by the final response the B2BUA sends the caller (`cdr_p2p_session`).
 
 use std::net::SocketAddr;
 use std::time::Instant;
@@ -12,7 +14,7 @@ use std::time::Instant;
 use bytes::Bytes;
 use rcs_proto::sip::{Message, Uri};
 
-use super::{Core, Outcome, Upstream};
+use super::{Core, Outcome, Transmit, Upstream};
 use crate::message_center::cdr_p2p::{Leg, P2pCdrs};
 use crate::message_center::router::{self, Target};
 
@@ -59,6 +61,43 @@ impl Core {
             self.cdrs.routed(request, leg);
         }
         outcome
+    }
+
+    /// A CPM INVITE from one of its own users with a charging vector of its own, when it has
+    /// none (RFC 7315 4.6); None otherwise.
+    pub(super) fn invite_charged(
+        &self,
+        request: &Message,
+        src: SocketAddr,
+        now: Instant,
+    ) -> Option<Message> {
+        match self.is_own_user(request, src, now) {
+            true => self.cdrs.with_vector(request),
+            false => None,
+        }
+    }
+
+    /// The B2BUA took the CPM INVITE `request`: its records, on the legs this center serves.
+    pub(super) fn cdr_session_started(&self, request: &Message, src: SocketAddr, now: Instant) {
+        let own_user = self.is_own_user(request, src, now);
+        let leg = self.billing_leg(request, own_user, src, now);
+        self.cdrs.session_started(request, leg);
+    }
+
+    /// The final responses to an INVITE among what the B2BUA sends settle its records.
+    pub(super) fn cdr_session_answered(&self, out: &[Transmit]) {
+        for transmit in out {
+            let Ok(response) = Message::parse(transmit.bytes.clone()) else {
+                continue;
+            };
+            let Some(status) = response.status().filter(|s| *s >= 200) else {
+                continue;
+            };
+            let invite = response.cseq().is_ok_and(|cseq| cseq.method == "INVITE");
+            if let Some(call_id) = response.call_id().filter(|_| invite) {
+                self.cdrs.answered(call_id, status);
+            }
+        }
     }
 
     /// A final response relayed upstream settles the records of its request.

@@ -340,11 +340,14 @@ pub enum Fault {
     /// A message that went as SMS is also billed a chargeable P2P_MT (protocols.md §10.3:
     /// instead of; PLT-CDR-005).
     CdrFallbackAlsoMt,
+    /// CPM sessions and large messages are recorded with `service_mode` `pager`
+    /// (protocols.md §10.3; PLT-CDR-006).
+    CdrSessionAsPager,
 }
 
 impl Fault {
     /// Every message-center fault.
-    pub const ALL: [Self; 56] = [
+    pub const ALL: [Self; 57] = [
         Self::AcceptWrongDigest,
         Self::OmitQop,
         Self::OmitPAssociatedUri,
@@ -401,6 +404,7 @@ impl Fault {
         Self::FallbackConvertsNotifications,
         Self::CdrDeferredAtStore,
         Self::CdrFallbackAlsoMt,
+        Self::CdrSessionAsPager,
     ];
 
     /// The catalogue id.
@@ -468,6 +472,7 @@ impl Fault {
             }
             Self::CdrDeferredAtStore => "message-center.cdr-deferred-at-store",
             Self::CdrFallbackAlsoMt => "message-center.cdr-fallback-also-mt",
+            Self::CdrSessionAsPager => "message-center.cdr-session-as-pager",
         }
     }
 

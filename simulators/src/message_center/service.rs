@@ -591,6 +591,8 @@ impl Core {
                 .build();
             return answer(response);
         }
+        let charged = self.invite_charged(request, src, now);
+        let request = charged.as_ref().unwrap_or(request);
         let faults = &self.config.faults;
         if let Some(missing) = router::missing_invite_header(request)
             && !faults.has(Fault::AcceptInviteWithoutConversationId)
@@ -648,7 +650,10 @@ impl Core {
             via_addr: via_for(transport),
         };
         match self.b2bua.start(request, origin, &route, now) {
-            Ok(out) => out,
+            Ok(out) => {
+                self.cdr_session_started(request, src, now);
+                out
+            }
             Err((status, reason)) => respond(status, reason),
         }
     }
@@ -667,6 +672,7 @@ impl Core {
             return Vec::new();
         }
         if let Some(out) = self.b2bua.on_response(response, now) {
+            self.cdr_session_answered(&out);
             return out;
         }
         match self.proxy.on_response(response, &self.config.faults, now) {
