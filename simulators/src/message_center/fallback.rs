@@ -7,6 +7,9 @@
 //! §9.1) and is converted at the far end; the gateway's own `fallback` setting is not read.
 //!
 //! With the setting `fallback: sms` (default `none`: nothing here acts):
+//! - the 200 to REGISTER advertises it (`+g.gsma.rcs.msgfallback` in Feature-Caps, `fallback_tag`);
+//! - only what a phone shows as a message is converted (`fallback_eligible`: never IMDNs,
+//!   isComposing, the group chat focus's or a chatbot's messages);
 //! - a CPM MESSAGE (text or FT-HTTP file-info) to a subscriber without RCS, or to an
 //!   unprovisioned number of a non-RCS range, is answered `202 Accepted` and submitted to the
 //!   case's `sms-center` as SMS over IP from the sender's MSISDN (`fallback_sms`);
