@@ -18,7 +18,21 @@ fn json(path: &Path) -> Value {
     serde_json::from_str(&data).expect("valid json")
 }
 
-/// The ids of the executions of one cell that did not pass.
+/// The NNI cases whose outcome under each variant the profile's comments explain; cases added
+/// later are left out of the comparison.
+const EXPLAINED: [&str; 9] = [
+    "IWK-NNI-001",
+    "IWK-NNI-002",
+    "IWK-NNI-003",
+    "IWK-NNI-004",
+    "IWK-NNI-006",
+    "IWK-NNI-007",
+    "IWK-NNI-008",
+    "IWK-NNI-009",
+    "IWK-NNI-010",
+];
+
+/// The ids of the executions of one cell (of the explained cases) that did not pass.
 fn failing(matrix: &Value, from: &str, to: &str) -> Vec<String> {
     let cell = matrix["cells"]
         .as_array()
@@ -26,11 +40,17 @@ fn failing(matrix: &Value, from: &str, to: &str) -> Vec<String> {
         .iter()
         .find(|c| c["from"] == from && c["to"] == to)
         .unwrap_or_else(|| panic!("no cell {from} > {to}"));
+    for id in EXPLAINED {
+        let ran = cell["executions"]
+            .as_array()
+            .is_some_and(|list| list.iter().any(|e| e["id"] == id));
+        assert!(ran, "{id} ran for {from} > {to}");
+    }
     let mut ids: Vec<String> = cell["executions"]
         .as_array()
         .expect("executions")
         .iter()
-        .filter(|e| e["verdict"] != "pass")
+        .filter(|e| e["verdict"] != "pass" && EXPLAINED.iter().any(|id| e["id"] == *id))
         .map(|e| e["id"].as_str().expect("id").to_owned())
         .collect();
     ids.dedup();
