@@ -22,6 +22,7 @@ mod peers;
 mod relay;
 pub mod route;
 pub mod settings;
+mod subscription;
 mod task;
 
 use std::collections::BTreeMap;

@@ -33,7 +33,7 @@ use crate::net::Incoming;
 const MAX_PENDING: usize = 4096;
 
 /// Methods relayed across the border (sessions through the B2BUA, see `session`).
-pub const ALLOW: &str = "MESSAGE, OPTIONS, INVITE, ACK, BYE, CANCEL";
+pub const ALLOW: &str = "MESSAGE, OPTIONS, SUBSCRIBE, NOTIFY, REFER, INVITE, ACK, BYE, CANCEL";
 
 /// Bytes to send, how and where, and the relayed request they belong to (if one).
 #[derive(Clone, Debug)]
@@ -89,6 +89,8 @@ pub struct Core {
     sessions: B2bua,
     /// NNI billing records (protocols.md §10.3, see `cdr`).
     cdrs: super::cdr::NniCdrs,
+    /// The subscription dialogs relayed, for their NOTIFYs (see `subscription`).
+    subscriptions: super::subscription::Subscriptions,
 }
 
 impl Core {
@@ -114,6 +116,7 @@ impl Core {
             relayed: HashMap::new(),
             sessions: B2bua::new(MsrpUris::none(), McFaults::default()),
             cdrs: super::cdr::NniCdrs::new(faults.nni_cdr_missing),
+            subscriptions: Default::default(),
         }
     }
 
@@ -168,7 +171,9 @@ impl Core {
         if session::is_session_method(request.method()) {
             return self.on_session_request(request, transport, src, now);
         }
-        if !matches!(request.method(), Some("MESSAGE" | "OPTIONS")) {
+        let subscription = super::subscription::is_subscription_method(request.method())
+            && !self.faults.no_subscription_relay;
+        if !matches!(request.method(), Some("MESSAGE" | "OPTIONS")) && !subscription {
             return answer(501, "Not Implemented");
         }
         let key = upstream_key(request);
@@ -182,7 +187,14 @@ impl Core {
             return answer(400, "Bad Request");
         };
         let from = self.peers.nni_carrier(request, src);
-        let (dst, crossing) = match self.hop(&uri, from) {
+        let hop = match request.method() {
+            Some("NOTIFY") => {
+                let side = self.notify_side(request, now);
+                self.notify_hop(side, from)
+            }
+            _ => self.hop(&uri, from),
+        };
+        let (dst, crossing) = match hop {
             Ok(hop) => (
                 hop.addrs.and_then(|a| a.get(self.transport)),
                 (hop.trusted, hop.orig, hop.term),
@@ -200,6 +212,12 @@ impl Core {
         }
         if self.faults.drop_imdn && crate::message_center::is_imdn_request(request) {
             return answer(200, "OK");
+        }
+        if self.faults.drop_notify && request.method() == Some("NOTIFY") {
+            return answer(200, "OK");
+        }
+        if subscription {
+            self.note_subscription(request, crossing.1, now);
         }
         self.pending
             .retain(|_, p| p.client.state() != ClientState::Terminated);
@@ -474,6 +492,9 @@ pub fn transport_name(transport: Transport) -> &'static str {
 
 #[path = "session.rs"]
 mod session;
+
+#[path = "subscription_relay.rs"]
+mod subscription_relay;
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]

@@ -152,7 +152,7 @@ fn what_cannot_cross_is_answered_here() {
     let now = Instant::now();
     let status = |out: Vec<Transmit>| parse(&out[0]).status().unwrap();
     assert_eq!(
-        status(gw.handle(request("SUBSCRIBE", "tel:+8613000000002"), now)),
+        status(gw.handle(request("PUBLISH", "tel:+8613000000002"), now)),
         501
     );
     assert_eq!(
@@ -206,4 +206,100 @@ Content-Type: message/cpim\nContent-Length: {}\n\n{body}",
     assert_eq!(out.len(), 1);
     assert_eq!(out[0].dst, MC.parse().unwrap());
     assert_eq!(parse(&out[0]).status(), Some(200));
+}
+
+/// A NOTIFY in the dialog of a subscription that crossed, from `src`, the subscriber's tag `1`.
+fn notify(src: &str, via: &str, state: &str) -> Incoming {
+    incoming(
+        format!(
+            "NOTIFY sip:+8613000000002@127.0.0.1:40002 SIP/2.0\nVia: SIP/2.0/UDP {via};branch=z9hG4bKn{}\n\
+Max-Forwards: 70\nFrom: <sip:grp-1@ims.mnc000.mcc460.3gppnetwork.org>;tag=f\n\
+To: <sip:+8613000000002@ims.mnc001.mcc460.3gppnetwork.org>;tag=1\nCall-ID: c1\n\
+CSeq: 2 NOTIFY\nEvent: conference\nSubscription-State: {state}\nContent-Length: 0\n\n",
+            state.len()
+        ),
+        src,
+    )
+}
+
+#[test]
+fn a_subscription_crosses_inward_and_its_notifies_go_back_across() {
+    let mut gw = core(Faults::default());
+    let now = Instant::now();
+    let group = "sip:grp-1@ims.mnc000.mcc460.3gppnetwork.org";
+    let text = format!(
+        "SUBSCRIBE {group} SIP/2.0\nVia: SIP/2.0/UDP {CUCC_GW};branch=z9hG4bKs1\n\
+Max-Forwards: 68\nFrom: <sip:+8613000000002@ims.mnc001.mcc460.3gppnetwork.org>;tag=1\n\
+To: <{group}>\nCall-ID: c1\nCSeq: 1 SUBSCRIBE\nEvent: conference\nExpires: 600\n\
+Content-Length: 0\n\n"
+    );
+    let out = gw.handle(incoming(text, CUCC_GW), now);
+    assert_eq!(out[0].dst, MC.parse().unwrap(), "to the focus's network");
+    let inside = parse(&out[0]);
+    assert_eq!(inside.header("Event"), Some("conference"));
+    assert_eq!(inside.header_values("Via").len(), 1);
+
+    let out = gw.handle(notify(MC, MC, "active;expires=600"), now);
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].dst, CUCC_GW.parse().unwrap(), "back across the NNI");
+    let nni = parse(&out[0]);
+    let vias = nni.header_values("Via");
+    assert_eq!(vias.len(), 1, "the focus's Via stays home");
+    assert!(vias[0].starts_with("SIP/2.0/UDP 127.0.0.1:5001;branch=z9hG4bK"));
+    let vector = nni.header("P-Charging-Vector").unwrap();
+    assert!(vector.contains(";orig-ioi=ims.mnc000.mcc460.3gppnetwork.org;term-ioi=ims.mnc001."));
+
+    let home = gw.handle(answer(&nni, 200), now);
+    assert_eq!(
+        home[0].dst,
+        MC.parse().unwrap(),
+        "its 200 goes to the focus"
+    );
+    let ended = gw.handle(notify(MC, MC, "terminated"), now);
+    assert_eq!(
+        ended[0].dst,
+        CUCC_GW.parse().unwrap(),
+        "the final NOTIFY crosses"
+    );
+    let after = gw.handle(notify(MC, MC, "active"), now);
+    assert_eq!(parse(&after[0]).status(), Some(481), "no dialog any more");
+}
+
+#[test]
+fn a_notify_of_no_dialog_or_dropped_is_answered_here() {
+    let mut gw = core(Faults::default());
+    let now = Instant::now();
+    let out = gw.handle(notify(MC, MC, "active"), now);
+    assert_eq!(
+        (out[0].dst, parse(&out[0]).status()),
+        (MC.parse().unwrap(), Some(481))
+    );
+
+    let mut faulty =
+        core(Faults::from_ids(&["peer-carrier.no-subscription-relay".into()]).unwrap());
+    let out = faulty.handle(
+        request("SUBSCRIBE", "sip:grp-1@ims.mnc001.mcc460.3gppnetwork.org"),
+        now,
+    );
+    assert_eq!(parse(&out[0]).status(), Some(501));
+
+    let mut dropping = core(Faults::from_ids(&["peer-carrier.drop-notify".into()]).unwrap());
+    let subscribe = request("SUBSCRIBE", "sip:grp-1@ims.mnc001.mcc460.3gppnetwork.org");
+    let out = dropping.handle(subscribe, now);
+    assert_eq!(
+        out[0].dst,
+        CUCC_GW.parse().unwrap(),
+        "a group of China Unicom's"
+    );
+    let notify = format!(
+        "NOTIFY sip:+8613800000001@127.0.0.1:40000 SIP/2.0\nVia: SIP/2.0/UDP {CUCC_GW};branch=z9hG4bKn\n\
+Max-Forwards: 70\nFrom: <sip:grp-1@ims.mnc001.mcc460.3gppnetwork.org>;tag=f\n\
+To: <sip:+8613800000001@ims.mnc000.mcc460.3gppnetwork.org>;tag=1\nCall-ID: c1\n\
+CSeq: 1 NOTIFY\nEvent: conference\nSubscription-State: active\nContent-Length: 0\n\n"
+    );
+    let out = dropping.handle(incoming(notify, CUCC_GW), now);
+    assert_eq!(
+        (out[0].dst, parse(&out[0]).status()),
+        (CUCC_GW.parse().unwrap(), Some(200))
+    );
 }

@@ -4,12 +4,13 @@
 //! The serving carrier of a URI is found, in order, by its host when that is a carrier's chatbot
 //! domain (the chatbot's platform), by the number portability database (every subscriber of the
 //! case, with the carrier it is subscribed at, when portability is on), then by the number range
-//! the number was issued from ([`Carrier::of_number`]). [`NumberPlan`] answers that; the message
-//! center uses it too, to tell its own users from other carriers'. [`NumberPlan::decide`] is the
-//! gateway's decision: a request from its own network goes across the NNI to the serving
-//! carrier's gateway; a request from the NNI goes to its own chatbot platform (chatbot domain) or
-//! message center; anything else is refused (no transit through a third carrier, no loops). This
-//! module does not send anything.
+//! the number was issued from ([`Carrier::of_number`]); a URI with no number (a group session
+//! URI) is served by the carrier whose home domain is its host. [`NumberPlan`] answers that; the
+//! message center uses it too, to tell its own users from other carriers'.
+//! [`NumberPlan::decide`] is the gateway's decision: a request from its own network goes across
+//! the NNI to the serving carrier's gateway; a request from the NNI goes to its own chatbot
+//! platform (chatbot domain) or message center; anything else is refused (no transit through a
+//! third carrier, no loops). This module does not send anything.
 
 use std::collections::HashMap;
 
@@ -64,6 +65,9 @@ impl NumberPlan {
         }
         let number = number_of(uri)?;
         let digits = digits(&number);
+        if digits.is_empty() {
+            return home_domain_carrier(uri);
+        }
         if let Some(carrier) = self.ported.get(&digits) {
             return Some(*carrier);
         }
@@ -99,6 +103,17 @@ pub fn chatbot_carrier(uri: &Uri) -> Option<Carrier> {
     Carrier::ALL
         .into_iter()
         .find(|c| c.chatbot_domain().eq_ignore_ascii_case(host))
+}
+
+/// The carrier whose home domain is `uri`'s host: a URI with no number there is a service of
+/// that carrier's network, such as a group session URI of its conference focus (protocols.md §6.1).
+fn home_domain_carrier(uri: &Uri) -> Option<Carrier> {
+    let Some(Host::Domain(host)) = uri.host() else {
+        return None;
+    };
+    Carrier::ALL
+        .into_iter()
+        .find(|c| c.home_domain().eq_ignore_ascii_case(host))
 }
 
 /// The number a SIP user part or tel URI carries, as received.
@@ -164,6 +179,9 @@ mod tests {
             Some(Carrier::Cucc)
         );
         assert_eq!(cmcc.carrier_of(&uri("sip:alice@example.com")), None);
+        let group = uri("sip:grp-4f2a@ims.mnc011.mcc460.3gppnetwork.org");
+        assert_eq!(cmcc.carrier_of(&group), Some(Carrier::Ctcc), "a group URI");
+        assert_eq!(cmcc.decide(&group, false), Destination::Peer(Carrier::Ctcc));
         assert_eq!(cmcc.carrier_of(&uri("tel:+4915100000001")), None);
         let unported = plan(Carrier::Cmcc, false);
         assert_eq!(

@@ -93,6 +93,14 @@ pub const FAULTS: &[(&str, &str)] = &[
         "peer-carrier.leak-instance",
         "a session INVITE's Contact crosses the NNI with the originating device's +sip.instance, reg-id and GRUU",
     ),
+    (
+        "peer-carrier.no-subscription-relay",
+        "SUBSCRIBE, NOTIFY and REFER are answered 501 at the border instead of crossing (a group member of another carrier gets no conference state)",
+    ),
+    (
+        "peer-carrier.drop-notify",
+        "a NOTIFY of a subscription across the NNI (a group's conference state) is answered 200 by the gateway and not relayed",
+    ),
 ];
 
 /// The gateway's settings.
@@ -189,6 +197,10 @@ pub struct Faults {
     pub capability: CapabilityFaults,
     /// Refuse requests toward an untrusted carrier.
     pub refuse_untrusted: bool,
+    /// Answer NOTIFYs without relaying them (see `subscription`).
+    pub drop_notify: bool,
+    /// Answer SUBSCRIBE, NOTIFY and REFER 501 (see `subscription`).
+    pub no_subscription_relay: bool,
     /// The far leg's Contact keeps the caller's device identifiers (see `far_leg`).
     pub leak_instance: bool,
 }
@@ -217,6 +229,8 @@ impl Faults {
                 "options-offline-as-404" => out.capability.offline_as_404 = true,
                 "strip-contact-tags" => out.capability.strip_contact_tags = true,
                 "refuse-untrusted" => out.refuse_untrusted = true,
+                "drop-notify" => out.drop_notify = true,
+                "no-subscription-relay" => out.no_subscription_relay = true,
                 "leak-instance" => out.leak_instance = true,
                 _ => return Err(format!("unknown peer-carrier fault `{id}`")),
             }

@@ -117,6 +117,11 @@ impl Carriers {
         ))
     }
 
+    /// The gateway's address on the case's transport, once learned.
+    pub fn gateway(&self) -> Option<SocketAddr> {
+        self.lock().address()
+    }
+
     /// The identity of a request from the gateway: the P-Asserted-Identity it carries (none
     /// when the far carrier is outside the trust domain); None for requests from elsewhere.
     pub fn identity(&self, request: &Message, src: SocketAddr) -> Option<String> {

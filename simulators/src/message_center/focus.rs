@@ -83,6 +83,9 @@ pub struct Arrival {
     pub src: SocketAddr,
     /// The message center's address on that transport.
     pub via_addr: SocketAddr,
+    /// Its carrier's interworking gateway, when the request came through it (a member of another
+    /// carrier): the dialog's requests go there (protocols.md §9.1).
+    pub gateway: Option<SocketAddr>,
 }
 
 /// A request of the focus's own awaiting its answer.

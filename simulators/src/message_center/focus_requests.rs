@@ -138,7 +138,10 @@ impl Focus {
         let tls = arrival.transport == rcs_harness::events::Transport::Tls;
         let reach = Reach {
             transport: arrival.transport,
-            dst: focus_sip::dialog_dst(dialog.remote_target(), tls, arrival.src),
+            dst: match arrival.gateway {
+                Some(gateway) => gateway,
+                None => focus_sip::dialog_dst(dialog.remote_target(), tls, arrival.src),
+            },
             via_addr: arrival.via_addr,
         };
         let ok = focus_sip::subscribe_ok(request, &tag, &contact, expires);

@@ -40,6 +40,7 @@ fn arrival(port: u16) -> Arrival {
         transport: Transport::Tcp,
         src: addr(port),
         via_addr: addr(5060),
+        gateway: None,
     }
 }
 
@@ -287,6 +288,23 @@ fn subscribers_get_the_full_state_then_each_change_with_the_next_version() {
         .filter(|c| matches!(c, FocusCommand::Leave { .. }))
         .collect();
     assert_eq!(leaves.len(), 1, "carol's session is closed");
+}
+
+#[test]
+fn a_subscriber_behind_the_gateway_is_notified_through_it() {
+    let mut focus = focus(&[]);
+    let now = Instant::now();
+    let (group, _) = group_of_three(&mut focus, now);
+    let gateway = addr(5090);
+    let arrival = Arrival {
+        gateway: Some(gateway),
+        ..arrival(5091)
+    };
+    let (ok, out) = focus.on_request(&subscribe(&group, BOB), arrival, &hop, now);
+    assert_eq!(ok.status(), Some(200));
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].dst, gateway, "not the contact's own address");
+    assert_eq!(parsed(&out)[0].method(), Some("NOTIFY"));
 }
 
 #[test]

@@ -4,9 +4,11 @@
 //! Leg B is a new INVITE to the callee's registered contact: a new Call-ID, From the caller's
 //! asserted identity with a new tag, To the caller's To, P-Asserted-Identity the caller, the
 //! CPM service headers copied (Accept-Contact, P-Preferred-Service, Conversation-ID,
-//! Contribution-ID, InReplyTo-Contribution-ID, Subject, Supported, Session-Expires) and the body
-//! the caller sent with the message center's SDP in it. Toward the caller it writes the
-//! responses of leg A with its own To tag and Contact. This module decides nothing: it builds.
+//! Contribution-ID, InReplyTo-Contribution-ID, Subject, Referred-By, Supported, Session-Expires)
+//! and the body the caller sent with the message center's SDP in it. Its Contact is the message
+//! center's, except for a group focus's INVITE: the group session URI stays the Contact (see
+//! `leg_b_contact`). Toward the caller it writes the responses of leg A with its own To tag and
+//! Contact. This module decides nothing: it builds.
 
 use std::net::SocketAddr;
 
@@ -20,6 +22,7 @@ const COPIED: &[&str] = &[
     "Contribution-ID",
     "InReplyTo-Contribution-ID",
     "Subject",
+    "Referred-By",
     "Supported",
     "Session-Expires",
 ];
@@ -68,7 +71,7 @@ pub fn leg_b_invite(leg: &LegB<'_>) -> Message {
         .header("To", to)
         .header("Call-ID", leg.call_id)
         .header("CSeq", "1 INVITE")
-        .header("Contact", &contact(a, leg.transport, leg.via_addr))
+        .header("Contact", &leg_b_contact(a, leg.transport, leg.via_addr))
         .header("P-Asserted-Identity", leg.identity);
     for value in a.header_values("Accept-Contact") {
         if leg.strip_icsi && names_cpm_icsi(&value) {
@@ -151,6 +154,31 @@ pub fn via(transport: Transport, addr: SocketAddr, branch: &str) -> String {
         "SIP/2.0/{} {addr};branch={branch}",
         transport_name(transport)
     )
+}
+
+/// Leg B's Contact. A group focus invites From its group session URI with `isfocus` in its
+/// Contact (RFC 4579 5.3, protocols.md §6.1); a B2BUA on the way (the gateways at the NNI) puts
+/// its own address in that Contact, so the message center names the group session URI again,
+/// with the Contact's parameters: the member subscribes to the group and leaves it there. Any
+/// other caller's is the message center's own.
+fn leg_b_contact(a_invite: &Message, transport: Transport, addr: SocketAddr) -> String {
+    let focus = a_invite
+        .header("Contact")
+        .and_then(|value| NameAddr::parse(value).ok())
+        .filter(|c| c.param("isfocus").is_some());
+    let group = a_invite.from_header().ok().map(|from| from.uri.to_string());
+    let (Some(focus), Some(group)) = (focus, group) else {
+        return contact(a_invite, transport, addr);
+    };
+    let params: String = focus
+        .params
+        .iter()
+        .map(|(name, value)| match value {
+            Some(value) => format!(";{name}={value}"),
+            None => format!(";{name}"),
+        })
+        .collect();
+    format!("<{group}>{params}")
 }
 
 /// The message center's Contact on a leg: its address, and the feature tags of the caller's
@@ -269,6 +297,30 @@ Content-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{body}",
         assert_eq!(b.body(), b"v=0\r\nnew\r\n");
         assert!(b.validate().is_empty(), "{:?}", b.validate());
         assert!(is_cpm_invite(&a) && is_cpm_invite(&b));
+    }
+
+    #[test]
+    fn a_focus_s_invite_keeps_the_group_uri_as_contact() {
+        let text = String::from_utf8_lossy(a_invite().raw())
+            .replace(
+                "From: <sip:+8613800000001@ims>;tag=a1",
+                "From: <sip:grp-1@ims>;tag=a1\r\nReferred-By: <sip:+8613800000003@ims>",
+            )
+            .replace(
+                "Contact: <sip:+8613800000001@127.0.0.1:40000;transport=tcp>;+sip.instance=\"<urn:uuid:1>\";",
+                "Contact: <sip:+8613800000001@127.0.0.1:40000;transport=tcp>;isfocus;",
+            );
+        let a = Message::parse(text.into_bytes()).unwrap();
+        let contact = leg_b(&a, false).header("Contact").unwrap().to_owned();
+        assert!(
+            contact.starts_with("<sip:grp-1@ims>;isfocus;+g.3gpp.icsi-ref="),
+            "{contact}"
+        );
+        assert_eq!(
+            leg_b(&a, false).header("Referred-By"),
+            Some("<sip:+8613800000003@ims>"),
+            "who invited crosses the B2BUA (RFC 3892)"
+        );
     }
 
     #[test]

@@ -398,6 +398,11 @@ impl Core {
                 let (response, then) = self.focus_request(request, transport, src, now);
                 Outcome::RespondAnd(response, then)
             }
+            _ if !regevent::is_reg_event(request)
+                && let Some(outcome) = self.group_across(request, &upstream, now) =>
+            {
+                outcome
+            }
             "REGISTER" => {
                 let arrival = Arrival {
                     transport: upstream.transport,
