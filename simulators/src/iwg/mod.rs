@@ -8,8 +8,10 @@
 //! domain ([`route`]) crosses to that carrier's gateway; a request from a peer gateway goes to its
 //! message center, or its MaaP for its own chatbot domain. Both ways the §9.1 header table is
 //! applied ([`border`]): topology hiding, trust domain for P-Asserted-Identity, charging vector
-//! with both IOIs, private headers kept home, CPM headers and bodies transparent. MESSAGE and
-//! OPTIONS are relayed statefully ([`relay`]); a session INVITE makes the gateway a B2BUA that
+//! with both IOIs, private headers kept home, CPM headers and bodies transparent. MESSAGE,
+//! OPTIONS, SUBSCRIBE, NOTIFY and REFER are relayed statefully ([`relay`]), each NOTIFY back to
+//! the side its subscription came from (`subscription`: a group's conference state for a member
+//! of another carrier, IWK-NNI-005); a session INVITE makes the gateway a B2BUA that
 //! anchors MSRP on its own relay, re-chunking to `nni-max-chunk` toward the NNI (`session`). It exposes no actions; its NNI
 //! charging records (`cdr`, protocols.md §10.3) are exported at `GET /billing/v1/cdrs` on its
 //! HTTP server (`Endpoints.http`). Settings and faults: [`settings`].

@@ -1,13 +1,15 @@
-//! The gateway's request handling, sans-IO: MESSAGE and OPTIONS relayed across the border both
-//! ways, with time as an argument (protocols.md §9.1; RFC 3261 16 for the stateful relay, TS
-//! 24.229 5.10 for the IBCF).
+//! The gateway's request handling, sans-IO: MESSAGE, OPTIONS, SUBSCRIBE, NOTIFY and REFER relayed
+//! across the border both ways, with time as an argument (protocols.md §9.1; RFC 3261 16 for the
+//! stateful relay, TS 24.229 5.10 for the IBCF, RFC 6665 for subscriptions).
 //!
 //! A request is judged by where it came from (a peer gateway, or its own network) and where
 //! `route` sends it; it is rewritten by `border` and relayed on a client transaction
 //! ([`ClientNonInvite`]) of its own, so retransmissions over UDP, Timer F (408 upstream) and
 //! transport errors (503 upstream) are handled here. Its responses go back to where the request
 //! came from by that transaction's state, with the Via values the border hid put back. A
-//! retransmitted request is absorbed (or answered again with the final response it got). Other
+//! retransmitted request is absorbed (or answered again with the final response it got). A
+//! SUBSCRIBE or REFER goes where its Request-URI is served, and its dialog is noted; a NOTIFY goes
+//! to the side its subscription came from (`subscription`), 481 when there is none. Other
 //! methods get 501, malformed requests 400. Sessions (INVITE, ACK, BYE, CANCEL) go to `session`.
 
 use std::collections::HashMap;
