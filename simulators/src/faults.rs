@@ -692,6 +692,10 @@ const MAAP: &[(&str, &str)] = &[
         "with other-net-delivery sms, other carriers' users get the MESSAGE over the NNI instead of SMS",
     ),
     (
+        "maap.other-net-sms-own-text",
+        "with other-net-delivery sms, other carriers' users get the smsBodyText meant for the chatbot's own carrier instead of otherSmsBodyText",
+    ),
+    (
         "maap.uplink-range-ignored",
         "a user out of a chatbot's reach (another province for a province-only chatbot) may still write to it",
     ),

@@ -64,6 +64,8 @@ pub(crate) struct CarrierFaults {
     pub other_net_sms_ignored: bool,
     /// `maap.uplink-range-ignored`: users out of a chatbot's reach may still write to it.
     pub uplink_range_ignored: bool,
+    /// `maap.other-net-sms-own-text`: the `sms` profile sends the own carrier's `smsBodyText`.
+    pub other_net_sms_own_text: bool,
 }
 
 impl CarrierFaults {
@@ -77,6 +79,7 @@ impl CarrierFaults {
             other_net_support_ignored: has("maap.other-net-support-ignored"),
             other_net_sms_ignored: has("maap.other-net-sms-ignored"),
             uplink_range_ignored: has("maap.uplink-range-ignored"),
+            other_net_sms_own_text: has("maap.other-net-sms-own-text"),
         }
     }
 }
@@ -288,9 +291,10 @@ impl CarrierRules {
         if self.delivery == OtherNetDelivery::Nni || self.faults.other_net_sms_ignored {
             return Route::Nni(carrier);
         }
-        let text = match bot.family {
-            super::chatbots::Family::Cmcc => ask.sms_text.as_deref(),
-            super::chatbots::Family::Ctcu => ask.sms_text.as_deref().or(fallback_text),
+        let text = match (bot.family, self.faults.other_net_sms_own_text) {
+            (_, true) => fallback_text,
+            (super::chatbots::Family::Cmcc, false) => ask.sms_text.as_deref(),
+            (super::chatbots::Family::Ctcu, false) => ask.sms_text.as_deref().or(fallback_text),
         };
         match text.filter(|t| !t.trim().is_empty()) {
             Some(text) => Route::Sms {
@@ -512,6 +516,15 @@ mod tests {
             Route::Sms {
                 carrier: Carrier::Cucc,
                 text: "短信".into()
+            }
+        );
+        let own_text = ["maap.other-net-sms-own-text".into()];
+        let wrong = CarrierRules::new(&s, &subscribers(), &own_text);
+        assert_eq!(
+            wrong.route(cmcc_bot, &ask, Some("本网"), &unicom),
+            Route::Sms {
+                carrier: Carrier::Cucc,
+                text: "本网".into()
             }
         );
         let nni = CarrierRules::new(&s, &subscribers(), &["maap.other-net-sms-ignored".into()]);
