@@ -360,9 +360,11 @@ pub struct RawCheck {
     /// `<name>.content-type`, `<name>.size` or `<name>.sha256` for more of it.
     pub form: Option<String>,
     /// An element's text (or `@attribute`) of the XML body, by local names from the root:
-    /// `file-info[@type=file]/data/@url`; `/file/...` names the root too.
+    /// `file-info[@type=file]/data/@url`; `/file/...` names the root too. Of message/cpim
+    /// content, the document it wraps.
     pub xml: Option<String>,
-    /// A value of the JSON body by RFC 6901 pointer, e.g. `/messages/0/id`.
+    /// A value of the JSON body by RFC 6901 pointer, e.g. `/messages/0/id`. Of message/cpim
+    /// content, the document it wraps.
     pub json: Option<String>,
     /// A field of the chatbot content (CPIM inner content, or what an HTTP body carries):
     /// `valid`, `errors`, `gsma-errors`, `suggestions`, `suggestion.<n>.text`,
