@@ -117,6 +117,11 @@ impl Carriers {
         ))
     }
 
+    /// The carrier of this message center.
+    pub fn own(&self) -> Carrier {
+        self.lock().plan.own()
+    }
+
     /// The gateway's address on the case's transport, once learned.
     pub fn gateway(&self) -> Option<SocketAddr> {
         self.lock().address()

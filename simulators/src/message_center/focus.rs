@@ -132,6 +132,18 @@ impl Focus {
         }
     }
 
+    /// Names its groups in `domain`, its carrier's home domain, unless the factory was configured
+    /// in another domain than the default one: a group URI with no number is routed by its
+    /// domain across the NNI (protocols.md §9.1).
+    pub fn adopt_home_domain(&mut self, domain: &str) {
+        if self
+            .domain
+            .eq_ignore_ascii_case(rcs_harness::role::HOME_DOMAIN)
+        {
+            self.domain = domain.to_owned();
+        }
+    }
+
     /// Takes the `a=path` URIs of the members' sessions from `msrp`.
     pub fn set_msrp(&mut self, msrp: FocusMsrp) {
         self.msrp = msrp;

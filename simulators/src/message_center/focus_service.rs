@@ -71,6 +71,8 @@ impl Core {
             let response = super::reply::response(request, 501, "Not Implemented").build();
             return vec![super::transmit(response, transport, src)];
         }
+        self.focus
+            .adopt_home_domain(self.carriers.own().home_domain());
         let (directory, bindings) = (&self.directory, &self.bindings);
         let creator = router::asserted_identity(request, directory, bindings, now);
         let carriers = &self.carriers;

@@ -308,6 +308,25 @@ fn a_subscriber_behind_the_gateway_is_notified_through_it() {
 }
 
 #[test]
+fn groups_are_named_in_the_carrier_s_home_domain_unless_configured() {
+    let now = Instant::now();
+    let cucc = "ims.mnc001.mcc460.3gppnetwork.org";
+    let mut configured = focus(&[]);
+    configured.adopt_home_domain(cucc);
+    let (group, _) = group_of_three(&mut configured, now);
+    assert!(group.ends_with("@ims"), "{group}");
+
+    let mut default = focus(&[]);
+    default.domain = rcs_harness::role::HOME_DOMAIN.to_owned();
+    default.adopt_home_domain(cucc);
+    let (group, _) = group_of_three(&mut default, now);
+    assert!(
+        group.starts_with("sip:grp-") && group.ends_with(cucc),
+        "{group}"
+    );
+}
+
+#[test]
 fn the_version_fault_repeats_the_version() {
     let mut focus = focus(&["message-center.conference-version-not-increasing"]);
     let now = Instant::now();
