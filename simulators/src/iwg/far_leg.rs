@@ -9,7 +9,8 @@
 //! (the CPM ICSI in `+g.3gpp.icsi-ref`, the IARIs, the chatbot tags, `isfocus` for a group
 //! focus: the far side picks its service by them), but what identifies the originating device
 //! does not: `+sip.instance`, `reg-id` and the GRUU parameters. A B2BUA is the user agent of its
-//! leg; a device behind it is not its to name across the border. This module builds the value
+//! leg; a device behind it is not its to name across the border. A group focus's INVITE keeps
+//! the group session URI as its Contact (RFC 4579 5.3). This module builds the value
 //! only: `session` puts it on the INVITE after the border rewrite, which already removed
 //! P-Access-Network-Info.
 
@@ -86,8 +87,17 @@ pub(super) fn contact(
 }
 
 /// `invite` with its Contact replaced by the far leg's: the caller's tags from `caller`, the
-/// user part from the far leg's From (the asserted identity the B2BUA put there).
+/// user part from the far leg's From (the asserted identity the B2BUA put there). A group
+/// focus's INVITE (`isfocus` in the caller's Contact) keeps the Contact the B2BUA gave it: the
+/// group session URI is the conference's address (RFC 4579 5.3), not a device's.
 pub(super) fn with_contact(caller: &Message, invite: &Message, far: &FarContact<'_>) -> Message {
+    let focus = caller
+        .header("Contact")
+        .and_then(|value| NameAddr::parse(value).ok())
+        .is_some_and(|contact| contact.param("isfocus").is_some());
+    if focus {
+        return invite.clone();
+    }
     let identity = invite
         .from_header()
         .ok()
@@ -194,7 +204,8 @@ reg-id=1;pub-gruu=\"sip:a@ims;gr=x\";+g.3gpp.icsi-ref=\"urn%3Aurn-7%3A3gpp-servi
             format!(
                 "INVITE sip:gw SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:5003;branch=z9hG4bKa\r\n\
 From: <sip:+8613800000001@ims>;tag=a\r\nTo: <sip:+8613800000002@ims>\r\nCall-ID: a\r\n\
-CSeq: 1 INVITE\r\nContact: {CALLER}\r\nContent-Length: 0\r\n\r\n"
+CSeq: 1 INVITE\r\nContact: {}\r\nContent-Length: 0\r\n\r\n",
+                CALLER.replace(";isfocus", "")
             )
             .into_bytes(),
         )
@@ -216,5 +227,20 @@ Content-Length: 0\r\n\r\n"
         assert!(!contact.contains("sip.instance"));
         assert_eq!(out.header_values("Contact").len(), 1);
         assert_eq!(out.call_id(), Some("b"));
+    }
+
+    #[test]
+    fn a_focus_keeps_the_group_uri_as_contact() {
+        let text = |contact: &str| {
+            format!(
+                "INVITE sip:peer SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:5001;branch=z9hG4bKb\r\n\
+From: <sip:group-1@ims>;tag=b\r\nTo: <sip:+8613800000002@ims>\r\nCall-ID: b\r\n\
+CSeq: 1 INVITE\r\nContact: {contact}\r\nContent-Length: 0\r\n\r\n"
+            )
+        };
+        let group = format!("<sip:group-1@ims>;isfocus;{ICSI}");
+        let caller = Message::parse(text(&group).into_bytes()).unwrap();
+        let out = with_contact(&caller, &caller, &far(false));
+        assert_eq!(out.header("Contact"), Some(group.as_str()));
     }
 }

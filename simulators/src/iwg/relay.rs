@@ -10,7 +10,7 @@
 //! retransmitted request is absorbed (or answered again with the final response it got). A
 //! SUBSCRIBE or REFER goes where its Request-URI is served, and its dialog is noted; a NOTIFY goes
 //! to the side its subscription came from (`subscription`), 481 when there is none. Other
-//! methods get 501, malformed requests 400. Sessions (INVITE, ACK, BYE, CANCEL) go to `session`.
+//! methods get 501, malformed requests 400. Sessions (INVITE, ACK, BYE, CANCEL, UPDATE) go to `session`.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -35,7 +35,7 @@ use crate::net::Incoming;
 const MAX_PENDING: usize = 4096;
 
 /// Methods relayed across the border (sessions through the B2BUA, see `session`).
-pub const ALLOW: &str = "MESSAGE, OPTIONS, SUBSCRIBE, NOTIFY, REFER, INVITE, ACK, BYE, CANCEL";
+pub const ALLOW: &str = "MESSAGE, OPTIONS, SUBSCRIBE, NOTIFY, REFER, INVITE, ACK, BYE, CANCEL, UPDATE";
 
 /// Bytes to send, how and where, and the relayed request they belong to (if one).
 #[derive(Clone, Debug)]

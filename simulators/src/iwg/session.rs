@@ -12,7 +12,9 @@
 //! `nni-max-chunk` content bytes ([`crate::message_center`]'s `rechunk`), Message-ID kept and
 //! Byte-Ranges rewritten consistently; SENDs, 200s and REPORTs otherwise cross as the message
 //! center's relay relays them. The far leg's Contact is the gateway's own, without the
-//! caller's device identifiers ([`far_leg`]). Re-INVITE and UPDATE are not handled.
+//! caller's device identifiers ([`far_leg`]). An UPDATE without SDP (session refresh, RFC 3311,
+//! RFC 4028) in either leg's dialog goes on in the other's and its answer comes back (the
+//! message center's B2BUA relays it); one with SDP is answered 488. Re-INVITE is not handled.
 
 use std::net::SocketAddr;
 use std::time::Instant;
@@ -42,9 +44,9 @@ const JUDGED: &[&str] = &[
     "P-Charging-Vector",
 ];
 
-/// Whether `method` is one the gateway handles as a B2BUA.
+/// Whether `method` is one the gateway handles as a B2BUA (UPDATE in a session's dialog).
 pub(super) fn is_session_method(method: Option<&str>) -> bool {
-    matches!(method, Some("INVITE" | "ACK" | "BYE" | "CANCEL"))
+    matches!(method, Some("INVITE" | "ACK" | "BYE" | "CANCEL" | "UPDATE"))
 }
 
 impl Core {
@@ -68,6 +70,11 @@ impl Core {
                     all.extend(from_mc(out));
                     all
                 }
+                None => answer(481, "Call/Transaction Does Not Exist"),
+            },
+            Some("UPDATE") if self.faults.no_update_relay => answer(200, "OK"),
+            Some("UPDATE") => match self.sessions.on_update(request, (transport, src), now) {
+                Some(out) => from_mc(out),
                 None => answer(481, "Call/Transaction Does Not Exist"),
             },
             Some("CANCEL") => match self.sessions.on_cancel(request, now) {

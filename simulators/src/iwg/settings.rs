@@ -94,6 +94,10 @@ pub const FAULTS: &[(&str, &str)] = &[
         "a session INVITE's Contact crosses the NNI with the originating device's +sip.instance, reg-id and GRUU",
     ),
     (
+        "peer-carrier.no-update-relay",
+        "an UPDATE (session refresh) in a session across the NNI is answered 200 by the gateway and not relayed to the other leg",
+    ),
+    (
         "peer-carrier.no-subscription-relay",
         "SUBSCRIBE, NOTIFY and REFER are answered 501 at the border instead of crossing (a group member of another carrier gets no conference state)",
     ),
@@ -203,6 +207,8 @@ pub struct Faults {
     pub no_subscription_relay: bool,
     /// The far leg's Contact keeps the caller's device identifiers (see `far_leg`).
     pub leak_instance: bool,
+    /// Answer UPDATEs in a session without relaying them (see `session`).
+    pub no_update_relay: bool,
 }
 
 impl Faults {
@@ -232,6 +238,7 @@ impl Faults {
                 "drop-notify" => out.drop_notify = true,
                 "no-subscription-relay" => out.no_subscription_relay = true,
                 "leak-instance" => out.leak_instance = true,
+                "no-update-relay" => out.no_update_relay = true,
                 _ => return Err(format!("unknown peer-carrier fault `{id}`")),
             }
         }

@@ -9,8 +9,9 @@
 //! mode ([`Command::Open`]). A BYE from either leg is answered 200; once the sessions are closed
 //! ([`B2bua::relay_closed`]) the BYE goes to the other leg, so what was relayed arrives before it.
 //! A CANCEL of a pending INVITE gets A a 487 and B a CANCEL. Calls are bounded in number
-//! ([`MAX_CALLS`]) and in time (the session expiry, then BYE on both legs). Re-INVITE and UPDATE
-//! (session refresh) are not handled. Everything here is sans-IO, with time as an argument.
+//! ([`MAX_CALLS`]) and in time (the session expiry, then BYE on both legs). An UPDATE without
+//! SDP (session refresh) is relayed leg to leg and restarts the session timer (`update`);
+//! re-INVITE is not handled. Everything here is sans-IO, with time as an argument.
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
@@ -23,7 +24,7 @@ use rcs_proto::sdp::{MsrpMedia, Setup};
 use rcs_proto::sip::transaction::{
     ClientEvent, ClientInvite, ClientNonInvite, ClientState, ServerInvite, Timers, TransactionKey,
 };
-use rcs_proto::sip::{Dialog, MAGIC_COOKIE, Message};
+use rcs_proto::sip::{Dialog, MAGIC_COOKIE, Message, MessageBuilder};
 
 use super::anchor;
 use super::config::{Fault, Faults};
@@ -193,6 +194,8 @@ pub struct B2bua {
     commands: VecDeque<Command>,
     msrp: MsrpUris,
     faults: Faults,
+    /// UPDATEs relayed to the other leg, by the branch they went on (see `update`).
+    updates: HashMap<String, update::RelayedUpdate>,
 }
 
 impl B2bua {
@@ -205,6 +208,7 @@ impl B2bua {
             commands: VecDeque::new(),
             msrp,
             faults,
+            updates: HashMap::new(),
         }
     }
 
@@ -459,6 +463,12 @@ impl B2bua {
             uac.client.handle_response(response.status()?, now);
             self.uac
                 .retain(|_, u| u.client.state() != ClientState::Terminated);
+            if method == "UPDATE" {
+                return Some(
+                    self.on_update_response(&key, response, now)
+                        .unwrap_or_default(),
+                );
+            }
             return Some(Vec::new());
         }
         let id = self
@@ -667,6 +677,17 @@ impl B2bua {
 
     /// A BYE in `leg`'s dialog, with where it goes.
     fn bye(&mut self, id: u64, leg: Leg) -> Option<(Bytes, (Transport, SocketAddr))> {
+        let (bye, target) = self.in_dialog(id, leg, "BYE")?;
+        Some((bye.build().raw().clone(), target))
+    }
+
+    /// A `method` request in `leg`'s dialog, with its Via and Max-Forwards, and where it goes.
+    fn in_dialog(
+        &mut self,
+        id: u64,
+        leg: Leg,
+        method: &str,
+    ) -> Option<(MessageBuilder, (Transport, SocketAddr))> {
         let call = self.calls.get_mut(&id)?;
         let (dialog, transport, via_addr, dst) = match leg {
             Leg::A => {
@@ -682,12 +703,11 @@ impl B2bua {
                 call.b.dst,
             ),
         };
-        let bye = dialog
-            .request("BYE")
+        let request = dialog
+            .request(method)
             .header("Via", &invite_legs::via(transport, via_addr, &new_branch()))
-            .header("Max-Forwards", "70")
-            .build();
-        Some((bye.raw().clone(), (transport, dst)))
+            .header("Max-Forwards", "70");
+        Some((request, (transport, dst)))
     }
 
     fn send_uac(
@@ -797,6 +817,9 @@ pub fn server_key(request: &Message) -> Option<TransactionKey> {
     };
     TransactionKey::new(top.branch()?, &sent_by, request.method()?)
 }
+
+#[path = "b2bua_update.rs"]
+mod update;
 
 fn new_branch() -> String {
     format!("{MAGIC_COOKIE}{}", reply::token(20))

@@ -244,3 +244,71 @@ fn the_no_bye_relay_fault_answers_the_bye_but_sends_none() {
     assert_eq!(b2bua.poll_command(), Some(Command::Close { call }));
     assert!(b2bua.relay_closed(call, now).is_empty());
 }
+
+/// A call established with A's dialog confirmed: leg B's INVITE and A's To tag.
+fn established(b2bua: &mut B2bua, now: Instant) -> (Message, String) {
+    let (_, b_invite) = start(b2bua, now);
+    let b_answer = offer("msrp://127.0.0.1:7002/bsess01;tcp", "active", "sendrecv");
+    let out = b2bua
+        .on_response(&answer_b(&b_invite, 200, Some(&b_answer)), now)
+        .unwrap();
+    let ok = &split(&out).0[0];
+    let a_tag = ok.to_header().unwrap().tag().unwrap().to_owned();
+    (b_invite, a_tag)
+}
+
+fn update_from_a(a_tag: &str, cseq: u32, body: &str) -> Message {
+    let content = match body.is_empty() {
+        true => String::new(),
+        false => "Content-Type: application/sdp\r\n".to_owned(),
+    };
+    Message::parse(
+        format!(
+            "UPDATE sip:mc@{MC} SIP/2.0\r\nVia: SIP/2.0/TCP {A_SRC};branch=z9hG4bKu{cseq}\r\n\
+Max-Forwards: 70\r\nFrom: <sip:+8613800000001@ims>;tag=atag\r\n\
+To: <sip:+8613800000002@ims>;tag={a_tag}\r\nCall-ID: call-a\r\nCSeq: {cseq} UPDATE\r\n\
+Session-Expires: 1800;refresher=uac\r\nSupported: timer\r\n{content}Content-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .into_bytes(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn an_update_is_relayed_leg_to_leg_and_its_answer_comes_back() {
+    let now = Instant::now();
+    let mut b2bua = b2bua(&[]);
+    let (b_invite, a_tag) = established(&mut b2bua, now);
+    let update = update_from_a(&a_tag, 2, "");
+    let origin = (Transport::Tcp, A_SRC.parse().unwrap());
+    let (to_a, to_b) = split(&b2bua.on_update(&update, origin, now).unwrap());
+    assert!(to_a.is_empty());
+    let relayed = &to_b[0];
+    assert_eq!(relayed.method(), Some("UPDATE"));
+    assert_eq!(relayed.call_id(), b_invite.call_id(), "leg B's dialog");
+    assert_eq!(relayed.header("Session-Expires"), Some("1800;refresher=uac"));
+    assert_eq!(relayed.header("Supported"), Some("timer"));
+    assert!(relayed.body().is_empty());
+    let retransmitted = b2bua.on_update(&update, origin, now).unwrap();
+    assert!(retransmitted.is_empty(), "absorbed while in flight");
+
+    let ok = MessageBuilder::response_to(relayed, 200, "OK")
+        .header("Session-Expires", "900;refresher=uac")
+        .header("Require", "timer")
+        .build();
+    let (to_a, _) = split(&b2bua.on_response(&ok, now).unwrap());
+    assert_eq!(to_a[0].status(), Some(200));
+    assert_eq!(to_a[0].header("CSeq"), Some("2 UPDATE"));
+    assert_eq!(to_a[0].header("Session-Expires"), Some("900;refresher=uac"));
+    assert_eq!(to_a[0].header("Require"), Some("timer"));
+
+    let with_sdp = update_from_a(&a_tag, 3, "v=0\r\n");
+    let (to_a, to_b) = split(&b2bua.on_update(&with_sdp, origin, now).unwrap());
+    assert_eq!((to_a[0].status(), to_b.len()), (Some(488), 0));
+    let stale = update_from_a(&a_tag, 1, "");
+    let (to_a, _) = split(&b2bua.on_update(&stale, origin, now).unwrap());
+    assert_eq!(to_a[0].status(), Some(500));
+    let unknown = update_from_a("other", 4, "");
+    assert!(b2bua.on_update(&unknown, origin, now).is_none());
+}

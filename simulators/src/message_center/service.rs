@@ -439,6 +439,13 @@ impl Core {
                 Some((response, then)) => Outcome::RespondAnd(response, then),
                 None => Outcome::Respond(no_such_call(request)),
             },
+            "UPDATE" => {
+                let from = (upstream.transport, upstream.src);
+                match self.b2bua.on_update(request, from, now) {
+                    Some(out) => Outcome::Relayed(out),
+                    None => Outcome::Respond(no_such_call(request)),
+                }
+            }
             "CANCEL" => match self.b2bua.on_cancel(request, now) {
                 Some(then) => {
                     let ok = reply::response(request, 200, "OK").build();

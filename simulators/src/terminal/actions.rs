@@ -58,6 +58,7 @@ async fn run(
         "start-chat" => chat_actions::start_chat(core, params::parse(params)?).await,
         "send-chat" => chat_actions::send_chat(core, params::parse(params)?).await,
         "end-chat" => chat_actions::end_chat(core, params::parse(params)?).await,
+        "refresh-chat" => super::refresh::refresh_chat(core, params::parse(params)?).await,
         "send-message" => chat_actions::send_message(core, params::parse(params)?).await,
         "send-composing" => super::composing::send_composing(core, params::parse(params)?).await,
         "open-message" => super::receipts::open_message(core, params::parse(params)?).await,

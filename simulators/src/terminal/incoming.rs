@@ -213,6 +213,9 @@ async fn respond(core: &Core, request: &Message) -> (Message, Option<Followup>) 
         "NOTIFY" if super::group_in::is_conference(request) => {
             (super::group_in::on_notify(core, request), None)
         }
+        "UPDATE" if super::refresh::is_session_update(core, request) => {
+            (super::refresh::on_update(request), None)
+        }
         "CANCEL" | "UPDATE" | "NOTIFY" | "INFO" | "PRACK" | "REFER" => (
             reply(request, 481, "Call/Transaction Does Not Exist").build(),
             None,

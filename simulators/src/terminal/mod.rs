@@ -14,7 +14,9 @@
 //!
 //! Chatbot conversations (protocols.md §7) are `bot*`: detection, the chatbot Accept-Contact,
 //! bot messages validated and their suggestions tapped, bot information, spam reports and
-//! blocking. Not simulated yet: session refresh (UPDATE), CANCEL. Group chat (protocols.md §6) is `group*`: it creates groups at the conference
+//! blocking. Session refresh is `refresh`: an UPDATE sent on request (`refresh-chat`) and one
+//! received answered; the terminal never refreshes by itself. Not simulated yet: CANCEL. Group
+//! chat (protocols.md §6) is `group*`: it creates groups at the conference
 //! factory, joins those a focus invites it to, and follows their conference state.
 
 mod actions;
@@ -55,6 +57,7 @@ mod outgoing;
 mod pager;
 mod params;
 mod receipts;
+mod refresh;
 mod reg_keeper;
 mod reg_subscription;
 mod register;
@@ -111,6 +114,10 @@ pub const ACTIONS: &[ActionSpec] = &[
         "send one CPIM message (text, or filler of a size) over the chat session with a role",
     ),
     action("end-chat", "end the chat session with a role (BYE)"),
+    action(
+        "refresh-chat",
+        "refresh the chat session with a role (UPDATE without SDP, Session-Expires; RFC 4028)",
+    ),
     action(
         group_params::GROUP_ACTIONS[0].0,
         group_params::GROUP_ACTIONS[0].1,
@@ -229,7 +236,7 @@ pub fn check_action(action: &str, params: &Map<String, Value>) -> Result<(), Str
             }
             check_later(p.timeout.as_deref(), duration)
         }
-        "end-chat" => {
+        "end-chat" | "refresh-chat" => {
             let p: EndChatParams = params::parse(params)?;
             check_later(p.timeout.as_deref(), duration)
         }
@@ -352,6 +359,7 @@ mod tests {
                 "start-chat",
                 "send-chat",
                 "end-chat",
+                "refresh-chat",
                 "create-group",
                 "send-group",
                 "add-member",
