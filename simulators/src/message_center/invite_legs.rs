@@ -31,7 +31,7 @@ const COPIED: &[&str] = &[
 pub const CPM_ICSIS: [&str; 2] = ["oma.cpm.session", "oma.cpm.largemsg"];
 
 /// The methods the message center handles, sessions included.
-pub const ALLOW: &str = "INVITE, ACK, BYE, CANCEL, UPDATE, REGISTER, OPTIONS, MESSAGE";
+pub const ALLOW: &str = "INVITE, ACK, BYE, CANCEL, REGISTER, OPTIONS, MESSAGE";
 
 /// What leg B's INVITE is made of.
 #[derive(Debug)]
