@@ -35,7 +35,8 @@ use crate::net::Incoming;
 const MAX_PENDING: usize = 4096;
 
 /// Methods relayed across the border (sessions through the B2BUA, see `session`).
-pub const ALLOW: &str = "MESSAGE, OPTIONS, SUBSCRIBE, NOTIFY, REFER, INVITE, ACK, BYE, CANCEL, UPDATE";
+pub const ALLOW: &str =
+    "MESSAGE, OPTIONS, SUBSCRIBE, NOTIFY, REFER, INVITE, ACK, BYE, CANCEL, UPDATE";
 
 /// Bytes to send, how and where, and the relayed request they belong to (if one).
 #[derive(Clone, Debug)]

@@ -287,7 +287,10 @@ fn an_update_is_relayed_leg_to_leg_and_its_answer_comes_back() {
     let relayed = &to_b[0];
     assert_eq!(relayed.method(), Some("UPDATE"));
     assert_eq!(relayed.call_id(), b_invite.call_id(), "leg B's dialog");
-    assert_eq!(relayed.header("Session-Expires"), Some("1800;refresher=uac"));
+    assert_eq!(
+        relayed.header("Session-Expires"),
+        Some("1800;refresher=uac")
+    );
     assert_eq!(relayed.header("Supported"), Some("timer"));
     assert!(relayed.body().is_empty());
     let retransmitted = b2bua.on_update(&update, origin, now).unwrap();

@@ -467,9 +467,7 @@ impl Fault {
             Self::FallbackSingleSegment => "message-center.fallback-single-segment",
             Self::FallbackFileWithoutLink => "message-center.fallback-file-without-link",
             Self::NoFallbackTag => "message-center.no-fallback-tag",
-            Self::FallbackConvertsNotifications => {
-                "message-center.fallback-converts-notifications"
-            }
+            Self::FallbackConvertsNotifications => "message-center.fallback-converts-notifications",
             Self::CdrDeferredAtStore => "message-center.cdr-deferred-at-store",
             Self::CdrFallbackAlsoMt => "message-center.cdr-fallback-also-mt",
             Self::CdrSessionAsPager => "message-center.cdr-session-as-pager",
