@@ -198,7 +198,11 @@ impl Fanout {
         let (events_tx, mut events) = mpsc::channel(256);
         let mut tasks = JoinSet::new();
         loop {
+            // Commands first: a member's Join is queued before the ACK that lets anyone send
+            // in the group, so a message must never be fanned out ahead of a pending Join
+            // (the member would miss it) when the task was busy and both are waiting.
             tokio::select! {
+                biased;
                 command = commands.recv() => match command {
                     None => break,
                     Some(FocusCommand::Join { member, uri, media, .. }) => {
