@@ -23,30 +23,6 @@ use crate::message_center::rewrite::Draft;
 /// Contact parameters that identify a device (RFC 5626 4.1, RFC 5627 3.1), not a service.
 const DEVICE_PARAMS: &[&str] = &["+sip.instance", "reg-id", "pub-gruu", "temp-gruu", "gr"];
 
-/// The RFC 3840 10 base feature tags, which are written without a leading `+`.
-const BASE_TAGS: &[&str] = &[
-    "audio",
-    "automata",
-    "class",
-    "duplex",
-    "data",
-    "control",
-    "mobility",
-    "description",
-    "events",
-    "priority",
-    "methods",
-    "schemes",
-    "application",
-    "video",
-    "language",
-    "type",
-    "isfocus",
-    "actor",
-    "text",
-    "extensions",
-];
-
 /// The longest user part taken from an identity.
 const MAX_USER: usize = 128;
 
@@ -138,7 +114,7 @@ fn is_service_tag(name: &str, leak_instance: bool) -> bool {
     if DEVICE_PARAMS.contains(&lower.as_str()) {
         return leak_instance;
     }
-    lower.starts_with('+') || BASE_TAGS.contains(&lower.as_str())
+    rcs_proto::sip::is_feature_tag(&lower)
 }
 
 #[cfg(test)]

@@ -232,7 +232,9 @@ fn is_urn_list(name: &str) -> bool {
     name.eq_ignore_ascii_case(ICSI_REF) || name.eq_ignore_ascii_case(IARI_REF)
 }
 
-fn is_feature_tag(name: &str) -> bool {
+/// Whether a Contact parameter is a feature tag (RFC 3840 9: a base tag, or one written with a
+/// leading `+`); `+sip.instance` names a device, not a feature, and is not one.
+pub fn is_feature_tag(name: &str) -> bool {
     if name.eq_ignore_ascii_case("+sip.instance") {
         return false;
     }

@@ -37,7 +37,7 @@ pub use builder::MessageBuilder;
 pub use cseq::{CSeq, MAX_CSEQ};
 pub use dialog::{Dialog, DialogId, MAX_ROUTE_SET};
 pub use error::SipError;
-pub use feature_tags::{FeatureTags, IARI_REF, ICSI_REF};
+pub use feature_tags::{FeatureTags, IARI_REF, ICSI_REF, is_feature_tag};
 pub use head::MAX_HEADERS;
 pub use host::Host;
 pub use message::{Header, Message, StartLine};
