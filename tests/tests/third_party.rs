@@ -219,6 +219,35 @@ fn verdict_of(outcomes: &[(String, Verdict, String)], id: &str) -> Verdict {
         .unwrap_or_else(|| panic!("{id} did not run"))
 }
 
+/// The large message of PLT-MSG-006 crosses Kamailio's MSRP relay twice (both terminals use the
+/// one relay, so it relays each frame over a connection it opens to itself). Now and then
+/// Kamailio 5.6 holds the frames on that connection past the case's 3 s window: its log then shows
+/// them forwarded to bob only after bob has closed (`tcpconn_do_send(): failed to send … Broken
+/// pipe`, `msrp_relay(): forwarding frame failed`); about 1 run in 6 under the load of the whole
+/// test suite. The case must still pass: when it fails at exactly that step (no SEND reaches
+/// bob), it is run again, on a fresh Kamailio, at most twice. Any other failure stands.
+async fn retry_stalled_relay(
+    transport: &str,
+    mut outcomes: Vec<(String, Verdict, String)>,
+) -> Vec<(String, Verdict, String)> {
+    const CASE: &str = "PLT-MSG-006";
+    const STALL: &str = "no MSRP SEND arrives at bob";
+    for _ in 0..2 {
+        let Some(at) = outcomes
+            .iter()
+            .position(|(k, v, a)| k == CASE && *v == Verdict::Fail && a.contains(STALL))
+        else {
+            break;
+        };
+        eprintln!("{CASE} over {transport}: the relay stalled, running it again");
+        let again = run_against_kamailio(transport, CASE, None).await;
+        if let (Some(slot), Some(rerun)) = (outcomes.get_mut(at), again.into_iter().next()) {
+            *slot = rerun;
+        }
+    }
+    outcomes
+}
+
 fn assert_verdicts(
     outcomes: &[(String, Verdict, String)],
     expected: &[(impl AsRef<str>, Verdict)],
@@ -278,6 +307,7 @@ async fn kamailio_as_message_center_over_udp() {
         return;
     }
     let outcomes = run_against_kamailio("udp", "PLT-*", None).await;
+    let outcomes = retry_stalled_relay("udp", outcomes).await;
     let expected = with_capability_skips(
         "PLT-*",
         &[
@@ -312,6 +342,7 @@ async fn kamailio_as_message_center_over_tcp() {
     }
     let (outcomes, wire, port) = run_against_kamailio_on_wire("tcp", TCP_CASES, None).await;
     went_through_kamailio(&wire, "PLT-MSG-007", port);
+    let outcomes = retry_stalled_relay("tcp", outcomes).await;
     let expected = with_capability_skips(
         TCP_CASES,
         &[
