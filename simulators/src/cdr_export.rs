@@ -165,16 +165,7 @@ fn json_response(status: u16, reason: &str, body: &Value) -> Response {
 }
 
 fn respond(builder: ResponseBuilder) -> Response {
-    builder.build().unwrap_or_else(|_| fallback())
-}
-
-#[allow(clippy::expect_used)]
-fn fallback() -> Response {
-    Response::parse(
-        &b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n"[..],
-        "GET",
-    )
-    .expect("a constant response parses")
+    crate::http::built(builder)
 }
 
 #[cfg(test)]

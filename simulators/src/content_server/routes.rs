@@ -256,7 +256,7 @@ fn new_id() -> String {
 }
 
 fn build(builder: ResponseBuilder) -> Response {
-    builder.build().unwrap_or_else(|_| fallback())
+    crate::http::built(builder)
 }
 
 /// A bodiless response (`Content-Length: 0`, none for 204).
@@ -278,17 +278,6 @@ fn xml(code: u16, reason: &str, content_type: &str, body: String) -> Response {
             .header("Content-Type", content_type)
             .body(body),
     )
-}
-
-/// A 500: what a response that failed to build becomes (the builder checks only what these
-/// handlers never write: header names and values with control characters).
-#[allow(clippy::expect_used)]
-fn fallback() -> Response {
-    Response::parse(
-        &b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n"[..],
-        "GET",
-    )
-    .expect("a constant response parses")
 }
 
 #[cfg(test)]

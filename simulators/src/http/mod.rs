@@ -22,3 +22,21 @@ pub use client::HttpClient;
 pub use cut::send_cut;
 pub use error::HttpNetError;
 pub use server::{CutHandler, Handler, HttpServer, ServerLimits};
+
+use rcs_proto::http::{Response, ResponseBuilder};
+
+/// The response `builder` writes, or a bare 500 when it does not build (the builder refuses only
+/// header names and values with control characters, which no handler writes).
+pub fn built(builder: ResponseBuilder) -> Response {
+    builder.build().unwrap_or_else(|_| server_error())
+}
+
+/// A bare `500 Internal Server Error`.
+#[allow(clippy::expect_used)]
+pub fn server_error() -> Response {
+    Response::parse(
+        &b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n"[..],
+        "GET",
+    )
+    .expect("a constant response parses")
+}

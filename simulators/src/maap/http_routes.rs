@@ -50,14 +50,5 @@ pub(crate) fn status(code: u16, reason: &str) -> Response {
 
 /// The response a builder writes (a builder's own bytes always read back).
 pub(crate) fn build(builder: ResponseBuilder) -> Response {
-    builder.build().unwrap_or_else(|_| fallback())
-}
-
-#[allow(clippy::expect_used)]
-fn fallback() -> Response {
-    Response::parse(
-        &b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n"[..],
-        "GET",
-    )
-    .expect("a constant response parses")
+    crate::http::built(builder)
 }

@@ -425,19 +425,8 @@ pub(crate) fn respond(status: u16, content_type: &str, body: Vec<u8>) -> Respons
         .build()
         .unwrap_or_else(|err| {
             tracing::warn!("failed to build a CT/CU answer: {err}");
-            fallback()
+            crate::http::server_error()
         })
-}
-
-/// A 500: what a response that failed to build becomes (the builder refuses only control
-/// characters in header names and values, which these answers never hold).
-#[allow(clippy::expect_used)]
-fn fallback() -> Response {
-    Response::parse(
-        &b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n"[..],
-        "GET",
-    )
-    .expect("a constant response parses")
 }
 
 fn reason(status: u16) -> &'static str {

@@ -290,14 +290,5 @@ fn error(code: u16, retry_after: u64) -> Response {
 /// Builds a response made here: the builder refuses only what is never written here (control
 /// characters in header names and values).
 fn respond(builder: ResponseBuilder) -> Response {
-    builder.build().unwrap_or_else(|_| fallback())
-}
-
-#[allow(clippy::expect_used)]
-fn fallback() -> Response {
-    Response::parse(
-        &b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n"[..],
-        "GET",
-    )
-    .expect("a constant response parses")
+    crate::http::built(builder)
 }
